@@ -1,0 +1,271 @@
+"""Command line: ``kooperationssim run``, ``kooperationssim params``.
+
+Exit codes: 0 success, 2 bad input (one message naming the key or value; nothing
+written), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+import traceback
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .io import OutputDirError, dump_json, prepare_out_dir, write_results_atomically
+from .outputs import OUTPUTS
+from .params import GROUPS, PARAMS
+from .scenario import SCENARIO_DIR, Scenario, ScenarioError, load_scenario, parse_assignment
+
+__all__ = ["main", "build_parser"]
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+
+
+class InputError(Exception):
+    """Bad input from the command line (exit code 2)."""
+
+
+def _fmt_value(v: Any) -> str:
+    if isinstance(v, float):
+        if v != v:
+            return "n/a"
+        if abs(v) >= 1000:
+            return f"{v:,.0f}"
+        return f"{v:.3f}"
+    return str(v)
+
+
+# ---------------------------------------------------------------------------
+# params
+# ---------------------------------------------------------------------------
+
+
+def params_table(markdown: bool = False) -> str:
+    """The parameter table (plain text or Markdown), generated from the schema."""
+    lines: list[str] = []
+    if markdown:
+        for g, (en, _de) in GROUPS.items():
+            ps = [p for p in PARAMS if p.group == g]
+            if not ps:
+                continue
+            lines.append(f"#### {en}\n")
+            lines.append("| parameter | default | range | unit | meaning | source |")
+            lines.append("|---|---|---|---|---|---|")
+            for p in ps:
+                if p.choices:
+                    rng = " / ".join(p.choices)
+                elif p.min is not None or p.max is not None:
+                    rng = f"{_num(p.min)} – {_num(p.max)}" + (" or 0" if p.zero_or_min else "")
+                else:
+                    rng = ""
+                lines.append(
+                    f"| `{p.name}` | {_num(p.default)} | {rng} | {p.unit} | "
+                    f"{p.help} ({p.label_de}) | {p.source} |"
+                )
+            lines.append("")
+        return "\n".join(lines).rstrip() + "\n"
+    w = max(len(p.name) for p in PARAMS)
+    for g, (en, _de) in GROUPS.items():
+        ps = [p for p in PARAMS if p.group == g]
+        lines.append(f"\n{en}")
+        lines.append("-" * len(en))
+        for p in ps:
+            if p.choices:
+                rng = "{" + ", ".join(p.choices) + "}"
+            elif p.min is not None or p.max is not None:
+                rng = f"[{_num(p.min)}, {_num(p.max)}]"
+            else:
+                rng = ""
+            lines.append(f"{p.name:<{w}}  {_num(p.default):>12}  {rng:<18} {p.unit:<14} {p.help}")
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def _num(x: Any) -> str:
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, float):
+        return f"{x:g}"
+    if x is None:
+        return ""
+    return str(x)
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    """Print the parameter table or its JSON form."""
+    if args.json:
+        print(json.dumps([p.to_json() for p in PARAMS], indent=2, ensure_ascii=False))
+    else:
+        print(params_table(markdown=args.markdown), end="")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------
+# run
+# ---------------------------------------------------------------------------
+
+
+def _scenario_from_args(args: argparse.Namespace) -> Scenario:
+    extra: dict[str, Any] = {}
+    for item in args.set or []:
+        k, v = parse_assignment(item)
+        extra[k] = v
+    if args.weeks is not None:
+        extra["weeks"] = args.weeks
+    if args.scenario is None:
+        from .scenario import scenario_from_dict
+
+        return scenario_from_dict({"name": "default", "description": "built-in defaults"},
+                                  extra=extra)
+    path = Path(args.scenario)
+    if not path.exists() and not path.suffix and (SCENARIO_DIR / f"{path.name}.toml").exists():
+        path = SCENARIO_DIR / f"{path.name}.toml"
+    return load_scenario(path, extra=extra)
+
+
+def run_one(sc: Scenario, seed: int | None, progress: bool) -> tuple[Any, float]:
+    """Run one simulation with the Mesa engine; return the model and wall time."""
+    from .mesa_engine import KooperationsModel
+
+    t0 = time.perf_counter()
+    model = KooperationsModel(sc.params, rng=seed)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=model.weeks, unit="wk", desc=f"{sc.name}", leave=False)
+    while model.week < model.weeks:
+        model.step()
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    return model, time.perf_counter() - t0
+
+
+def summary_table(outputs: dict[str, Any]) -> str:
+    """The end-of-run summary as aligned text."""
+    rows = [(o.name, _fmt_value(outputs[o.name]), o.unit) for o in OUTPUTS]
+    w0 = max(len(r[0]) for r in rows)
+    w1 = max(len(r[1]) for r in rows)
+    return "\n".join(f"  {a:<{w0}}  {b:>{w1}}  {c}" for a, b, c in rows)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run one simulation and write summary.json, series.csv and figure.png."""
+    sc = _scenario_from_args(args)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = Path(args.out) if args.out else Path("runs") / f"{sc.name}-{stamp}"
+    try:
+        prepare_out_dir(out)
+    except OutputDirError as e:
+        raise InputError(str(e)) from None
+    progress = sys.stderr.isatty() and not args.quiet
+    model, wall = run_one(sc, args.rng, progress)
+    outputs = model.summary()
+    series = model.series()
+    import matplotlib
+    import mesa
+    import numpy
+
+    from .funding import generate_streams
+    from .plotting import run_figure
+
+    params = dict(sc.params)
+    summary = {
+        "kooperationssim_version": __version__,
+        "engine": "mesa",
+        "scenario": {
+            "name": sc.name,
+            "path": str(sc.path) if sc.path else None,
+            "description": sc.description,
+            "overrides": sc.overrides,
+        },
+        "seed": model.seed,
+        "weeks": model.weeks,
+        "outputs": outputs,
+        "parameters": params,
+        "funding_streams_effective": [s.to_json() for s in generate_streams(params)],
+        "wall_time_s": round(wall, 3),
+        "environment": {
+            "python": platform.python_version(),
+            "numpy": numpy.__version__,
+            "mesa": mesa.__version__,
+            "matplotlib": matplotlib.__version__,
+            "platform": platform.platform(),
+        },
+    }
+    title = f"{sc.name} (seed {model.seed})"
+    write_results_atomically(out, {
+        "summary.json": lambda p: dump_json(p, summary),
+        "series.csv": lambda p: series.to_csv(p, index=False),
+        "figure.png": lambda p: run_figure(series, p, title=title),
+    })
+    if not args.quiet:
+        print(f"kooperationssim {__version__} - scenario '{sc.name}', seed {model.seed}, "
+              f"{model.weeks} weeks, Mesa engine, {wall:.1f} s")
+        print(summary_table(outputs))
+        print(f"results written to {out}/ (summary.json, series.csv, figure.png)")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``kooperationssim`` command."""
+    ap = argparse.ArgumentParser(
+        prog="kooperationssim",
+        description="Agent-based simulation of cooperation between the health system and "
+        "child and youth welfare in municipal prevention chains (Frühe Hilfen).",
+    )
+    ap.add_argument("--version", action="version", version=f"kooperationssim {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="run one simulation (Mesa engine)")
+    r.add_argument("scenario", nargs="?", help="scenario TOML file (default: built-in defaults)")
+    r.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a parameter (repeatable)")
+    r.add_argument("--rng", type=int, default=None,
+                   help="seed of the run (default: fresh entropy, recorded in summary.json)")
+    r.add_argument("--weeks", type=int, default=None, help="horizon in weeks")
+    r.add_argument("--out", default=None, help="output directory (default: runs/NAME-TIME)")
+    r.add_argument("--quiet", action="store_true", help="print nothing on success")
+    r.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("params", help="list every parameter with default, bounds and source")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--json", action="store_true", help="print a JSON list")
+    g.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    p.set_defaults(func=cmd_params)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``kooperationssim`` command."""
+    ap = build_parser()
+    try:
+        args = ap.parse_args(argv)
+    except SystemExit as e:  # argparse errors exit with 2 already
+        return int(e.code or 0)
+    try:
+        return int(args.func(args))
+    except (ScenarioError, InputError, OutputDirError) as e:
+        print(f"kooperationssim: error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("kooperationssim: interrupted", file=sys.stderr)
+        return 130
+    except Exception:  # noqa: BLE001
+        print("kooperationssim: internal error (please report):", file=sys.stderr)
+        traceback.print_exc()
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,378 @@
+"""Named random streams and the blocks of random numbers both engines use.
+
+Every random decision belongs to a named stream.  A stream's numbers for one block
+(a year, a meeting format in a year, the initial population) come from their own
+generator, seeded by ``SeedSequence(seed, spawn_key=(stream_id, *key))``: adding a
+decision or changing a lever never shifts the numbers of another stream, and
+replicate *r* of two scenarios with the same structure draws the same numbers for
+every decision they share (common random numbers by construction).
+
+The shapes of all blocks depend only on the municipality's structure (numbers of
+slots, districts, pairs, births), never on behavioural parameters or levers.  Both
+engines call the functions here and nothing else to obtain randomness.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .layout import (
+    BIRTH_SLOT,
+    CONTACTS,
+    KIND_CODES,
+    N_CONTACTS,
+    PRENATAL_WEEKS,
+    STAY_WEEKS_AFTER_BIRTH,
+    Layout,
+)
+
+__all__ = [
+    "STREAMS",
+    "stream_id",
+    "generator",
+    "new_seed",
+    "Population",
+    "draw_population",
+    "FamilyBlock",
+    "draw_initial_families",
+    "draw_year_families",
+    "StaffBlock",
+    "draw_staff",
+    "OutreachBlock",
+    "draw_outreach",
+    "MeetingBlock",
+    "draw_meetings",
+    "MEETING_FORMATS",
+    "MAX_MEETINGS_PER_YEAR",
+    "FAMILY_U",
+]
+
+#: The named streams.  New decisions get new names; existing numbers never move.
+STREAMS = (
+    "population",
+    "initial_families",
+    "births",
+    "families",
+    "staff",
+    "outreach",
+    "meetings",
+)
+MEETING_FORMATS = ("network_meeting", "quality_circle", "round_table")
+#: Meeting intervals are at least 4 weeks, so a format meets at most 13 times a year.
+MAX_MEETINGS_PER_YEAR = 13
+#: Upper bound of ``max_visits_per_week``; the outreach block always has this many columns.
+MAX_VISITS_PER_WEEK = 20
+WEEKS_PER_YEAR = 52
+
+
+def stream_id(name: str) -> int:
+    """Stable integer id of a named stream."""
+    return zlib.crc32(name.encode("utf-8"))
+
+
+def generator(seed: int, name: str, *key: int) -> np.random.Generator:
+    """The generator of stream ``name`` for block ``key`` of the run seeded ``seed``."""
+    ss = np.random.SeedSequence(entropy=seed, spawn_key=(stream_id(name), *key))
+    return np.random.Generator(np.random.PCG64(ss))
+
+
+def new_seed() -> int:
+    """Fresh entropy for a run whose seed was not given (recorded with the results)."""
+    return int(np.random.SeedSequence().entropy)
+
+
+# ---------------------------------------------------------------------------
+# population
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Population:
+    """Random attributes of the initial professionals and relationships."""
+
+    size: np.ndarray  # (n_health,) practice size weights
+    engagement_base: np.ndarray  # (nP,) personal baseline engagement
+    u_acquainted: np.ndarray  # (nPairs,) uniforms for initial acquaintance
+
+
+def engagement_beta(rng: np.random.Generator, mean: np.ndarray, conc: float, shape) -> np.ndarray:
+    """Draw personal engagement from Beta(mean*conc, (1-mean)*conc), clipped to (0, 1)."""
+    m = np.clip(mean, 1e-6, 1 - 1e-6)
+    return rng.beta(m * conc, (1.0 - m) * conc, size=shape)
+
+
+def engagement_means(layout: Layout, p: dict[str, Any]) -> np.ndarray:
+    """Mean engagement per slot: health side vs youth welfare, coordination, health office."""
+    return np.where(
+        layout.kind <= KIND_CODES["midwife"],
+        p["engagement_mean_health"],
+        p["engagement_mean_youth_welfare"],
+    ).astype(np.float64)
+
+
+def draw_population(seed: int, layout: Layout, p: dict[str, Any]) -> Population:
+    """Draw practice sizes, initial engagement and initial acquaintances."""
+    rng = generator(seed, "population")
+    shape = p["practice_size_shape"]
+    size = rng.gamma(shape, 1.0 / shape, size=layout.n_health)
+    eng = engagement_beta(rng, engagement_means(layout, p), p["engagement_concentration"],
+                          layout.n_prof)
+    u_acq = rng.random(layout.n_pairs)
+    return Population(size=size, engagement_base=eng, u_acquainted=u_acq)
+
+
+# ---------------------------------------------------------------------------
+# families
+# ---------------------------------------------------------------------------
+
+#: Columns of the per-family uniform block.
+_U_ATTR = (
+    "burden", "onset_kind", "onset_week", "district", "gyn", "clinic_birth", "clinic",
+    "midwife_has", "midwife", "ped",
+)
+_U_PART = tuple(f"part_{c[0]}" for c in CONTACTS)
+_U_KEEP = (
+    "cover", "screen", "assess", "lotsin_refer", "lotsin_accept",
+    "crisis", "dropout", "mode_intake", "mode_crisis", "feedback",
+)
+_U_CONTACT = tuple(f"{w}_{c[0]}" for w in ("notice", "refer", "accept") for c in CONTACTS)
+_U_ALL = _U_ATTR + _U_PART + _U_KEEP + _U_CONTACT
+FAMILY_U = {n: i for i, n in enumerate(_U_ALL)}
+N_FAMILY_U = len(_U_ALL)
+#: Columns kept with a family for later decisions (as float32; promote before use).
+KEEP_COLS = np.array([FAMILY_U[n] for n in _U_KEEP + _U_CONTACT], dtype=np.int64)
+KEEP_INDEX = {n: i for i, n in enumerate(_U_KEEP + _U_CONTACT)}
+NOTICE0 = KEEP_INDEX[f"notice_{CONTACTS[0][0]}"]
+REFER0 = KEEP_INDEX[f"refer_{CONTACTS[0][0]}"]
+ACCEPT0 = KEEP_INDEX[f"accept_{CONTACTS[0][0]}"]
+
+NEVER = np.iinfo(np.int32).max // 2
+
+
+@dataclass
+class FamilyBlock:
+    """Families entering together (the initial population, or one year's entries).
+
+    All arrays have the families in entry order (which is birth order).
+    """
+
+    birth_week: np.ndarray  # (n,) int
+    burden: np.ndarray  # (n,) 0 low, 1 medium, 2 multiple
+    onset_week: np.ndarray  # (n,) week from which the burden is noticeable (NEVER if low)
+    district: np.ndarray  # (n,)
+    gyn: np.ndarray  # (n,) pid of the gynecology practice
+    ped: np.ndarray  # (n,) pid of the pediatric practice
+    contact_pid: np.ndarray  # (n, N_CONTACTS) professional of each contact, -1 if none
+    u: np.ndarray  # (n, len(KEEP_COLS)) float32 uniforms for later decisions
+
+    def __len__(self) -> int:
+        return len(self.birth_week)
+
+
+def _choose_weighted(u: np.ndarray, cands: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    cum = np.cumsum(weights)
+    cum = cum / cum[-1]
+    idx = np.searchsorted(cum, u, side="right")
+    return cands[np.minimum(idx, len(cands) - 1)]
+
+
+def family_attributes(
+    uu: np.ndarray, birth_week: np.ndarray, layout: Layout, pop: Population, p: dict[str, Any]
+) -> FamilyBlock:
+    """Turn a block of uniforms into family attributes and contacts."""
+    n = len(birth_week)
+    U = FAMILY_U
+    u64 = uu.astype(np.float64)
+    bm, bmed = p["burden_share_multiple"], p["burden_share_medium"]
+    ub = u64[:, U["burden"]]
+    burden = np.where(ub < bm, 2, np.where(ub < bm + bmed, 1, 0)).astype(np.int8)
+    post = u64[:, U["onset_kind"]] < p["burden_onset_postpartum_share"]
+    post_week = birth_week + 1 + np.floor(
+        u64[:, U["onset_week"]] * p["burden_onset_postpartum_max_week"]
+    ).astype(np.int64)
+    onset = np.where(post, post_week, birth_week - PRENATAL_WEEKS)
+    onset = np.where(burden > 0, onset, NEVER).astype(np.int64)
+    district = np.minimum(
+        np.floor(u64[:, U["district"]] * layout.n_districts).astype(np.int64),
+        layout.n_districts - 1,
+    )
+    gyn = np.empty(n, dtype=np.int64)
+    ped = np.empty(n, dtype=np.int64)
+    midwife = np.full(n, -1, dtype=np.int64)
+    for d in range(layout.n_districts):
+        m = district == d
+        if not m.any():
+            continue
+        g = layout.pids_of("gynecology", d)
+        gyn[m] = _choose_weighted(u64[m, U["gyn"]], g, pop.size[g])
+        pp = layout.pids_of("pediatric", d)
+        ped[m] = _choose_weighted(u64[m, U["ped"]], pp, pop.size[pp])
+        mw = layout.pids_of("midwife", d)
+        if len(mw):
+            has = m & (u64[:, U["midwife_has"]] < p["midwife_share"])
+            k = np.minimum(np.floor(u64[has, U["midwife"]] * len(mw)).astype(np.int64), len(mw) - 1)
+            midwife[has] = mw[k]
+    clinics = layout.pids_of("clinic")
+    clinic = np.full(n, -1, dtype=np.int64)
+    if len(clinics):
+        born = u64[:, U["clinic_birth"]] < p["clinic_birth_share"]
+        clinic[born] = _choose_weighted(u64[born, U["clinic"]], clinics, pop.size[clinics])
+    contact_pid = np.full((n, N_CONTACTS), -1, dtype=np.int64)
+    u_part = lambda name: u64[:, U[f"part_{name}"]]  # noqa: E731
+    upart = np.where(burden == 2, p["u_exam_participation_multiple_burden"],
+                     p["u_exam_participation"])
+    for s, (name, kind, _off) in enumerate(CONTACTS):
+        if kind == "gynecology":
+            contact_pid[:, s] = np.where(u_part(name) < p["gyn_checkup_participation"], gyn, -1)
+        elif kind == "clinic":
+            contact_pid[:, s] = clinic
+        elif kind == "u2":
+            who = np.where(clinic >= 0, clinic, ped)
+            contact_pid[:, s] = np.where(u_part(name) < p["u2_participation"], who, -1)
+        elif kind == "midwife":
+            contact_pid[:, s] = midwife
+        else:  # pediatric U3-U7
+            contact_pid[:, s] = np.where(u_part(name) < upart, ped, -1)
+    return FamilyBlock(
+        birth_week=birth_week.astype(np.int64),
+        burden=burden,
+        onset_week=onset,
+        district=district,
+        gyn=gyn,
+        ped=ped,
+        contact_pid=contact_pid,
+        u=uu[:, KEEP_COLS],
+    )
+
+
+def _family_uniforms(rng: np.random.Generator, n: int) -> np.ndarray:
+    return rng.random((n, N_FAMILY_U), dtype=np.float32)
+
+
+def draw_initial_families(
+    seed: int, layout: Layout, pop: Population, p: dict[str, Any]
+) -> FamilyBlock:
+    """Families present at the start: pregnancies and children up to their third birthday.
+
+    Birth weeks run from ``-155`` (the oldest, about to leave) to ``27`` (entered the
+    model in the week before the start); the week-0 entries belong to year 0.
+    """
+    rng = generator(seed, "initial_families")
+    weeks = np.arange(-(STAY_WEEKS_AFTER_BIRTH - 1), PRENATAL_WEEKS)
+    counts = rng.poisson(p["births_per_year"] / WEEKS_PER_YEAR, size=len(weeks))
+    birth_week = np.repeat(weeks, counts)
+    uu = _family_uniforms(rng, len(birth_week))
+    return family_attributes(uu, birth_week, layout, pop, p)
+
+
+def draw_year_families(
+    seed: int, year: int, layout: Layout, pop: Population, p: dict[str, Any]
+) -> FamilyBlock:
+    """Families entering in simulation year ``year`` (at pregnancy week 12)."""
+    rb = generator(seed, "births", year)
+    counts = rb.poisson(p["births_per_year"] / WEEKS_PER_YEAR, size=WEEKS_PER_YEAR)
+    entry = np.repeat(np.arange(year * WEEKS_PER_YEAR, (year + 1) * WEEKS_PER_YEAR), counts)
+    rng = generator(seed, "families", year)
+    uu = _family_uniforms(rng, len(entry))
+    return family_attributes(uu, entry + PRENATAL_WEEKS, layout, pop, p)
+
+
+# ---------------------------------------------------------------------------
+# staff, outreach, meetings
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class StaffBlock:
+    """Weekly staffing randomness of one year."""
+
+    u_turnover: np.ndarray  # (52, nP)
+    new_engagement: np.ndarray  # (52, nP) baseline engagement of a newcomer
+    u_mfa: np.ndarray  # (52, n_health) loss of trained MFA
+    u_liaison: np.ndarray  # (52, n_health) routine contacts of the health-office liaison
+
+
+def draw_staff(seed: int, year: int, layout: Layout, p: dict[str, Any]) -> StaffBlock:
+    """Draw one year of turnover, newcomer and routine-contact randomness."""
+    rng = generator(seed, "staff", year)
+    nP, nH = layout.n_prof, layout.n_health
+    u_turn = rng.random((WEEKS_PER_YEAR, nP))
+    eng = engagement_beta(
+        rng,
+        np.broadcast_to(engagement_means(layout, p), (WEEKS_PER_YEAR, nP)),
+        p["engagement_concentration"],
+        (WEEKS_PER_YEAR, nP),
+    )
+    return StaffBlock(
+        u_turnover=u_turn,
+        new_engagement=eng,
+        u_mfa=rng.random((WEEKS_PER_YEAR, nH)),
+        u_liaison=rng.random((WEEKS_PER_YEAR, nH)),
+    )
+
+
+@dataclass
+class OutreachBlock:
+    """Weekly outreach randomness of one year."""
+
+    u_visit: np.ndarray  # (52, n_coord, max_visits) success of a visit request
+    u_visit_mode: np.ndarray  # (52, n_coord, max_visits) mode of the visit
+    u_door: np.ndarray  # (52,) whether the liaison opens a door this week
+    u_door_mode: np.ndarray  # (52,) mode of the introduction
+
+
+def draw_outreach(seed: int, year: int, layout: Layout, p: dict[str, Any]) -> OutreachBlock:
+    """Draw one year of outreach randomness."""
+    rng = generator(seed, "outreach", year)
+    shape = (WEEKS_PER_YEAR, layout.n_coord, MAX_VISITS_PER_WEEK)
+    return OutreachBlock(
+        u_visit=rng.random(shape),
+        u_visit_mode=rng.random(shape),
+        u_door=rng.random(WEEKS_PER_YEAR),
+        u_door_mode=rng.random(WEEKS_PER_YEAR),
+    )
+
+
+@dataclass
+class MeetingBlock:
+    """Randomness of up to 13 meetings of one format in one year."""
+
+    u_attend: np.ndarray  # (13, nP)
+    u_mode: np.ndarray  # (13, n_districts)
+    u_acquaint: np.ndarray  # (13, nPairs)
+
+
+def draw_meetings(seed: int, year: int, fmt: int, layout: Layout) -> MeetingBlock:
+    """Draw the randomness of format ``fmt``'s meetings in year ``year``."""
+    rng = generator(seed, "meetings", year, fmt)
+    k = MAX_MEETINGS_PER_YEAR
+    return MeetingBlock(
+        u_attend=rng.random((k, layout.n_prof)),
+        u_mode=rng.random((k, layout.n_districts)),
+        u_acquaint=rng.random((k, layout.n_pairs)),
+    )
+
+
+def meeting_occurrence(t: int, interval: int, fmt: int) -> int:
+    """Occurrence index of a meeting of format ``fmt`` in week ``t`` within its year.
+
+    Returns -1 when the format does not meet that week.  Formats are offset against
+    each other (network meeting week 1, quality circle week 3, round table week 5 of
+    each cycle) so they rarely fall into the same week.
+    """
+    if interval <= 0:
+        return -1
+    off = (1 + 2 * fmt) % interval
+    if t % interval != off:
+        return -1
+    y0 = (t // WEEKS_PER_YEAR) * WEEKS_PER_YEAR
+    first = y0 + ((off - y0) % interval)
+    return (t - first) // interval
+
+
+__all__ += ["meeting_occurrence", "NEVER", "KEEP_INDEX", "NOTICE0", "REFER0", "ACCEPT0",
+            "BIRTH_SLOT", "family_attributes"]

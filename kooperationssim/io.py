@@ -1,0 +1,75 @@
+"""Writing results safely: all files of a run appear together or not at all."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["OutputDirError", "prepare_out_dir", "write_results_atomically", "to_jsonable"]
+
+
+class OutputDirError(ValueError):
+    """The output directory cannot be used (it would overwrite earlier results)."""
+
+
+def prepare_out_dir(out: Path) -> None:
+    """Refuse a directory that already holds files; nothing is ever overwritten silently."""
+    if out.exists():
+        if not out.is_dir():
+            raise OutputDirError(f"--out {out} exists and is not a directory")
+        if any(out.iterdir()):
+            raise OutputDirError(
+                f"--out {out} already exists and is not empty; choose another directory "
+                "(nothing was written)"
+            )
+
+
+def write_results_atomically(out: Path, writers: dict[str, Callable[[Path], None]]) -> None:
+    """Write every file into a temporary sibling directory, then move them into ``out``.
+
+    A crash while writing leaves ``out`` untouched; files are moved in with
+    ``os.replace`` only after all of them were written successfully.
+    """
+    out = Path(out)
+    prepare_out_dir(out)
+    parent = out.parent if str(out.parent) else Path(".")
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    try:
+        for name, write in writers.items():
+            write(tmp / name)
+        if not out.exists():
+            os.replace(tmp, out)
+            return
+        for name in writers:
+            os.replace(tmp / name, out / name)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def to_jsonable(x: Any) -> Any:
+    """Convert NumPy scalars, tuples and NaN to plain JSON values (NaN becomes null)."""
+    if isinstance(x, dict):
+        return {str(k): to_jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [to_jsonable(v) for v in x]
+    if hasattr(x, "to_json"):
+        return to_jsonable(x.to_json())
+    if hasattr(x, "item") and not isinstance(x, str):
+        x = x.item()
+    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
+        return None
+    return x
+
+
+def dump_json(path: Path, data: Any) -> None:
+    """Write JSON (UTF-8, indented, NaN as null)."""
+    path.write_text(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
