@@ -17,7 +17,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .params import FUNDING_USES
+import numpy as np
+
+from .params import FUNDING_SOURCES, FUNDING_USES
 
 __all__ = [
     "FundingStream",
@@ -179,8 +181,9 @@ class YearFunding:
         lotsendienst_fte: Funded Lotsendienst FTE.
         compensation: Whether some stream pays physicians' compensation this year.
         mfa_training: Whether some stream pays MFA training this year.
-        shares: For each use, a list of ``(source, share)`` pairs that says who pays which
-            share of the cost of that use (co-funding goes to the municipality).
+        shares: (4, 5) array: the share of each source (columns, in ``FUNDING_SOURCES``
+            order) in the cost of each use (rows, in ``FUNDING_USES`` order); co-funding
+            goes to the municipality.
     """
 
     year: int
@@ -188,7 +191,7 @@ class YearFunding:
     lotsendienst_fte: float
     compensation: bool
     mfa_training: bool
-    shares: dict[str, list[tuple[str, float]]]
+    shares: np.ndarray
 
     @property
     def coordinator_fte(self) -> float:
@@ -237,16 +240,16 @@ def allocate_year(
     lots_fte = 0.0
     if params["lotsin_cost_eur_per_fte_year"] > 0:
         lots_fte = sum(t for _, t in paid["lotsendienst"]) / params["lotsin_cost_eur_per_fte_year"]
-    shares: dict[str, list[tuple[str, float]]] = {}
-    for use, lst in paid.items():
+    shares = np.zeros((len(FUNDING_USES), len(FUNDING_SOURCES)))
+    muni = FUNDING_SOURCES.index("municipality")
+    for ui, use in enumerate(FUNDING_USES):
+        lst = paid[use]
         total = sum(t for _, t in lst)
-        out: list[tuple[str, float]] = []
         for s, t in lst:
             share = t / total if total > 0 else 0.0
-            out.append((s.source, share * (1.0 - s.cofunding_share)))
+            shares[ui, FUNDING_SOURCES.index(s.source)] += share * (1.0 - s.cofunding_share)
             if s.cofunding_share > 0:
-                out.append(("municipality", share * s.cofunding_share))
-        shares[use] = out
+                shares[ui, muni] += share * s.cofunding_share
     return YearFunding(
         year=year,
         coordinator_segments=segments,

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from .params import FUNDING_SOURCES, FUNDING_USES
+
 __all__ = ["Output", "OUTPUTS", "SUMMARY_KEYS", "SERIES_KEYS", "Recorder", "KIND_BITS",
            "REFERRAL_ROUTES", "MAX_DELAY", "COORD_ACTIVITIES"]
 
@@ -154,174 +156,190 @@ COORD_ACTIVITIES = ("meetings", "letters", "visits", "door_opening", "clearing",
                     "other_duties", "unassigned")
 MODE_NAMES = ("negative", "intervention", "exchange", "positive")
 
+#: Integer counts an engine reports every week (one value per run).
+WEEK_COUNTS = (
+    "fb_burdened", "fb_reached", "fb_born", "fb_contact", "exit_burdened",
+    "exit_before_crisis", "crises", "births", "turnover", "vacancies",
+    "physician_unpaid_min", "physician_paid_min", "youth_min", "office_min", "meetings",
+    "dropouts", "positions_closed", "pairs", "health_acquainted", "health_filled",
+    "physicians", "physicians_active", "physicians_attended", "families", "in_help",
+    "waiting", "compensated",
+)
+#: Float state summaries an engine reports every week.
+WEEK_FLOATS = ("trust_sum", "understanding_sum", "fte_funded", "fte_filled",
+               "lotsendienst_coverage")
+#: Integer vectors an engine reports every week: name -> length.
+WEEK_VECTORS = {"routes": len(REFERRAL_ROUTES), "mode_case": 4, "mode_struct": 4,
+                "coord_min": len(COORD_ACTIVITIES), "delay_hist": MAX_DELAY}
+#: Money an engine reports every week, by use (EUR); order of FUNDING_USES.
+N_USES = len(FUNDING_USES)
 
-def _div(a: float, b: float) -> float:
-    return float(a) / float(b) if b else float("nan")
+
+def div(a, b):
+    """Elementwise a / b as float64, NaN where b == 0."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(b != 0, a / np.where(b != 0, b, 1.0), np.nan)
 
 
-def median_from_hist(hist: np.ndarray) -> float:
-    """Median of integer values given as a histogram (mean of the two middle values)."""
-    n = int(hist.sum())
-    if n == 0:
-        return float("nan")
-    cum = np.cumsum(hist)
-    lo = int(np.searchsorted(cum, (n - 1) // 2, side="right"))
-    hi = int(np.searchsorted(cum, n // 2, side="right"))
-    return (lo + hi) / 2.0
+def median_from_hist(hist: np.ndarray) -> np.ndarray:
+    """Median of integer values given as histograms (last axis); mean of two middle values."""
+    hist = np.asarray(hist, dtype=np.int64)
+    n = hist.sum(axis=-1)
+    cum = np.cumsum(hist, axis=-1)
+    lo = (cum <= ((n - 1) // 2)[..., None]).sum(axis=-1)
+    hi = (cum <= (n // 2)[..., None]).sum(axis=-1)
+    return np.where(n > 0, (lo + hi) / 2.0, np.nan)
 
 
 class Recorder:
-    """Collects the weekly figures of one run and computes series and summary."""
+    """Collects the weekly figures of R runs and computes series and summaries.
 
-    def __init__(self, weeks: int, n_ped: int):
-        self.weeks = weeks
-        self.n_ped = n_ped
-        self.t = 0
-        self.rows: list[dict[str, float]] = []
-        # whole-run accumulators
-        self.acc = {
-            "fb_burdened": 0, "fb_reached": 0, "fb_born": 0, "fb_contact": 0,
-            "exit_burdened": 0, "exit_before_crisis": 0,
-            "crises": 0, "births": 0, "turnover": 0, "vacancy_weeks": 0,
-            "physician_unpaid_min": 0, "physician_paid_min": 0,
-            "youth_min": 0, "office_min": 0, "referrals": 0, "meetings": 0,
-            "dropouts": 0, "positions_closed": 0,
-        }
-        self.route_counts = dict.fromkeys(REFERRAL_ROUTES, 0)
-        self.mode_case = np.zeros(4, dtype=np.int64)
-        self.mode_struct = np.zeros(4, dtype=np.int64)
-        self.delay_hist = np.zeros(MAX_DELAY, dtype=np.int64)
-        self.coord_min = dict.fromkeys(COORD_ACTIVITIES, 0)
-        self.cost_by_use: dict[str, float] = {}
-        self.cost_by_source: dict[str, float] = {}
-        self.cost_total = 0.0
-        self.contact_kind = dict.fromkeys(KIND_BITS, 0)
-        self.noticed_kind = dict.fromkeys(KIND_BITS, 0)
-        # trailing-window rings
-        # first birthdays (burdened, reached), exits (burdened, before crisis), crises, births
-        self._ring = np.zeros((WINDOW, 8), dtype=np.int64)
-        self._ring_modes = np.zeros((WINDOW, 4), dtype=np.int64)
-        self._ring_delay = np.zeros((WINDOW, MAX_DELAY), dtype=np.int64)
-        self._win = np.zeros(8, dtype=np.int64)
-        self._win_modes = np.zeros(4, dtype=np.int64)
-        self._win_delay = np.zeros(MAX_DELAY, dtype=np.int64)
-        self.final_state: dict[str, Any] = {}
+    Engines call :meth:`week` once per simulated week with arrays whose first axis is the
+    run (the Mesa engine uses R = 1).  All arithmetic on outputs happens here.
+    """
 
-    # -- accounting helpers -------------------------------------------------
-    def add_cost(self, eur: float, use: str, shares: list[tuple[str, float]]) -> float:
-        """Book money spent on ``use``, split over sources by ``shares``."""
-        if eur <= 0:
-            return 0.0
-        self.cost_by_use[use] = self.cost_by_use.get(use, 0.0) + eur
-        for src, share in shares:
-            self.cost_by_source[src] = self.cost_by_source.get(src, 0.0) + eur * share
-        self.cost_total += eur
-        return eur
+    def __init__(self, runs: int, weeks: int):
+        R, T = runs, weeks
+        self.R, self.T, self.t = R, T, 0
+        self.acc = {k: np.zeros(R, dtype=np.int64) for k in WEEK_COUNTS}
+        self.vec = {k: np.zeros((R, n), dtype=np.int64) for k, n in WEEK_VECTORS.items()}
+        self.cost_by_use = np.zeros((R, N_USES))
+        self.cost_by_source = np.zeros((R, len(FUNDING_SOURCES)))
+        self.cost_total = np.zeros(R)
+        self.contact_kind = np.zeros((R, len(KIND_BITS)), dtype=np.int64)
+        self.noticed_kind = np.zeros((R, len(KIND_BITS)), dtype=np.int64)
+        self.cols = {k: np.full((R, T), np.nan) for k in SERIES_KEYS if k != "week"}
+        self._ring = np.zeros((R, WINDOW, 6), dtype=np.int64)
+        self._ring_modes = np.zeros((R, WINDOW, 4), dtype=np.int64)
+        self._ring_delay = np.zeros((R, WINDOW, MAX_DELAY), dtype=np.int64)
+        self._win = np.zeros((R, 6), dtype=np.int64)
+        self._win_modes = np.zeros((R, 4), dtype=np.int64)
+        self._win_delay = np.zeros((R, MAX_DELAY), dtype=np.int64)
+        self.last: dict[str, np.ndarray] = {}
 
-    def add_family_flags(self, contact_bits: np.ndarray, noticed_bits: np.ndarray) -> None:
-        """Count families' contact and noticing flags (at exit, and at the end of the run)."""
+    def add_family_flags(self, run: np.ndarray, contact_bits: np.ndarray,
+                         noticed_bits: np.ndarray) -> None:
+        """Count families' contact and noticing flags (at exit, and at the end of a run)."""
+        run = np.asarray(run, dtype=np.int64)
         cb = np.asarray(contact_bits, dtype=np.int64)
         nb = np.asarray(noticed_bits, dtype=np.int64)
-        for k, bit in KIND_BITS.items():
+        for i, bit in enumerate(KIND_BITS.values()):
             had = (cb & bit) != 0
-            self.contact_kind[k] += int(had.sum())
-            self.noticed_kind[k] += int((had & ((nb & bit) != 0)).sum())
+            self.contact_kind[:, i] += np.bincount(run[had], minlength=self.R)
+            self.noticed_kind[:, i] += np.bincount(run[had & ((nb & bit) != 0)],
+                                                   minlength=self.R)
 
-    def week(self, w: dict[str, Any]) -> None:
-        """Record one week.
+    def week(self, w: dict[str, Any], cost_by_use: np.ndarray,
+             shares: np.ndarray) -> None:
+        """Record one week of all runs.
 
-        ``w`` holds the week's integer counts and state summaries (see the engines).
+        Args:
+            w: the week's counts (:data:`WEEK_COUNTS`), float summaries (:data:`WEEK_FLOATS`)
+                and vectors (:data:`WEEK_VECTORS`), each with the run as first axis.
+            cost_by_use: (R, 4) money spent this week by use.
+            shares: (R, 4, 5) share of each source in the cost of each use.
         """
-        a = self.acc
-        for k in ("fb_burdened", "fb_reached", "fb_born", "fb_contact", "exit_burdened",
-                  "exit_before_crisis", "crises", "births", "turnover", "physician_unpaid_min",
-                  "physician_paid_min", "youth_min", "office_min", "meetings", "dropouts",
-                  "positions_closed"):
-            a[k] += int(w[k])
-        a["vacancy_weeks"] += int(w["vacancies"])
-        a["referrals"] += int(sum(w["routes"]))
-        for i, r in enumerate(REFERRAL_ROUTES):
-            self.route_counts[r] += int(w["routes"][i])
-        mc = np.asarray(w["mode_case"], dtype=np.int64)
-        ms = np.asarray(w["mode_struct"], dtype=np.int64)
-        self.mode_case += mc
-        self.mode_struct += ms
-        dh = np.asarray(w["delay_hist"], dtype=np.int64)
-        self.delay_hist += dh
-        for k in COORD_ACTIVITIES:
-            self.coord_min[k] += int(w["coord_min"][k])
+        R, t = self.R, self.t
+        cnt = {k: np.asarray(w[k], dtype=np.int64).reshape(R) for k in WEEK_COUNTS}
+        flt = {k: np.asarray(w[k], dtype=np.float64).reshape(R) for k in WEEK_FLOATS}
+        vec = {k: np.asarray(w[k], dtype=np.int64).reshape(R, n)
+               for k, n in WEEK_VECTORS.items()}
+        for k in WEEK_COUNTS:
+            self.acc[k] += cnt[k]
+        for k in WEEK_VECTORS:
+            self.vec[k] += vec[k]
+        cu = np.asarray(cost_by_use, dtype=np.float64).reshape(R, N_USES)
+        sh = np.asarray(shares, dtype=np.float64).reshape(R, N_USES, len(FUNDING_SOURCES))
+        week_cost = np.zeros(R)
+        for u in range(N_USES):
+            week_cost = week_cost + cu[:, u]
+            self.cost_by_use[:, u] += cu[:, u]
+            self.cost_by_source += cu[:, u, None] * sh[:, u, :]
+        self.cost_total += week_cost
         # trailing windows
-        slot = self.t % WINDOW
-        row = np.array([w["fb_burdened"], w["fb_reached"], w["exit_burdened"],
-                        w["exit_before_crisis"], w["crises"], w["births"], 0, 0], dtype=np.int64)
-        self._win += row - self._ring[slot]
-        self._ring[slot] = row
-        m = mc + ms
-        self._win_modes += m - self._ring_modes[slot]
-        self._ring_modes[slot] = m
-        self._win_delay += dh - self._ring_delay[slot]
-        self._ring_delay[slot] = dh
+        slot = t % WINDOW
+        row = np.stack([cnt["fb_burdened"], cnt["fb_reached"], cnt["exit_burdened"],
+                        cnt["exit_before_crisis"], cnt["crises"], cnt["births"]], axis=1)
+        self._win += row - self._ring[:, slot]
+        self._ring[:, slot] = row
+        m = vec["mode_case"] + vec["mode_struct"]
+        self._win_modes += m - self._ring_modes[:, slot]
+        self._ring_modes[:, slot] = m
+        dh = vec["delay_hist"]
+        self._win_delay += dh - self._ring_delay[:, slot]
+        self._ring_delay[:, slot] = dh
         wm = self._win_modes
-        tot = int(wm.sum())
-        coord_total_min = sum(int(w["coord_min"][k]) for k in COORD_ACTIVITIES)
-        self.rows.append({
-            "week": self.t,
-            "reach_first_year": _div(self._win[1], self._win[0]),
-            "reach_before_crisis": _div(self._win[3], self._win[2]),
-            "weeks_to_help_median": median_from_hist(self._win_delay),
-            "crises_per_1000_births": _div(1000 * self._win[4], self._win[5]),
-            "mode_share_negative": _div(wm[0], tot),
-            "mode_share_intervention": _div(wm[1], tot),
-            "mode_share_exchange": _div(wm[2], tot),
-            "mode_share_positive": _div(wm[3], tot),
-            "trust_mean": _div(w["trust_sum"], w["pairs"]),
-            "understanding_mean": _div(w["understanding_sum"], w["pairs"]),
-            "acquainted_share": _div(w["health_acquainted"], w["health_filled"]),
-            "active_physicians_share": _div(w["physicians_active"], w["physicians"]),
-            "physicians_ever_attended_share": _div(w["physicians_attended"], w["physicians"]),
-            "physician_unpaid_hours": int(w["physician_unpaid_min"]) / 60.0,
-            "coordinator_hours": coord_total_min / 60.0,
-            "cost_total_eur": float(w["cost_eur"]),
-            "vacancy_weeks": float(w["vacancies"]),
-            "turnover_events": float(w["turnover"]),
-            "families": float(w["families"]),
-            "families_in_help": float(w["in_help"]),
-            "families_waiting": float(w["waiting"]),
-            "coordinator_fte_funded": float(w["fte_funded"]),
-            "coordinator_fte_filled": float(w["fte_filled"]),
-            "meetings_held": float(w["meetings"]),
-            "interactions": float(int(mc.sum() + ms.sum())),
-            "referrals": float(sum(w["routes"])),
-            "crises": float(w["crises"]),
-            "births": float(w["births"]),
-            "lotsendienst_coverage": float(w["lotsendienst_coverage"]),
-        })
-        self.final_state = w
+        tot = wm.sum(axis=1)
+        c = self.cols
+        c["reach_first_year"][:, t] = div(self._win[:, 1], self._win[:, 0])
+        c["reach_before_crisis"][:, t] = div(self._win[:, 3], self._win[:, 2])
+        c["weeks_to_help_median"][:, t] = median_from_hist(self._win_delay)
+        c["crises_per_1000_births"][:, t] = div(1000 * self._win[:, 4], self._win[:, 5])
+        for i, name in enumerate(MODE_NAMES):
+            c[f"mode_share_{name}"][:, t] = div(wm[:, i], tot)
+        c["trust_mean"][:, t] = div(flt["trust_sum"], cnt["pairs"])
+        c["understanding_mean"][:, t] = div(flt["understanding_sum"], cnt["pairs"])
+        c["acquainted_share"][:, t] = div(cnt["health_acquainted"], cnt["health_filled"])
+        c["active_physicians_share"][:, t] = div(cnt["physicians_active"], cnt["physicians"])
+        c["physicians_ever_attended_share"][:, t] = div(cnt["physicians_attended"],
+                                                        cnt["physicians"])
+        c["physician_unpaid_hours"][:, t] = cnt["physician_unpaid_min"] / 60.0
+        c["coordinator_hours"][:, t] = vec["coord_min"].sum(axis=1) / 60.0
+        c["cost_total_eur"][:, t] = week_cost
+        c["vacancy_weeks"][:, t] = cnt["vacancies"]
+        c["turnover_events"][:, t] = cnt["turnover"]
+        c["families"][:, t] = cnt["families"]
+        c["families_in_help"][:, t] = cnt["in_help"]
+        c["families_waiting"][:, t] = cnt["waiting"]
+        c["coordinator_fte_funded"][:, t] = flt["fte_funded"]
+        c["coordinator_fte_filled"][:, t] = flt["fte_filled"]
+        c["meetings_held"][:, t] = cnt["meetings"]
+        c["interactions"][:, t] = m.sum(axis=1)
+        c["referrals"][:, t] = vec["routes"].sum(axis=1)
+        c["crises"][:, t] = cnt["crises"]
+        c["births"][:, t] = cnt["births"]
+        c["lotsendienst_coverage"][:, t] = flt["lotsendienst_coverage"]
+        self.last = {k: c[k][:, t] for k in c}
         self.t += 1
 
     # -- results ------------------------------------------------------------
-    def series(self):
-        """The weekly series as a pandas DataFrame (one row per week)."""
+    def series(self, run: int = 0):
+        """The weekly series of one run as a pandas DataFrame (one row per week)."""
         import pandas as pd
 
-        return pd.DataFrame(self.rows, columns=list(SERIES_KEYS))
+        data = {"week": np.arange(self.t)}
+        for k in SERIES_KEYS[1:]:
+            data[k] = self.cols[k][run, : self.t]
+        return pd.DataFrame(data, columns=list(SERIES_KEYS))
 
-    def summary(self, ped_referrals_last_year: np.ndarray) -> dict[str, Any]:
-        """End-of-run summary: every output in ``SUMMARY_KEYS`` plus breakdowns."""
-        a = self.acc
-        last = self.rows[-1] if self.rows else {}
-        modes = self.mode_case + self.mode_struct
+    def summary(self, run: int, ped_referrals_last_year: np.ndarray,
+                contact_kind: np.ndarray | None = None,
+                noticed_kind: np.ndarray | None = None) -> dict[str, Any]:
+        """End-of-run summary of one run: every output in ``SUMMARY_KEYS`` plus breakdowns.
+
+        ``contact_kind``/``noticed_kind`` are this run's counts including families still
+        present at the end (default: only families that left).
+        """
+        a = {k: int(v[run]) for k, v in self.acc.items()}
+        v = {k: arr[run] for k, arr in self.vec.items()}
+        ck = self.contact_kind[run] if contact_kind is None else contact_kind
+        nk = self.noticed_kind[run] if noticed_kind is None else noticed_kind
+        modes = v["mode_case"] + v["mode_struct"]
         tot = int(modes.sum())
         refs = np.asarray(ped_referrals_last_year, dtype=np.int64)
         n_ped = max(len(refs), 1)
+        last = {k: float(x[run]) for k, x in self.last.items()} if self.last else {}
+        f = lambda a_, b_: float(div(a_, b_))  # noqa: E731
         out: dict[str, Any] = {
-            "reach_first_year": _div(a["fb_reached"], a["fb_burdened"]),
-            "reach_before_crisis": _div(a["exit_before_crisis"], a["exit_burdened"]),
-            "weeks_to_help_median": median_from_hist(self.delay_hist),
-            "crises_per_1000_births": _div(1000 * a["crises"], a["births"]),
+            "reach_first_year": f(a["fb_reached"], a["fb_burdened"]),
+            "reach_before_crisis": f(a["exit_before_crisis"], a["exit_burdened"]),
+            "weeks_to_help_median": float(median_from_hist(v["delay_hist"])),
+            "crises_per_1000_births": f(1000 * a["crises"], a["births"]),
         }
         for i, m in enumerate(MODE_NAMES):
-            out[f"mode_share_{m}"] = _div(modes[i], tot)
+            out[f"mode_share_{m}"] = f(modes[i], tot)
         for k in ("trust_mean", "understanding_mean", "acquainted_share",
                   "active_physicians_share", "physicians_ever_attended_share"):
             out[k] = last.get(k, float("nan"))
@@ -329,34 +347,38 @@ class Recorder:
         out["ped_referrals_share_1_4"] = float(((refs >= 1) & (refs <= 4)).sum()) / n_ped
         out["ped_referrals_share_5_10"] = float(((refs >= 5) & (refs <= 10)).sum()) / n_ped
         out["ped_referrals_share_over_10"] = float((refs > 10).sum()) / n_ped
-        out["health_contact_year1_share"] = _div(a["fb_contact"], a["fb_born"])
-        for k in ("pediatric", "gynecology", "clinic"):
-            out[f"noticed_share_{k}"] = _div(self.noticed_kind[k], self.contact_kind[k])
+        out["health_contact_year1_share"] = f(a["fb_contact"], a["fb_born"])
+        for i, k in enumerate(KIND_BITS):
+            if k != "midwife":
+                out[f"noticed_share_{k}"] = f(nk[i], ck[i])
         out["physician_unpaid_hours"] = a["physician_unpaid_min"] / 60.0
-        out["coordinator_hours"] = sum(self.coord_min.values()) / 60.0
-        out["cost_total_eur"] = self.cost_total
-        out["vacancy_weeks"] = a["vacancy_weeks"]
+        out["coordinator_hours"] = int(v["coord_min"].sum()) / 60.0
+        out["cost_total_eur"] = float(self.cost_total[run])
+        out["vacancy_weeks"] = a["vacancies"]
         out["turnover_events"] = a["turnover"]
         # breakdowns and counts
-        out["noticed_share_midwife"] = _div(self.noticed_kind["midwife"],
-                                            self.contact_kind["midwife"])
+        out["noticed_share_midwife"] = f(nk[3], ck[3])
+        mc, ms = v["mode_case"], v["mode_struct"]
         for i, m in enumerate(MODE_NAMES):
-            out[f"mode_share_case_{m}"] = _div(self.mode_case[i], int(self.mode_case.sum()))
-            out[f"mode_share_structural_{m}"] = _div(self.mode_struct[i],
-                                                     int(self.mode_struct.sum()))
-        out["interactions_case"] = int(self.mode_case.sum())
-        out["interactions_structural"] = int(self.mode_struct.sum())
+            out[f"mode_share_case_{m}"] = f(mc[i], int(mc.sum()))
+            out[f"mode_share_structural_{m}"] = f(ms[i], int(ms.sum()))
+        out["interactions_case"] = int(mc.sum())
+        out["interactions_structural"] = int(ms.sum())
         out["ped_referrals_trimmed_mean"] = trimmed_mean(refs)
-        for k in COORD_ACTIVITIES:
-            out[f"coordinator_hours_{k}"] = self.coord_min[k] / 60.0
+        for i, k in enumerate(COORD_ACTIVITIES):
+            out[f"coordinator_hours_{k}"] = int(v["coord_min"][i]) / 60.0
         out["physician_compensated_hours"] = a["physician_paid_min"] / 60.0
         out["youth_welfare_hours"] = a["youth_min"] / 60.0
         out["health_office_hours"] = a["office_min"] / 60.0
-        out["cost_by_source_eur"] = dict(sorted(self.cost_by_source.items()))
-        out["cost_by_use_eur"] = dict(sorted(self.cost_by_use.items()))
-        out["referrals"] = a["referrals"]
-        for r in REFERRAL_ROUTES:
-            out[f"referrals_{r}"] = self.route_counts[r]
+        out["cost_by_source_eur"] = {s: float(self.cost_by_source[run, i])
+                                     for i, s in enumerate(FUNDING_SOURCES)
+                                     if self.cost_by_source[run, i] != 0}
+        out["cost_by_use_eur"] = {u: float(self.cost_by_use[run, i])
+                                  for i, u in enumerate(FUNDING_USES)
+                                  if self.cost_by_use[run, i] != 0}
+        out["referrals"] = int(v["routes"].sum())
+        for i, r in enumerate(REFERRAL_ROUTES):
+            out[f"referrals_{r}"] = int(v["routes"][i])
         out["births"] = a["births"]
         out["crises"] = a["crises"]
         out["burdened_first_birthdays"] = a["fb_burdened"]

@@ -45,6 +45,7 @@ from ..layout import (
     build_layout,
 )
 from ..outputs import COORD_ACTIVITIES, KIND_BITS, MAX_DELAY, REFERRAL_ROUTES, Recorder
+from ..params import FUNDING_USES
 from ..scenario import load_scenario, resolve
 from .agents import (
     CRISIS,
@@ -116,7 +117,7 @@ class KooperationsModel(mesa.Model):
         self.streams = generate_streams(p)
         self.weeks = p["weeks"]
         self.week = 0
-        self.recorder = Recorder(self.weeks, len(self.layout.pids_of("pediatric")))
+        self.recorder = Recorder(1, self.weeks)
         self.population = draws.draw_population(seed, self.layout, p)
         self._build_professionals()
         self._build_relationships()
@@ -128,7 +129,7 @@ class KooperationsModel(mesa.Model):
         self.lotsin_capacity = 0
         self._add_families(draws.draw_initial_families(seed, self.layout, self.population, p))
         self.datacollector = mesa.DataCollector(
-            model_reporters={k: (lambda m, k=k: m.recorder.rows[-1][k])
+            model_reporters={k: (lambda m, k=k: float(m.recorder.last[k][0]))
                              for k in ("reach_first_year", "mode_share_negative",
                                        "mode_share_intervention", "mode_share_exchange",
                                        "mode_share_positive", "trust_mean",
@@ -273,11 +274,11 @@ class KooperationsModel(mesa.Model):
             "exit_burdened": 0, "exit_before_crisis": 0, "crises": 0, "births": 0,
             "turnover": 0, "vacancies": 0, "physician_unpaid_min": 0, "physician_paid_min": 0,
             "youth_min": 0, "office_min": 0, "meetings": 0, "dropouts": 0,
-            "positions_closed": 0, "routes": [0] * len(REFERRAL_ROUTES),
+            "positions_closed": 0, "compensated": 0, "routes": [0] * len(REFERRAL_ROUTES),
             "mode_case": [0, 0, 0, 0], "mode_struct": [0, 0, 0, 0],
             "delay_hist": np.zeros(MAX_DELAY, dtype=np.int64),
             "coord_min": dict.fromkeys(COORD_ACTIVITIES, 0),
-            "cost_eur": 0.0,
+            "cost": [0.0] * len(FUNDING_USES),
         }
 
     def _spend(self, prof, minutes: int, activity: str, paid: bool = False) -> None:
@@ -296,7 +297,7 @@ class KooperationsModel(mesa.Model):
 
     # ----------------------------------------------------------- phase 0
     def _phase_boundary(self, t: int, w: dict) -> None:
-        p, lay = self.p, self.layout
+        p = self.p
         year, wk = divmod(t, 52)
         if wk == 0:
             self._year_boundary(year, t, w)
@@ -356,7 +357,7 @@ class KooperationsModel(mesa.Model):
                 if f.first_help >= 0 and (f.crisis_week < 0 or f.first_help < f.crisis_week):
                     w["exit_before_crisis"] += 1
             self._release(f)
-            self.recorder.add_family_flags([f.contact_bits], [f.noticed_bits])
+            self.recorder.add_family_flags([0], [f.contact_bits], [f.noticed_bits])
             del self.families[f.fid]
             f.remove()
         w["births"] = len(self.by_birth.get(t, ()))
@@ -377,14 +378,8 @@ class KooperationsModel(mesa.Model):
                     (c.fte * p["coordinator_hours_per_fte"]) * p["coordinator_other_duties_share"])
                 c.paid_minutes = tot
         self._fte_filled = fte_filled
-        fund = self.funding
-        w["cost_eur"] += self.recorder.add_cost(
-            fte_filled * p["coordinator_cost_eur_per_fte_year"] / 52.0, "coordinator",
-            fund.shares.get("coordinator", []))
-        w["cost_eur"] += self.recorder.add_cost(
-            fund.lotsendienst_fte * p["lotsin_cost_eur_per_fte_year"] / 52.0, "lotsendienst",
-            fund.shares.get("lotsendienst", []))
-        _ = lay
+        w["cost"][0] = fte_filled * p["coordinator_cost_eur_per_fte_year"] / 52.0
+        w["cost"][1] = self.funding.lotsendienst_fte * p["lotsin_cost_eur_per_fte_year"] / 52.0
 
     def _entries_of_week(self, t: int) -> draws.FamilyBlock:
         blk = self._year_families
@@ -456,8 +451,7 @@ class KooperationsModel(mesa.Model):
                 if not a.mfa_trained:
                     a.mfa_trained = True
                     trained += 1
-            w["cost_eur"] += self.recorder.add_cost(trained * p["mfa_training_cost_eur"],
-                                                    "mfa_training", fund.shares["mfa_training"])
+            w["cost"][3] = trained * p["mfa_training_cost_eur"]
 
     def _meeting_reserve(self) -> list[int]:
         """Minutes each coordinator keeps free for the meetings of its districts.
@@ -559,9 +553,7 @@ class KooperationsModel(mesa.Model):
             paid = compensated and a.kind in (PED, GYN)
             self._spend(a, length, "meetings", paid=paid)
             if paid:
-                w["cost_eur"] += self.recorder.add_cost(
-                    p["compensation_eur_per_session"], "compensation",
-                    self.funding.shares.get("compensation", []))
+                w["compensated"] += 1
             if a.kind <= MIDWIFE:
                 a.ever_attended = True
         if liaison is not None:
@@ -710,14 +702,22 @@ class KooperationsModel(mesa.Model):
 
     # ----------------------------------------------------------- phase 2
     def _phase_contacts(self, t: int, w: dict) -> None:
-        todo: list[tuple[int, Family]] = []
+        # a family has at most two contacts in a week; all first contacts are processed
+        # (in family order) before all second contacts
+        by_family: dict[int, list[int]] = {}
         n_contacts: dict[int, int] = {}
         for s, off in enumerate(CONTACT_OFFSETS):
             for f in self.by_birth.get(t - int(off), ()):
                 pid = f.contact_pid[s]
                 if pid >= 0:
-                    todo.append((s, f))
+                    by_family.setdefault(f.fid, []).append(s)
                     n_contacts[pid] = n_contacts.get(pid, 0) + 1
+        todo: list[tuple[int, int, int]] = []
+        for fid, slots in by_family.items():
+            for k, s in enumerate(slots):
+                todo.append((k, fid, s))
+        todo.sort()
+        todo = [(s, self.families[fid]) for _, fid, s in todo]
         share = {pid: self.profs[pid].bank // n for pid, n in n_contacts.items()}
         slack = {pid: self.profs[pid].slack for pid in n_contacts}
         for s, f in todo:
@@ -1080,7 +1080,9 @@ class KooperationsModel(mesa.Model):
         for h in self.health:
             while h.referral_weeks and h.referral_weeks[0] < t - 51:
                 h.referral_weeks.pop(0)
-        self.recorder.week(w)
+        w["cost"][2] = w["compensated"] * p["compensation_eur_per_session"]
+        w["coord_min"] = [w["coord_min"][k] for k in COORD_ACTIVITIES]
+        self.recorder.week(w, w["cost"], self.funding.shares)
 
     # ----------------------------------------------------------- results
     def ped_referrals_last_year(self) -> np.ndarray:
@@ -1093,13 +1095,13 @@ class KooperationsModel(mesa.Model):
         """End-of-run values of every output (see ``kooperationssim.outputs``)."""
         rec = self.recorder
         fl = list(self.families.values())
-        tmp_contact = rec.contact_kind.copy()
-        tmp_noticed = rec.noticed_kind.copy()
-        rec.add_family_flags([f.contact_bits for f in fl], [f.noticed_bits for f in fl])
-        out = rec.summary(self.ped_referrals_last_year())
-        rec.contact_kind, rec.noticed_kind = tmp_contact, tmp_noticed
-        return out
+        ck, nk = rec.contact_kind.copy(), rec.noticed_kind.copy()
+        rec.add_family_flags(np.zeros(len(fl), dtype=np.int64),
+                             [f.contact_bits for f in fl], [f.noticed_bits for f in fl])
+        ck, rec.contact_kind = rec.contact_kind[0], ck
+        nk, rec.noticed_kind = rec.noticed_kind[0], nk
+        return rec.summary(0, self.ped_referrals_last_year(), ck, nk)
 
     def series(self):
         """Weekly series (pandas DataFrame)."""
-        return self.recorder.series()
+        return self.recorder.series(0)

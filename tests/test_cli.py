@@ -1,0 +1,80 @@
+"""`kooperationssim run`: files, formats, exit codes, and nothing overwritten."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from kooperationssim.cli import main
+from kooperationssim.outputs import SERIES_KEYS, SUMMARY_KEYS
+from kooperationssim.params import PARAMS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_run_writes_summary_series_and_figure(tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(["run", str(ROOT / "scenarios" / "mittelstadt.toml"), "--weeks", "60",
+                 "--rng", "5", "--set", "coordinator_fte=2", "--out", str(out)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    for k in SUMMARY_KEYS:
+        assert k in printed
+    assert sorted(p.name for p in out.iterdir()) == ["figure.png", "series.csv", "summary.json"]
+    s = json.loads((out / "summary.json").read_text())
+    assert s["seed"] == 5 and s["weeks"] == 60
+    assert s["kooperationssim_version"]
+    assert set(SUMMARY_KEYS) <= set(s["outputs"])
+    assert {p.name for p in PARAMS} <= set(s["parameters"])
+    assert s["parameters"]["coordinator_fte"] == 2.0
+    assert s["scenario"]["overrides"]["coordinator_fte"] == 2
+    df = pd.read_csv(out / "series.csv")
+    assert list(df.columns) == list(SERIES_KEYS)
+    assert len(df) == 60 and df["week"].tolist() == list(range(60))
+    assert (out / "figure.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_summary_json_replays_the_run(tmp_path):
+    out1, out2 = tmp_path / "a", tmp_path / "b"
+    assert main(["run", "--weeks", "40", "--out", str(out1), "--quiet"]) == 0
+    s = json.loads((out1 / "summary.json").read_text())
+    overrides = [f"weeks={s['weeks']}"]
+    assert main(["run", "--rng", str(s["seed"]), "--out", str(out2), "--quiet",
+                 *[x for o in overrides for x in ("--set", o)]]) == 0
+    assert (out1 / "series.csv").read_bytes() == (out2 / "series.csv").read_bytes()
+
+
+def test_existing_results_are_never_overwritten(tmp_path, capsys):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "summary.json").write_text("precious")
+    code = main(["run", "--weeks", "5", "--out", str(out)])
+    assert code == 2
+    assert "already exists" in capsys.readouterr().err
+    assert (out / "summary.json").read_text() == "precious"
+    assert sorted(p.name for p in out.iterdir()) == ["summary.json"]
+
+
+def test_console_script_and_module_entry_points(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "kooperationssim", "params", "--json"],
+                       capture_output=True, text=True, check=True)
+    assert json.loads(r.stdout)[0]["name"] == "weeks"
+    r = subprocess.run([sys.executable, "-m", "kooperationssim", "run", "--set", "nope=1"],
+                       capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 2
+    assert "unknown parameter 'nope'" in r.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_internal_error_exits_1(monkeypatch, capsys, tmp_path):
+    import kooperationssim.cli as cli
+
+    def boom(*a, **k):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "run_one", boom)
+    assert main(["run", "--weeks", "2", "--out", str(tmp_path / "x")]) == 1
+    assert "internal error" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
