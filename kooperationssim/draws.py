@@ -7,9 +7,12 @@ decision or changing a lever never shifts the numbers of another stream, and
 replicate *r* of two scenarios with the same structure draws the same numbers for
 every decision they share (common random numbers by construction).
 
-The shapes of all blocks depend only on the municipality's structure (numbers of
-slots, districts, pairs, births), never on behavioural parameters or levers.  Both
-engines call the functions here and nothing else to obtain randomness.
+The shapes of all blocks depend only on the numbers of health and youth-welfare slots,
+districts and births, never on behavioural parameters or levers.  Coordinator positions
+and the health-office liaison draw from streams of their own with a fixed number of
+columns (:data:`MAX_COORD` positions), so that changing the coordinator FTE or adding the
+liaison leaves every other draw where it was.  Both engines call the functions here and
+nothing else to obtain randomness.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ import numpy as np
 from .layout import (
     BIRTH_SLOT,
     CONTACTS,
-    KIND_CODES,
     N_CONTACTS,
     PRENATAL_WEEKS,
     STAY_WEEKS_AFTER_BIRTH,
@@ -54,18 +56,27 @@ __all__ = [
 #: The named streams.  New decisions get new names; existing numbers never move.
 STREAMS = (
     "population",
+    "population_pairs",
+    "population_coordinators",
+    "population_office",
     "initial_families",
     "births",
     "families",
     "staff",
+    "staff_coordinators",
+    "staff_office",
     "outreach",
     "meetings",
+    "meetings_pairs",
 )
 MEETING_FORMATS = ("network_meeting", "quality_circle", "round_table")
 #: Meeting intervals are at least 4 weeks, so a format meets at most 13 times a year.
 MAX_MEETINGS_PER_YEAR = 13
 #: Upper bound of ``max_visits_per_week``; the outreach block always has this many columns.
 MAX_VISITS_PER_WEEK = 20
+#: Most coordinator positions (``coordinator_fte`` is at most 8); coordinator blocks always
+#: have this many columns.
+MAX_COORD = 8
 WEEKS_PER_YEAR = 52
 
 
@@ -99,19 +110,49 @@ class Population:
     u_acquainted: np.ndarray  # (nPairs,) uniforms for initial acquaintance
 
 
-def engagement_beta(rng: np.random.Generator, mean: np.ndarray, conc: float, shape) -> np.ndarray:
-    """Draw personal engagement from Beta(mean*conc, (1-mean)*conc), clipped to (0, 1)."""
-    m = np.clip(mean, 1e-6, 1 - 1e-6)
+def engagement_beta(rng: np.random.Generator, mean: float, conc: float, shape) -> np.ndarray:
+    """Draw personal engagement from Beta(mean*conc, (1-mean)*conc)."""
+    m = min(max(mean, 1e-6), 1 - 1e-6)
     return rng.beta(m * conc, (1.0 - m) * conc, size=shape)
 
 
-def engagement_means(layout: Layout, p: dict[str, Any]) -> np.ndarray:
-    """Mean engagement per slot: health side vs youth welfare, coordination, health office."""
-    return np.where(
-        layout.kind <= KIND_CODES["midwife"],
-        p["engagement_mean_health"],
-        p["engagement_mean_youth_welfare"],
-    ).astype(np.float64)
+def _engagement_hy(rng, layout: Layout, p: dict[str, Any], lead: tuple = ()) -> np.ndarray:
+    """Engagement for health slots, then youth-welfare slots, from one generator."""
+    conc = p["engagement_concentration"]
+    h = engagement_beta(rng, p["engagement_mean_health"], conc, lead + (layout.n_health,))
+    y = engagement_beta(rng, p["engagement_mean_youth_welfare"], conc, lead + (layout.n_youth,))
+    return np.concatenate([h, y], axis=-1)
+
+
+def assemble_slots(layout: Layout, hy: np.ndarray, coord: np.ndarray,
+                   office: np.ndarray) -> np.ndarray:
+    """Put per-group draws into pid order (last axis): health, youth, coordinators, office."""
+    return np.concatenate([hy, coord[..., : layout.n_coord], office[..., : layout.n_office]],
+                          axis=-1)
+
+
+def assemble_pairs(layout: Layout, hy: np.ndarray, hc: np.ndarray, yc: np.ndarray,
+                   hg: np.ndarray) -> np.ndarray:
+    """Put per-pair-type draws into the canonical pair order (last axis).
+
+    ``hc`` and ``yc`` have :data:`MAX_COORD` columns for the coordinator positions.
+    """
+    lead = hy.shape[:-1]
+    nc = layout.n_coord
+    parts = [hy,
+             hc[..., :nc].reshape(lead + (layout.n_health * nc,)),
+             yc[..., :nc].reshape(lead + (layout.n_youth * nc,)),
+             hg[..., : layout.n_health * layout.n_office]]
+    return np.concatenate(parts, axis=-1)
+
+
+def _pair_uniforms(rng, layout: Layout, lead: tuple = ()) -> np.ndarray:
+    n_hy = len(layout.hy_index)
+    hy = rng.random(lead + (n_hy,))
+    hc = rng.random(lead + (layout.n_health, MAX_COORD))
+    yc = rng.random(lead + (layout.n_youth, MAX_COORD))
+    hg = rng.random(lead + (layout.n_health,))
+    return assemble_pairs(layout, hy, hc, yc, hg)
 
 
 def draw_population(seed: int, layout: Layout, p: dict[str, Any]) -> Population:
@@ -119,10 +160,14 @@ def draw_population(seed: int, layout: Layout, p: dict[str, Any]) -> Population:
     rng = generator(seed, "population")
     shape = p["practice_size_shape"]
     size = rng.gamma(shape, 1.0 / shape, size=layout.n_health)
-    eng = engagement_beta(rng, engagement_means(layout, p), p["engagement_concentration"],
-                          layout.n_prof)
-    u_acq = rng.random(layout.n_pairs)
-    return Population(size=size, engagement_base=eng, u_acquainted=u_acq)
+    eng_hy = _engagement_hy(rng, layout, p)
+    u_acq = _pair_uniforms(generator(seed, "population_pairs"), layout)
+    rc = generator(seed, "population_coordinators")
+    conc, mean = p["engagement_concentration"], p["engagement_mean_youth_welfare"]
+    eng_c = engagement_beta(rc, mean, conc, (MAX_COORD,))
+    eng_g = engagement_beta(generator(seed, "population_office"), mean, conc, (1,))
+    return Population(size=size, engagement_base=assemble_slots(layout, eng_hy, eng_c, eng_g),
+                      u_acquainted=u_acq)
 
 
 # ---------------------------------------------------------------------------
@@ -298,20 +343,24 @@ class StaffBlock:
 
 def draw_staff(seed: int, year: int, layout: Layout, p: dict[str, Any]) -> StaffBlock:
     """Draw one year of turnover, newcomer and routine-contact randomness."""
+    W = WEEKS_PER_YEAR
+    conc, mean = p["engagement_concentration"], p["engagement_mean_youth_welfare"]
     rng = generator(seed, "staff", year)
-    nP, nH = layout.n_prof, layout.n_health
-    u_turn = rng.random((WEEKS_PER_YEAR, nP))
-    eng = engagement_beta(
-        rng,
-        np.broadcast_to(engagement_means(layout, p), (WEEKS_PER_YEAR, nP)),
-        p["engagement_concentration"],
-        (WEEKS_PER_YEAR, nP),
-    )
+    u_hy = rng.random((W, layout.n_health + layout.n_youth))
+    e_hy = _engagement_hy(rng, layout, p, (W,))
+    u_mfa = rng.random((W, layout.n_health))
+    u_liaison = rng.random((W, layout.n_health))
+    rc = generator(seed, "staff_coordinators", year)
+    u_c = rc.random((W, MAX_COORD))
+    e_c = engagement_beta(rc, mean, conc, (W, MAX_COORD))
+    rg = generator(seed, "staff_office", year)
+    u_g = rg.random((W, 1))
+    e_g = engagement_beta(rg, mean, conc, (W, 1))
     return StaffBlock(
-        u_turnover=u_turn,
-        new_engagement=eng,
-        u_mfa=rng.random((WEEKS_PER_YEAR, nH)),
-        u_liaison=rng.random((WEEKS_PER_YEAR, nH)),
+        u_turnover=assemble_slots(layout, u_hy, u_c, u_g),
+        new_engagement=assemble_slots(layout, e_hy, e_c, e_g),
+        u_mfa=u_mfa,
+        u_liaison=u_liaison,
     )
 
 
@@ -319,8 +368,8 @@ def draw_staff(seed: int, year: int, layout: Layout, p: dict[str, Any]) -> Staff
 class OutreachBlock:
     """Weekly outreach randomness of one year."""
 
-    u_visit: np.ndarray  # (52, n_coord, max_visits) success of a visit request
-    u_visit_mode: np.ndarray  # (52, n_coord, max_visits) mode of the visit
+    u_visit: np.ndarray  # (52, MAX_COORD, MAX_VISITS_PER_WEEK) success of a visit request
+    u_visit_mode: np.ndarray  # (52, MAX_COORD, MAX_VISITS_PER_WEEK) mode of the visit
     u_door: np.ndarray  # (52,) whether the liaison opens a door this week
     u_door_mode: np.ndarray  # (52,) mode of the introduction
 
@@ -328,7 +377,7 @@ class OutreachBlock:
 def draw_outreach(seed: int, year: int, layout: Layout, p: dict[str, Any]) -> OutreachBlock:
     """Draw one year of outreach randomness."""
     rng = generator(seed, "outreach", year)
-    shape = (WEEKS_PER_YEAR, layout.n_coord, MAX_VISITS_PER_WEEK)
+    shape = (WEEKS_PER_YEAR, MAX_COORD, MAX_VISITS_PER_WEEK)
     return OutreachBlock(
         u_visit=rng.random(shape),
         u_visit_mode=rng.random(shape),
@@ -341,7 +390,7 @@ def draw_outreach(seed: int, year: int, layout: Layout, p: dict[str, Any]) -> Ou
 class MeetingBlock:
     """Randomness of up to 13 meetings of one format in one year."""
 
-    u_attend: np.ndarray  # (13, nP)
+    u_attend: np.ndarray  # (13, n_health + n_youth): coordinators and liaison do not draw
     u_mode: np.ndarray  # (13, n_districts)
     u_acquaint: np.ndarray  # (13, nPairs)
 
@@ -351,9 +400,9 @@ def draw_meetings(seed: int, year: int, fmt: int, layout: Layout) -> MeetingBloc
     rng = generator(seed, "meetings", year, fmt)
     k = MAX_MEETINGS_PER_YEAR
     return MeetingBlock(
-        u_attend=rng.random((k, layout.n_prof)),
+        u_attend=rng.random((k, layout.n_health + layout.n_youth)),
         u_mode=rng.random((k, layout.n_districts)),
-        u_acquaint=rng.random((k, layout.n_pairs)),
+        u_acquaint=_pair_uniforms(generator(seed, "meetings_pairs", year, fmt), layout, (k,)),
     )
 
 

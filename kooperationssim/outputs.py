@@ -26,7 +26,7 @@ import numpy as np
 from .params import FUNDING_SOURCES, FUNDING_USES
 
 __all__ = ["Output", "OUTPUTS", "SUMMARY_KEYS", "SERIES_KEYS", "Recorder", "KIND_BITS",
-           "REFERRAL_ROUTES", "MAX_DELAY", "COORD_ACTIVITIES"]
+           "REFERRAL_ROUTES", "MAX_DELAY", "COORD_ACTIVITIES", "YOUTH_ACTIVITIES"]
 
 #: Bits for "had a contact with / was noticed by" a professional kind.
 KIND_BITS = {"pediatric": 1, "gynecology": 2, "clinic": 4, "midwife": 8}
@@ -153,14 +153,15 @@ EXTRA_SERIES = (
 SERIES_KEYS = ("week",) + tuple(o.name for o in OUTPUTS if o.series) + EXTRA_SERIES
 
 COORD_ACTIVITIES = ("meetings", "letters", "visits", "door_opening", "clearing",
-                    "other_duties", "unassigned")
+                    "feedback", "other_duties")
+YOUTH_ACTIVITIES = ("meetings", "case", "crisis")
 MODE_NAMES = ("negative", "intervention", "exchange", "positive")
 
 #: Integer counts an engine reports every week (one value per run).
 WEEK_COUNTS = (
     "fb_burdened", "fb_reached", "fb_born", "fb_contact", "exit_burdened",
     "exit_before_crisis", "crises", "births", "turnover", "vacancies",
-    "physician_unpaid_min", "physician_paid_min", "youth_min", "office_min", "meetings",
+    "physician_unpaid_min", "physician_paid_min", "coord_paid_min", "office_min", "meetings",
     "dropouts", "positions_closed", "pairs", "health_acquainted", "health_filled",
     "physicians", "physicians_active", "physicians_attended", "families", "in_help",
     "waiting", "compensated",
@@ -170,7 +171,8 @@ WEEK_FLOATS = ("trust_sum", "understanding_sum", "fte_funded", "fte_filled",
                "lotsendienst_coverage")
 #: Integer vectors an engine reports every week: name -> length.
 WEEK_VECTORS = {"routes": len(REFERRAL_ROUTES), "mode_case": 4, "mode_struct": 4,
-                "coord_min": len(COORD_ACTIVITIES), "delay_hist": MAX_DELAY}
+                "coord_min": len(COORD_ACTIVITIES), "youth_min": len(YOUTH_ACTIVITIES),
+                "delay_hist": MAX_DELAY}
 #: Money an engine reports every week, by use (EUR); order of FUNDING_USES.
 N_USES = len(FUNDING_USES)
 
@@ -286,7 +288,7 @@ class Recorder:
         c["physicians_ever_attended_share"][:, t] = div(cnt["physicians_attended"],
                                                         cnt["physicians"])
         c["physician_unpaid_hours"][:, t] = cnt["physician_unpaid_min"] / 60.0
-        c["coordinator_hours"][:, t] = vec["coord_min"].sum(axis=1) / 60.0
+        c["coordinator_hours"][:, t] = cnt["coord_paid_min"] / 60.0
         c["cost_total_eur"][:, t] = week_cost
         c["vacancy_weeks"][:, t] = cnt["vacancies"]
         c["turnover_events"][:, t] = cnt["turnover"]
@@ -352,7 +354,7 @@ class Recorder:
             if k != "midwife":
                 out[f"noticed_share_{k}"] = f(nk[i], ck[i])
         out["physician_unpaid_hours"] = a["physician_unpaid_min"] / 60.0
-        out["coordinator_hours"] = int(v["coord_min"].sum()) / 60.0
+        out["coordinator_hours"] = a["coord_paid_min"] / 60.0
         out["cost_total_eur"] = float(self.cost_total[run])
         out["vacancy_weeks"] = a["vacancies"]
         out["turnover_events"] = a["turnover"]
@@ -367,8 +369,13 @@ class Recorder:
         out["ped_referrals_trimmed_mean"] = trimmed_mean(refs)
         for i, k in enumerate(COORD_ACTIVITIES):
             out[f"coordinator_hours_{k}"] = int(v["coord_min"][i]) / 60.0
+        # paid time not booked on an activity (negative when banked time from earlier
+        # weeks was spent, as at the end of a run that started with a full account)
+        out["coordinator_hours_unassigned"] = (a["coord_paid_min"] - int(v["coord_min"].sum())) / 60.0
         out["physician_compensated_hours"] = a["physician_paid_min"] / 60.0
-        out["youth_welfare_hours"] = a["youth_min"] / 60.0
+        out["youth_welfare_hours"] = int(v["youth_min"].sum()) / 60.0
+        for i, k in enumerate(YOUTH_ACTIVITIES):
+            out[f"youth_welfare_hours_{k}"] = int(v["youth_min"][i]) / 60.0
         out["health_office_hours"] = a["office_min"] / 60.0
         out["cost_by_source_eur"] = {s: float(self.cost_by_source[run, i])
                                      for i, s in enumerate(FUNDING_SOURCES)

@@ -454,8 +454,8 @@ _share("coordinator_medical_logic_shift", 0.3,
        "assumption", "coordination")
 _share("logic_coordinator", 0.8, "Position of coordinators on the logic axis.",
        "Logic, coordinator", "Handlungslogik Koordination", "assumption", "coordination")
-_add("coordinator_hours_per_fte", float, 39.0, "hours/week",
-     "Working hours per week of one full-time coordinator.",
+_add("full_time_hours_per_week", float, 39.0, "hours/week",
+     "Working hours per week of one full-time position (coordinators, Lotsendienst).",
      "Hours per FTE", "Wochenstunden je VZÄ", "assumption: TVöD full-time week",
      "coordination", min=1.0, max=60.0)
 _share("coordinator_other_duties_share", 0.6,
@@ -512,6 +512,18 @@ _share("visit_success_cold", 0.2,
        "Cold visit success", "Erfolg ohne persönlichen Kontakt",
        "seed-001: providers without personal contact are hard to win; value assumption",
        "coordination")
+for _nm, _en, _de in (("engagement", "the practice's engagement", "Engagement der Praxis"),
+                      ("competence", "the coordinator's competence", "Kompetenz der Koordination")):
+    _share(f"visit_floor_{_nm}", 0.5,
+           f"Share of the visit success that does not depend on {_en}.",
+           f"Visit success without {_nm}", f"Besuchserfolg ohne {_de}", "assumption",
+           "coordination")
+_add("coordinator_feedback_minutes", int, 15, "minutes",
+     "Coordinator minutes to report back to the referring professional at the end of a case "
+     "referred via the coordinator (taken from the case-clearing time).",
+     "Minutes per feedback", "Minuten je Rückmeldung",
+     "MODEL: coordinators' hours go to case feedback; value assumption", "coordination",
+     min=0, max=240)
 _add("visit_request_minutes", int, 15, "minutes",
      "Coordinator minutes for a visit request that the practice declines.",
      "Minutes per declined request", "Minuten je abgelehnter Anfrage", "assumption",
@@ -590,6 +602,12 @@ _add("clearing_desk_hours_per_week", float, 10.0, "hours/week",
      "Staff hours per week at the clearing desk for taking referrals.",
      "Clearing-desk hours", "Stunden Clearingstelle", "assumption", "coordination",
      min=0.0, max=400.0)
+_add("clearing_desk_minutes_per_referral", int, 45, "minutes",
+     "Clearing-desk minutes per family referred (first assessment, organising the first "
+     "home visit).",
+     "Minutes per clearing-desk referral", "Minuten je Anmeldung Clearingstelle",
+     "seed-004: first assessment and organisation of the first home visit; value assumption",
+     "coordination", min=1, max=600)
 _add("cooperation_agreement", bool, False, "",
      "Whether a cooperation agreement with clear roles and responsibilities exists "
      "(institutional design).",
@@ -620,8 +638,8 @@ for _f, (_en, _de, _iv, _h, _ev, _src) in _FORMATS.items():
          f"Whether {_en} are held in the evening, outside practice hours.",
          f"Evening: {_en.split(' (')[0]}", f"Abends: {_de}", _src, "meetings")
 _share("meeting_acquaintance_network_meeting", 0.25,
-       "Probability that two attendees from both sides of a network meeting get to know "
-       "each other.",
+       "Probability that two attendees of a network meeting who can cooperate (health and "
+       "youth welfare of the district, coordinator, health office) get to know each other.",
        "Acquaintance at network meetings", "Kennenlernen im Netzwerktreffen", "assumption",
        "meetings")
 _share("meeting_acquaintance_quality_circle", 0.7,
@@ -660,9 +678,9 @@ _add("attendance_length_penalty", float, 0.3, "1/hour",
      "Relative drop in attendance per hour of meeting beyond the first.",
      "Length penalty", "Abschlag je Stunde", "seed-001: limit meetings in time", "meetings",
      min=0.0, max=10.0)
-_share("attendance_daytime_penalty_physician", 0.6,
-       "Relative drop in practice-based professionals' attendance for meetings during practice "
-       "hours (lost income).",
+_share("attendance_daytime_penalty_practice", 0.6,
+       "Relative drop in the attendance of practice-based professionals (physicians, midwives) "
+       "for meetings during practice hours (lost income).",
        "Daytime penalty", "Abschlag tagsüber",
        "seed-001: cooperation costs practice income; Kassel moved to early evening",
        "meetings")
@@ -745,6 +763,11 @@ _add("lotsin_minutes_per_screen", int, 45, "minutes",
      "Guide minutes per positive screen (conversation with the family).",
      "Minutes per conversation", "Minuten je Lotsengespräch", "assumption", "measures",
      min=1, max=600)
+_share("feedback_floor_info", 0.5,
+       "Share of the feedback probability that does not depend on the information exchanged "
+       "in the case.",
+       "Feedback without information", "Rückmeldung ohne Informationsaustausch",
+       "assumption", "measures")
 _share("feedback_allowed_share", 0.43,
        "Share of cases in which consent and data protection allow feedback to the referring "
        "professional.",
@@ -796,6 +819,12 @@ _share("family_trust_health", 0.9,
        "Families' trust in health professionals (high: a 'Vertrauensvorschuss').",
        "Families' trust in health", "Vertrauen der Familien ins Gesundheitswesen",
        "seed-000, seed-001: health professionals enjoy great trust", "pathway")
+_share("acceptance_freier_traeger_bonus", 0.1,
+       "Relative rise in acceptance of help arranged via a coordinator hosted at a freier "
+       "Träger rather than at an office (less fear of control).",
+       "Acceptance bonus, freier Träger", "Annahmebonus freier Träger",
+       "assumption; seed-001: access via non-stigmatising providers; Bonn outsources "
+       "coordination", "pathway")
 _share("acceptance_trust_floor", 0.3,
        "Share of acceptance that does not depend on the family's trust in the referrer.",
        "Acceptance without trust", "Annahme ohne Vertrauen", "assumption", "pathway")
@@ -897,6 +926,11 @@ _share("trust_gain", 0.12,
        "planning.",
        "Trust gain", "Vertrauensaufbau", "seed-001: trust grows through personal contact over "
        "time; value assumption", "relationships")
+_share("trust_gain_info_weight", 0.5,
+       "Weight of shared information (against joint planning) in the trust gain of an "
+       "interaction.",
+       "Trust from information", "Vertrauen durch Information", "assumption",
+       "relationships")
 _share("trust_loss", 0.3, "Share of trust lost through an interaction in full conflict.",
        "Trust loss", "Vertrauensverlust",
        "MODEL: trust is lost faster than it is built; value assumption", "relationships")
@@ -937,9 +971,10 @@ _share("engagement_loss_conflict", 0.15,
        "Relative loss of engagement of the demanded side in full conflict (intervention).",
        "Engagement loss in conflict", "Engagementverlust durch Konflikt",
        "seed-003: intervention leads to conflict", "relationships")
-_share("engagement_gain_meeting", 0.05,
-       "Share of the engagement gap closed by a meeting with full joint planning.",
-       "Engagement from meetings", "Engagement durch Treffen",
+_share("engagement_gain_planning", 0.05,
+       "Share of the engagement gap closed by an interaction (meeting, visit, case) with full "
+       "joint planning.",
+       "Engagement from joint planning", "Engagement durch gemeinsame Planung",
        "seed-000: engagement grows with cooperation experience", "relationships")
 for _k, _v in (("case", 1.0), ("visit", 0.7), ("door_opening", 0.5), ("crisis", 1.0),
                ("feedback", 0.5)):
@@ -960,7 +995,7 @@ _MODE_DE = {
 }
 _CONSEQ = {
     # info, plan, conflict, minutes health side, minutes youth-welfare side
-    "negative": (0.0, 0.0, 0.0, 0, 0),
+    "negative": (0.0, 0.0, 0.0, 0, 0),  # no communication, no time
     "intervention": (0.3, 0.0, 1.0, 10, 30),
     "exchange": (0.8, 0.3, 0.05, 20, 20),
     "positive": (1.0, 1.0, 0.0, 45, 60),
@@ -974,6 +1009,8 @@ for _m, (_inf, _plan, _conf, _mh, _my) in _CONSEQ.items():
            f"Joint planning: {_m}", f"Gemeinsame Planung: {_MODE_DE[_m]}", _CONSEQ_SRC, "modes")
     _share(f"conflict_{_m}", _conf, f"Conflict in {_m} coordination (0-1).",
            f"Conflict: {_m}", f"Konflikt: {_MODE_DE[_m]}", _CONSEQ_SRC, "modes")
+    if _m == "negative":
+        continue  # negative coordination costs no time: it is the fallback when time is short
     _add(f"minutes_health_{_m}", int, _mh, "minutes",
          f"Minutes the health-side professional spends on a case interaction in {_m} "
          f"coordination.",
@@ -1095,7 +1132,7 @@ STREAM_FIELDS: tuple[Param, ...] = (
           "EUR per year", "EUR pro Jahr", "scenario", "funding", min=0.0, max=1e9),
     Param("start_year", int, 0, "year", "First simulation year the stream pays (0-based).",
           "Start year", "Beginn (Jahr)", "scenario", "funding", min=0, max=1000),
-    Param("end_year", int, -1, "year",
+    Param("end_year", int, None, "year",
           "Last simulation year the stream pays (inclusive); omit for open-ended.",
           "End year", "Ende (Jahr)", "scenario", "funding", min=0, max=1000),
     Param("cofunding_share", float, 0.0, "",

@@ -69,8 +69,10 @@ class ModeTable:
         self.info = np.array([p[f"info_{m}"] for m in MODES], dtype=np.float64)
         self.plan = np.array([p[f"plan_{m}"] for m in MODES], dtype=np.float64)
         self.conflict = np.array([p[f"conflict_{m}"] for m in MODES], dtype=np.float64)
-        self.minutes_health = np.array([p[f"minutes_health_{m}"] for m in MODES], dtype=np.int64)
-        self.minutes_youth = np.array([p[f"minutes_youth_{m}"] for m in MODES], dtype=np.int64)
+        self.minutes_health = np.array([p.get(f"minutes_health_{m}", 0) for m in MODES],
+                                       dtype=np.int64)
+        self.minutes_youth = np.array([p.get(f"minutes_youth_{m}", 0) for m in MODES],
+                                      dtype=np.int64)
         # python-float copies for the scalar (agent) path
         self.base_l = [float(x) for x in self.base]
         self.coef_l = [[float(x) for x in row] for row in self.coef]
@@ -141,7 +143,8 @@ def choose_mode(weights, feasible, u):
     """Draw a mode from weights with a pre-drawn uniform ``u`` in [0, 1).
 
     Infeasible modes (not enough time on either side) get weight 0.  Negative
-    coordination costs no time and is always feasible.
+    coordination costs no time and is the fallback: it is chosen whenever all weights
+    are 0.
     """
     w = [weights[m] * feasible[m] for m in range(4)]  # feasible is 0/1
     c0 = w[0]
@@ -150,24 +153,26 @@ def choose_mode(weights, feasible, u):
     total = c2 + w[3]
     thr = u * total
     if isinstance(thr, float):
-        if thr < c0:
+        if not total > 0.0 or thr < c0:
             return 0
         if thr < c1:
             return 1
         if thr < c2:
             return 2
         return 3
-    return np.where(thr < c0, 0, np.where(thr < c1, 1, np.where(thr < c2, 2, 3)))
+    m = np.where(thr < c0, 0, np.where(thr < c1, 1, np.where(thr < c2, 2, 3)))
+    return np.where(total > 0.0, m, 0)
 
 
-def trust_delta(trust, info, plan, conflict, gain, loss, intensity):
+def trust_delta(trust, info, plan, conflict, gain, loss, intensity, info_weight):
     """Change of trust through one interaction.
 
-    Gain closes a share of the gap to 1 in proportion to information and joint planning;
-    conflict destroys a share of the existing trust.  ``loss > gain`` makes trust fall
-    faster than it grows.
+    Gain closes a share of the gap to 1 in proportion to information and joint planning
+    (weighted ``info_weight`` : ``1 - info_weight``); conflict destroys a share of the
+    existing trust.  ``loss > gain`` makes trust fall faster than it grows.
     """
-    return intensity * (gain * ((info + plan) * 0.5) * (1.0 - trust) - loss * conflict * trust)
+    good = info_weight * info + (1.0 - info_weight) * plan
+    return intensity * (gain * good * (1.0 - trust) - loss * conflict * trust)
 
 
 def understanding_delta(understanding, info, gain, intensity):
@@ -244,14 +249,14 @@ def attendance_probability(base, engagement, awareness, length_hours, length_pen
     )
 
 
-def visit_success_probability(base, engagement, competence_, acquainted, cold):
+def visit_success_probability(base, engagement, competence_, acquainted, cold, floor_e, floor_c):
     """Probability that a practice agrees to a coordinator's visit.
 
     A practice that does not know the coordinator personally agrees far less often
     (factor ``cold``).
     """
     known = cold + (1.0 - cold) * acquainted
-    return clip01(base * lift(engagement, 0.5) * lift(competence_, 0.5) * known)
+    return clip01(base * lift(engagement, floor_e) * lift(competence_, floor_c) * known)
 
 
 def turnover_probability(rate_per_year, project, weeks_to_end, project_mult, end_mult):
@@ -285,6 +290,6 @@ def crisis_hazard_multiplier(in_help, done, quality, help_effect, post_effect):
                     np.where(done, 1.0 - post_effect * quality, 1.0))
 
 
-def feedback_probability(allowed_share, info):
+def feedback_probability(allowed_share, info, floor):
     """Probability that the referring professional hears how the case went."""
-    return allowed_share * lift(info, 0.5)
+    return allowed_share * lift(info, floor)

@@ -132,3 +132,30 @@ def test_compensation_is_paid_and_not_counted_as_unpaid_time():
     s = m.summary()
     assert s["physician_compensated_hours"] > 0
     assert s["cost_by_use_eur"]["compensation"] > 0
+
+
+def test_a_family_placed_again_after_dropping_out_stays_in_help():
+    """A dropout does not doom the next spell of help: the family's dropout threshold
+    applies afresh when it is accepted again (second spells last more than a week)."""
+    from kooperationssim.mesa_engine.agents import IN_HELP
+
+    m = KooperationsModel(rng=13, dropout_base=0.05, fh_caseload_capacity=30, weeks=260)
+    history: dict[int, list[bool]] = {}
+    for _ in range(m.weeks):
+        m.step()
+        for f in m.families.values():
+            if f.state == IN_HELP or f.fid in history:
+                history.setdefault(f.fid, []).append(f.state == IN_HELP)
+    second = []
+    for h in history.values():
+        spells, run = [], 0
+        for x in h + [False]:
+            if x:
+                run += 1
+            elif run:
+                spells.append(run)
+                run = 0
+        if len(spells) > 1:
+            second.append(spells[1])
+    assert len(second) >= 5
+    assert np.median(second) > 2

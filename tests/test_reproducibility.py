@@ -69,3 +69,30 @@ def test_streams_do_not_overlap():
     b = generator(5, "outreach", 0).random(5)
     c = generator(5, "staff", 1).random(5)
     assert not np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_coordinator_fte_and_liaison_do_not_move_other_draws():
+    """Common random numbers across the main lever: the number of coordinator positions
+    and the presence of the liaison change no draw of health or youth-welfare slots,
+    families, or health-youth relationships."""
+    from kooperationssim.draws import draw_meetings, draw_population
+
+    base = resolve({"coordinator_fte": 1.0})
+    other = resolve({"coordinator_fte": 3.0, "health_office_liaison": False})
+    la, lb = build_layout(base), build_layout(other)
+    assert la.n_coord != lb.n_coord and la.n_office != lb.n_office
+    n_hy = la.n_health + la.n_youth
+    n_pairs_hy = len(la.hy_index)
+    pa, pb = draw_population(7, la, base), draw_population(7, lb, other)
+    np.testing.assert_array_equal(pa.engagement_base[:n_hy], pb.engagement_base[:n_hy])
+    np.testing.assert_array_equal(pa.u_acquainted[:n_pairs_hy], pb.u_acquainted[:n_pairs_hy])
+    np.testing.assert_array_equal(pa.size, pb.size)
+    sa, sb = draw_staff(7, 1, la, base), draw_staff(7, 1, lb, other)
+    np.testing.assert_array_equal(sa.u_turnover[:, :n_hy], sb.u_turnover[:, :n_hy])
+    np.testing.assert_array_equal(sa.new_engagement[:, :n_hy], sb.new_engagement[:, :n_hy])
+    np.testing.assert_array_equal(sa.u_liaison, sb.u_liaison)
+    ma, mb = draw_meetings(7, 1, 0, la), draw_meetings(7, 1, 0, lb)
+    np.testing.assert_array_equal(ma.u_attend, mb.u_attend)
+    np.testing.assert_array_equal(ma.u_acquaint[:, :n_pairs_hy], mb.u_acquaint[:, :n_pairs_hy])
+    # the first coordinator position sees the same numbers in both scenarios
+    np.testing.assert_array_equal(sa.u_turnover[:, n_hy], sb.u_turnover[:, n_hy])

@@ -20,7 +20,7 @@ def _scalar_vs_array(fn, n_args, n=500, **kw):
 
 
 def test_rules_give_identical_bits_on_scalars_and_arrays():
-    _scalar_vs_array(lambda t, i, c: rules.trust_delta(t, i, i * c, c, 0.12, 0.3, 0.7), 3)
+    _scalar_vs_array(lambda t, i, c: rules.trust_delta(t, i, i * c, c, 0.12, 0.3, 0.7, 0.4), 3)
     _scalar_vs_array(lambda u, i: rules.understanding_delta(u, i, 0.1, 0.5), 2)
     _scalar_vs_array(lambda e, a, b: rules.engagement_interaction_delta(e, a, b, 0.05, 0.15, 1.0),
                      3)
@@ -34,7 +34,9 @@ def test_rules_give_identical_bits_on_scalars_and_arrays():
         b, e, a, 3 * h, 0.3, 0.4, 1.3, 0.3, 0.5), 4)
     _scalar_vs_array(lambda x, b: rules.decay_toward(x, b, 0.005), 2)
     _scalar_vs_array(lambda t: rules.competence(100 * t, 0.3, 78.0), 1)
-    _scalar_vs_array(lambda e, c, k: rules.visit_success_probability(0.5, e, c, k > 0.5, 0.2), 3)
+    _scalar_vs_array(
+        lambda e, c, k: rules.visit_success_probability(0.5, e, c, k > 0.5, 0.2, 0.5, 0.4), 3)
+    _scalar_vs_array(lambda a: rules.feedback_probability(0.43, a, 0.5), 1)
     _scalar_vs_array(lambda i, p, c: rules.case_quality(i, p, c, 0.3, 0.35, 0.35, 0.4), 3)
 
 
@@ -68,9 +70,9 @@ def test_trust_is_lost_faster_than_built():
     i = MODES.index("intervention")
     e = MODES.index("exchange")
     loss = rules.trust_delta(t, TAB.info[i], TAB.plan[i], TAB.conflict[i], P["trust_gain"],
-                             P["trust_loss"], 1.0)
+                             P["trust_loss"], 1.0, P["trust_gain_info_weight"])
     gain = rules.trust_delta(t, TAB.info[e], TAB.plan[e], TAB.conflict[e], P["trust_gain"],
-                             P["trust_loss"], 1.0)
+                             P["trust_loss"], 1.0, P["trust_gain_info_weight"])
     assert loss < 0 < gain
     assert -loss > gain
 
@@ -78,7 +80,8 @@ def test_trust_is_lost_faster_than_built():
 @pytest.mark.parametrize("trust", [0.0, 0.3, 1.0])
 def test_trust_updates_stay_bounded(trust):
     for m in range(4):
-        d = rules.trust_delta(trust, TAB.info[m], TAB.plan[m], TAB.conflict[m], 1.0, 1.0, 1.0)
+        d = rules.trust_delta(trust, TAB.info[m], TAB.plan[m], TAB.conflict[m], 1.0, 1.0, 1.0,
+                              0.5)
         assert 0.0 <= trust + d <= 1.0
 
 
@@ -101,3 +104,12 @@ def test_seqsum_ignores_inserted_zeros():
     assert rules.seqsum(x) == rules.seqsum(z)
     two = np.vstack([z, z[::-1]])
     assert rules.seqsum(two, axis=1)[0] == rules.seqsum(x)
+
+
+def test_all_modes_infeasible_falls_back_to_negative_coordination():
+    w = [0.0, 0.0, 0.0, 0.0]
+    assert rules.choose_mode(w, [1, 1, 1, 1], 0.7) == rules.NEGATIVE
+    arr = rules.choose_mode([np.zeros(3)] * 4, [np.ones(3)] * 4, np.array([0.1, 0.5, 0.9]))
+    assert arr.tolist() == [0, 0, 0]
+    # negative coordination costs no time, so it is always affordable
+    assert TAB.minutes_health[rules.NEGATIVE] == 0 and TAB.minutes_youth[rules.NEGATIVE] == 0

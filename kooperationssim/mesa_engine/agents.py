@@ -80,7 +80,7 @@ class Relationship:
         t = self.trust if trust_level is None else trust_level
         self.pend_t += rules.trust_delta(t, table.info_l[mode], table.plan_l[mode],
                                          table.conflict_l[mode], p["trust_gain"],
-                                         p["trust_loss"], intensity)
+                                         p["trust_loss"], intensity, p["trust_gain_info_weight"])
         self.pend_u += rules.understanding_delta(self.understanding, table.info_l[mode],
                                                  p["understanding_gain"], intensity)
         self.touched = True
@@ -250,8 +250,12 @@ class Coordinator(Professional):
         b = self.case_bank + self.case_weekly
         self.case_bank = b if b < self.case_cap else self.case_cap
 
+    def leave(self, hiring_delay: int) -> None:  # noqa: D102
+        super().leave(hiring_delay)
+        self.case_bank = 0
+
     def competence(self) -> float:
-        """Competence from tenure (0 while vacant)."""
+        """Competence from the tenure of the current person."""
         p = self.model.p
         return rules.competence(float(self.tenure), p["coordinator_competence_start"],
                                 p["coordinator_competence_halftime_weeks"])

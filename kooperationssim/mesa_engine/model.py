@@ -44,7 +44,14 @@ from ..layout import (
     YEAR1_SLOTS,
     build_layout,
 )
-from ..outputs import COORD_ACTIVITIES, KIND_BITS, MAX_DELAY, REFERRAL_ROUTES, Recorder
+from ..outputs import (
+    COORD_ACTIVITIES,
+    KIND_BITS,
+    MAX_DELAY,
+    REFERRAL_ROUTES,
+    YOUTH_ACTIVITIES,
+    Recorder,
+)
 from ..params import FUNDING_USES
 from ..scenario import load_scenario, resolve
 from .agents import (
@@ -273,7 +280,8 @@ class KooperationsModel(mesa.Model):
             "fb_burdened": 0, "fb_reached": 0, "fb_born": 0, "fb_contact": 0,
             "exit_burdened": 0, "exit_before_crisis": 0, "crises": 0, "births": 0,
             "turnover": 0, "vacancies": 0, "physician_unpaid_min": 0, "physician_paid_min": 0,
-            "youth_min": 0, "office_min": 0, "meetings": 0, "dropouts": 0,
+            "coord_paid_min": 0, "youth_min": [0] * len(YOUTH_ACTIVITIES), "office_min": 0,
+            "meetings": 0, "dropouts": 0,
             "positions_closed": 0, "compensated": 0, "routes": [0] * len(REFERRAL_ROUTES),
             "mode_case": [0, 0, 0, 0], "mode_struct": [0, 0, 0, 0],
             "delay_hist": np.zeros(MAX_DELAY, dtype=np.int64),
@@ -289,7 +297,7 @@ class KooperationsModel(mesa.Model):
         if prof.kind in (PED, GYN):
             w["physician_paid_min" if paid else "physician_unpaid_min"] += minutes
         elif prof.kind in (ASD, FH):
-            w["youth_min"] += minutes
+            w["youth_min"][YOUTH_ACTIVITIES.index(activity)] += minutes
         elif prof.kind == OFFICE:
             w["office_min"] += minutes
         elif prof.kind == COORD:
@@ -373,10 +381,9 @@ class KooperationsModel(mesa.Model):
         for c in self.coords:
             if c.filled:
                 fte_filled += c.fte
-                tot = _minutes(c.fte * p["coordinator_hours_per_fte"])
+                w["coord_paid_min"] += _minutes(c.fte * p["full_time_hours_per_week"])
                 w["coord_min"]["other_duties"] += _minutes(
-                    (c.fte * p["coordinator_hours_per_fte"]) * p["coordinator_other_duties_share"])
-                c.paid_minutes = tot
+                    (c.fte * p["full_time_hours_per_week"]) * p["coordinator_other_duties_share"])
         self._fte_filled = fte_filled
         w["cost"][0] = fte_filled * p["coordinator_cost_eur_per_fte_year"] / 52.0
         w["cost"][1] = self.funding.lotsendienst_fte * p["lotsin_cost_eur_per_fte_year"] / 52.0
@@ -412,6 +419,7 @@ class KooperationsModel(mesa.Model):
                 c.filled = False
                 c.vacancy_left = 0
                 c.bank = 0
+                c.case_bank = 0
                 for r in c.partners.values():
                     r.reset()
             else:
@@ -430,9 +438,9 @@ class KooperationsModel(mesa.Model):
                         c.filled = False
                         c.vacancy_left = p["hiring_delay_weeks_coordinator"] + 1
             flex = 1.0 - p["coordinator_other_duties_share"] - p["coordinator_case_share"]
-            c.weekly_minutes = _minutes((c.fte * p["coordinator_hours_per_fte"]) * flex)
+            c.weekly_minutes = _minutes((c.fte * p["full_time_hours_per_week"]) * flex)
             c.cap = c.weekly_minutes * p["hours_bank_weeks"]
-            c.case_weekly = _minutes((c.fte * p["coordinator_hours_per_fte"]) *
+            c.case_weekly = _minutes((c.fte * p["full_time_hours_per_week"]) *
                                      p["coordinator_case_share"])
             c.case_cap = c.case_weekly * p["hours_bank_weeks"]
             c.bank = min(c.bank, c.cap)
@@ -441,7 +449,7 @@ class KooperationsModel(mesa.Model):
         need = lotsendienst_fte_needed(p)
         ratio = min(1.0, fund.lotsendienst_fte / need) if need > 0 else 0.0
         self.lotsendienst_coverage = p["lotsendienst_coverage"] * ratio
-        self.lotsin_capacity = _minutes(fund.lotsendienst_fte * p["coordinator_hours_per_fte"])
+        self.lotsin_capacity = _minutes(fund.lotsendienst_fte * p["full_time_hours_per_week"])
         self.compensation_funded = p["physician_compensation"] and fund.compensation
         # MFA training of the first practices in slot order, as far as funded
         if fund.mfa_training and p["mfa_training_coverage"] > 0:
@@ -529,7 +537,7 @@ class KooperationsModel(mesa.Model):
                 aw = a.awareness
                 practice = a.kind in (PED, GYN, MIDWIFE)
                 tf = 1.0 if (evening or not practice) else \
-                    1.0 - p["attendance_daytime_penalty_physician"]
+                    1.0 - p["attendance_daytime_penalty_practice"]
             else:
                 aw = 1.0
                 tf = 1.0
@@ -588,7 +596,7 @@ class KooperationsModel(mesa.Model):
                 r.acq_new = True
         for a in attendees:
             a.pend_e += rules.engagement_interaction_delta(
-                a.engagement, tab.plan_l[mode], tab.conflict_l[mode], p["engagement_gain_meeting"],
+                a.engagement, tab.plan_l[mode], tab.conflict_l[mode], p["engagement_gain_planning"],
                 p["engagement_loss_conflict"], inten)
             if a.kind <= MIDWIFE:
                 a.refresh(p["awareness_refresh_meeting"])
@@ -630,7 +638,8 @@ class KooperationsModel(mesa.Model):
                 r = self.rel(h.pid, c.pid)
                 prob = rules.visit_success_probability(
                     p["visit_success_base"], h.engagement, comp, 1.0 if r.acquainted else 0.0,
-                    p["visit_success_cold"])
+                    p["visit_success_cold"], p["visit_floor_engagement"],
+                    p["visit_floor_competence"])
                 if not (self.outreach.u_visit[wk, j, k] < prob and h.bank >= hm):
                     self._spend(c, min(p["visit_request_minutes"], vm), "visits")
                     continue
@@ -647,7 +656,7 @@ class KooperationsModel(mesa.Model):
                 h.refresh(p["awareness_refresh_visit"])
                 h.pend_e += rules.engagement_interaction_delta(
                     h.engagement, tab.plan_l[mode], tab.conflict_l[mode],
-                    p["engagement_gain_meeting"], p["engagement_loss_conflict"],
+                    p["engagement_gain_planning"], p["engagement_loss_conflict"],
                     p["intensity_visit"])
 
     def _door_opening(self, t: int, w: dict) -> None:
@@ -697,7 +706,7 @@ class KooperationsModel(mesa.Model):
         rg.touched = True
         h.refresh(p["awareness_refresh_visit"])
         h.pend_e += rules.engagement_interaction_delta(
-            h.engagement, tab.plan_l[mode], tab.conflict_l[mode], p["engagement_gain_meeting"],
+            h.engagement, tab.plan_l[mode], tab.conflict_l[mode], p["engagement_gain_planning"],
             p["engagement_loss_conflict"], p["intensity_door_opening"])
 
     # ----------------------------------------------------------- phase 2
@@ -737,10 +746,10 @@ class KooperationsModel(mesa.Model):
                 u[KI["cover"]] < self.lotsendienst_coverage:
             pos = u[KI["screen"]] < (p["screening_sensitivity"] if visible
                                      else 1.0 - p["screening_specificity"])
-            if not pos:
-                return
             mins = p["lotsin_minutes_per_screen"]
-            if self.lotsin_left >= mins:
+            # a positive screen leads to the guide's conversation (as far as her time
+            # allows); otherwise the clinic staff notice as usual
+            if pos and self.lotsin_left >= mins:
                 self.lotsin_left -= mins
                 judged = u[KI["assess"]] < (p["lotsin_assessment_sensitivity"] if visible
                                             else p["lotsin_assessment_false_positive"])
@@ -783,8 +792,9 @@ class KooperationsModel(mesa.Model):
             else:
                 route = R_FLYER
         elif route == R_CLEARING:
-            if self.clearing_left >= cm:
-                self.clearing_left -= cm
+            dm = p["clearing_desk_minutes_per_referral"]
+            if self.clearing_left >= dm:
+                self.clearing_left -= dm
             else:
                 route = R_FLYER
         if route == R_FLYER and p["referral_minutes_flyer"] > share[h.pid]:
@@ -842,6 +852,8 @@ class KooperationsModel(mesa.Model):
         f.target = target
         acc = p["acceptance_lotsendienst"] if route == R_LOTS else \
             p[f"acceptance_{REFERRAL_ROUTES[route]}"]
+        if route == R_COORD and p["coordinator_host"] == "freier_traeger":
+            acc = acc * (1.0 + p["acceptance_freier_traeger_bonus"])
         stigma = (0.0, p["stigma_medium"], p["stigma_multiple"])[f.burden]
         pa = rules.acceptance_probability(acc, p["family_trust_health"],
                                           p["acceptance_trust_floor"], stigma,
@@ -850,6 +862,7 @@ class KooperationsModel(mesa.Model):
             f.state = WAITING
             f.accepted_week = t
             f.waiting_since = t
+            f.s_drop = 1.0  # a new spell: the family's dropout threshold applies afresh
         else:
             f.declined += 1
 
@@ -911,6 +924,7 @@ class KooperationsModel(mesa.Model):
         f.help_end = t + dur
         f.worker = y
         f.assigned_week = t
+        f.s_drop = 1.0
         y.cases.append(f)
 
     def _case_interactions(self, t: int, w: dict, inter: list, kind: str) -> None:
@@ -952,13 +966,13 @@ class KooperationsModel(mesa.Model):
             info, plan, conf = tab.info_l[mode], tab.plan_l[mode], tab.conflict_l[mode]
             demanded, other = (y, h) if kind == "intake" else (h, y)
             demanded.pend_e += rules.engagement_interaction_delta(
-                demanded.engagement, plan, conf, p["engagement_gain_meeting"],
+                demanded.engagement, plan, conf, p["engagement_gain_planning"],
                 p["engagement_loss_conflict"], inten)
             other.pend_e += rules.engagement_interaction_delta(
-                other.engagement, plan, 0.0, p["engagement_gain_meeting"],
+                other.engagement, plan, 0.0, p["engagement_gain_planning"],
                 p["engagement_loss_conflict"], inten)
-            self._spend(h, tab.mh_l[mode], "case")
-            self._spend(y, tab.my_l[mode], "case")
+            self._spend(h, tab.mh_l[mode], kind if kind == "crisis" else "case")
+            self._spend(y, tab.my_l[mode], kind if kind == "crisis" else "case")
             if kind == "intake":
                 f.case_mode = mode
                 f.case_info = info
@@ -995,20 +1009,32 @@ class KooperationsModel(mesa.Model):
         _ = tab
 
     def _feedback(self, t: int, f: Family, y: YouthWelfareProfessional) -> None:
+        """At the end of help: does the referring professional hear how it went?"""
         p = self.p
         if f.referrer < 0:
             return
         h = self.profs[f.referrer]
         if not h.filled or h.person != f.referrer_person or f.route == R_LOTS:
             return
-        pf = rules.feedback_probability(p["feedback_allowed_share"], f.case_info)
+        info = f.case_info
+        if f.route == R_COORD:
+            # the coordinator reports back on cases it cleared, if its case time allows
+            fm = p["coordinator_feedback_minutes"]
+            c = next((c for c in self.coords if c.filled and c.case_bank >= fm), None)
+            if c is not None:
+                c.case_bank -= fm
+                self._w["coord_min"]["feedback"] += fm
+                info = 1.0
+        pf = rules.feedback_probability(p["feedback_allowed_share"], info,
+                                        p["feedback_floor_info"])
         if f.u[KI["feedback"]] < pf:
             h.refresh(p["awareness_refresh_feedback"])
             h.pend_e += p["engagement_gain_feedback"] * (1.0 - h.engagement)
             r = self.rel(h.pid, y.pid)
             if r is not None and y.filled:
                 r.pend_t += rules.trust_delta(r.trust, 1.0, 0.0, 0.0, p["trust_gain"],
-                                              p["trust_loss"], p["intensity_feedback"])
+                                              p["trust_loss"], p["intensity_feedback"],
+                                              p["trust_gain_info_weight"])
                 r.touched = True
         else:
             h.pend_e -= p["engagement_loss_no_feedback"] * h.engagement
@@ -1034,9 +1060,12 @@ class KooperationsModel(mesa.Model):
         inter = []
         for f in crises:
             asds = self.asd_by_district[f.district]
-            a = asds[f.fid % len(asds)]
+            n = len(asds)
+            # the responsible ASD worker, or the next colleague of the district if vacant
+            a = next((asds[(f.fid + k) % n] for k in range(n) if asds[(f.fid + k) % n].filled),
+                     None)
             h = self.profs[f.ped if t >= f.birth_week else f.gyn]
-            if a.filled and h.filled:
+            if a is not None and h.filled:
                 inter.append((f, h, a))
         self._case_interactions(t, w, inter, kind="crisis")
 
@@ -1074,9 +1103,6 @@ class KooperationsModel(mesa.Model):
         w["fte_funded"] = self.funding.coordinator_fte if self.funding else 0.0
         w["fte_filled"] = self._fte_filled
         w["lotsendienst_coverage"] = self.lotsendienst_coverage
-        used = sum(w["coord_min"][k] for k in COORD_ACTIVITIES[:-1])
-        paid = sum(c.paid_minutes for c in self.coords if c.filled)
-        w["coord_min"]["unassigned"] = max(0, paid - used)
         for h in self.health:
             while h.referral_weeks and h.referral_weeks[0] < t - 51:
                 h.referral_weeks.pop(0)
