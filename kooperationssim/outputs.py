@@ -371,7 +371,8 @@ class Recorder:
             out[f"coordinator_hours_{k}"] = int(v["coord_min"][i]) / 60.0
         # paid time not booked on an activity (negative when banked time from earlier
         # weeks was spent, as at the end of a run that started with a full account)
-        out["coordinator_hours_unassigned"] = (a["coord_paid_min"] - int(v["coord_min"].sum())) / 60.0
+        used = int(v["coord_min"].sum())
+        out["coordinator_hours_unassigned"] = (a["coord_paid_min"] - used) / 60.0
         out["physician_compensated_hours"] = a["physician_paid_min"] / 60.0
         out["youth_welfare_hours"] = int(v["youth_min"].sum()) / 60.0
         for i, k in enumerate(YOUTH_ACTIVITIES):

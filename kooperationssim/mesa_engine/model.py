@@ -1009,7 +1009,7 @@ class KooperationsModel(mesa.Model):
         _ = tab
 
     def _feedback(self, t: int, f: Family, y: YouthWelfareProfessional) -> None:
-        """At the end of help: does the referring professional hear how it went?"""
+        """At the end of help, let the referring professional hear how it went (or not)."""
         p = self.p
         if f.referrer < 0:
             return
