@@ -17,6 +17,7 @@ nothing else to obtain randomness.
 
 from __future__ import annotations
 
+import math
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,8 @@ from .layout import (
     STAY_WEEKS_AFTER_BIRTH,
     Layout,
 )
+from .params import PARAMS_BY_NAME
+from .rules import threshold_units
 
 __all__ = [
     "STREAMS",
@@ -76,7 +79,7 @@ MAX_MEETINGS_PER_YEAR = 13
 MAX_VISITS_PER_WEEK = 20
 #: Most coordinator positions (``coordinator_fte`` is at most 8); coordinator blocks always
 #: have this many columns.
-MAX_COORD = 8
+MAX_COORD = int(math.ceil(PARAMS_BY_NAME["coordinator_fte"].max))
 WEEKS_PER_YEAR = 52
 
 
@@ -177,12 +180,12 @@ def draw_population(seed: int, layout: Layout, p: dict[str, Any]) -> Population:
 #: Columns of the per-family uniform block.
 _U_ATTR = (
     "burden", "onset_kind", "onset_week", "district", "gyn", "clinic_birth", "clinic",
-    "midwife_has", "midwife", "ped",
+    "midwife_has", "midwife", "ped", "crisis", "dropout",
 )
 _U_PART = tuple(f"part_{c[0]}" for c in CONTACTS)
 _U_KEEP = (
     "cover", "screen", "assess", "lotsin_refer", "lotsin_accept",
-    "crisis", "dropout", "mode_intake", "mode_crisis", "feedback",
+    "mode_intake", "mode_crisis", "feedback",
 )
 _U_CONTACT = tuple(f"{w}_{c[0]}" for w in ("notice", "refer", "accept") for c in CONTACTS)
 _U_ALL = _U_ATTR + _U_PART + _U_KEEP + _U_CONTACT
@@ -211,11 +214,17 @@ class FamilyBlock:
     district: np.ndarray  # (n,)
     gyn: np.ndarray  # (n,) pid of the gynecology practice
     ped: np.ndarray  # (n,) pid of the pediatric practice
+    e_crisis: np.ndarray  # (n,) Exp(1) crisis threshold in hazard units
+    e_drop: np.ndarray  # (n,) Exp(1) dropout threshold in hazard units
     contact_pid: np.ndarray  # (n, N_CONTACTS) professional of each contact, -1 if none
     u: np.ndarray  # (n, len(KEEP_COLS)) float32 uniforms for later decisions
 
     def __len__(self) -> int:
         return len(self.birth_week)
+
+    def rows(self, idx) -> FamilyBlock:
+        """The families selected by ``idx`` (a slice or index array)."""
+        return FamilyBlock(**{k: v[idx] for k, v in self.__dict__.items()})
 
 
 def _choose_weighted(u: np.ndarray, cands: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -289,6 +298,8 @@ def family_attributes(
         district=district,
         gyn=gyn,
         ped=ped,
+        e_crisis=threshold_units(uu[:, U["crisis"]]),
+        e_drop=threshold_units(uu[:, U["dropout"]]),
         contact_pid=contact_pid,
         u=uu[:, KEEP_COLS],
     )
@@ -307,19 +318,29 @@ def draw_initial_families(
     model in the week before the start); the week-0 entries belong to year 0.
     """
     rng = generator(seed, "initial_families")
-    weeks = np.arange(-(STAY_WEEKS_AFTER_BIRTH - 1), PRENATAL_WEEKS)
+    weeks = initial_birth_weeks()
     counts = rng.poisson(p["births_per_year"] / WEEKS_PER_YEAR, size=len(weeks))
     birth_week = np.repeat(weeks, counts)
     uu = _family_uniforms(rng, len(birth_week))
     return family_attributes(uu, birth_week, layout, pop, p)
 
 
+def draw_year_entries(seed: int, year: int, p: dict[str, Any]) -> np.ndarray:
+    """Number of pregnancies entering in each week of simulation year ``year``."""
+    rb = generator(seed, "births", year)
+    return rb.poisson(p["births_per_year"] / WEEKS_PER_YEAR, size=WEEKS_PER_YEAR)
+
+
+def initial_birth_weeks() -> np.ndarray:
+    """Birth weeks of the cohorts present at the start (oldest first)."""
+    return np.arange(-(STAY_WEEKS_AFTER_BIRTH - 1), PRENATAL_WEEKS)
+
+
 def draw_year_families(
     seed: int, year: int, layout: Layout, pop: Population, p: dict[str, Any]
 ) -> FamilyBlock:
     """Families entering in simulation year ``year`` (at pregnancy week 12)."""
-    rb = generator(seed, "births", year)
-    counts = rb.poisson(p["births_per_year"] / WEEKS_PER_YEAR, size=WEEKS_PER_YEAR)
+    counts = draw_year_entries(seed, year, p)
     entry = np.repeat(np.arange(year * WEEKS_PER_YEAR, (year + 1) * WEEKS_PER_YEAR), counts)
     rng = generator(seed, "families", year)
     uu = _family_uniforms(rng, len(entry))
@@ -423,5 +444,5 @@ def meeting_occurrence(t: int, interval: int, fmt: int) -> int:
     return (t - first) // interval
 
 
-__all__ += ["meeting_occurrence", "NEVER", "KEEP_INDEX", "NOTICE0", "REFER0", "ACCEPT0",
+__all__ += ["meeting_occurrence", "draw_year_entries", "initial_birth_weeks", "NEVER", "KEEP_INDEX", "NOTICE0", "REFER0", "ACCEPT0",
             "BIRTH_SLOT", "family_attributes"]

@@ -82,8 +82,9 @@ OUTPUTS: tuple[Output, ...] = (
            "Mean mutual understanding over the same relationships as trust_mean.", True),
     Output("acquainted_share", "share", "Health professionals with a youth-welfare acquaintance",
            "Gesundheitsfachkräfte mit persönlichem Kontakt zur Jugendhilfe",
-           "Share of health professionals with at least one personal acquaintance among "
-           "youth-welfare professionals or coordinators.", True),
+           "Share of health professionals with at least one personal acquaintance among the "
+           "youth-welfare professionals of their district or the coordinators (the other "
+           "side's slot filled).", True),
     Output("active_physicians_share", "share", "Physicians actively cooperating",
            "Aktiv kooperierende Ärzt:innen",
            "Share of pediatric and gynecology practices with at least one referral in the "

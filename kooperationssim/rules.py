@@ -46,9 +46,18 @@ __all__ = [
     "competence",
     "crisis_hazard_multiplier",
     "feedback_probability",
+    "hazard_units",
+    "threshold_units",
+    "HAZARD_SCALE",
 ]
 
 NEGATIVE, INTERVENTION, EXCHANGE, POSITIVE = range(4)
+
+#: Weekly hazards are added up in integer units of 2**-40 so that cumulative hazards are
+#: exact and an event week can be computed in closed form.
+HAZARD_SCALE = float(2**40)
+#: Exp(1) thresholds are capped here (a uniform of exactly 0 would give infinity).
+MAX_THRESHOLD = 50.0
 
 
 class ModeTable:
@@ -288,6 +297,20 @@ def crisis_hazard_multiplier(in_help, done, quality, help_effect, post_effect):
         return 1.0
     return np.where(in_help, 1.0 - help_effect * quality,
                     np.where(done, 1.0 - post_effect * quality, 1.0))
+
+
+def hazard_units(h):
+    """A weekly hazard (probability scale) in integer units of 2**-40, rounded down."""
+    if isinstance(h, float):
+        return int(np.floor(h * HAZARD_SCALE))
+    return np.floor(np.asarray(h) * HAZARD_SCALE).astype(np.int64)
+
+
+def threshold_units(u):
+    """Exp(1) event threshold ``-log(u)`` in hazard units (array of uniforms)."""
+    with np.errstate(divide="ignore"):
+        e = np.minimum(-np.log(np.asarray(u, dtype=np.float64)), MAX_THRESHOLD)
+    return np.floor(e * HAZARD_SCALE).astype(np.int64)
 
 
 def feedback_probability(allowed_share, info, floor):

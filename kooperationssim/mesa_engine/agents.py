@@ -238,7 +238,6 @@ class Coordinator(Professional):
         self.case_bank = 0
         self.case_weekly = 0
         self.case_cap = 0
-        self.paid_minutes = 0
 
     @property
     def open(self) -> bool:
@@ -298,8 +297,10 @@ class Family(mesa.Agent):
         self.case_conflict = 0.0
         self.quality = 0.0
         self.crisis_week = -1
-        self.s_crisis = 1.0
-        self.s_drop = 1.0
+        self.cum_crisis = 0  # cumulative crisis hazard (hazard units)
+        self.cum_drop = 0  # cumulative dropout hazard of the current spell
+        self.e_crisis = 0  # Exp(1) thresholds (hazard units)
+        self.e_drop = 0
         self.contact_bits = 0
         self.noticed_bits = 0
         self.year1_contact = False

@@ -242,6 +242,8 @@ class KooperationsModel(mesa.Model):
                        int(blk.onset_week[i]), int(blk.district[i]), int(blk.gyn[i]),
                        int(blk.ped[i]), [int(x) for x in blk.contact_pid[i]],
                        [float(x) for x in blk.u[i]])
+            f.e_crisis = int(blk.e_crisis[i])
+            f.e_drop = int(blk.e_drop[i])
             self._next_fid += 1
             self.families[f.fid] = f
             self.by_birth.setdefault(f.birth_week, []).append(f)
@@ -391,9 +393,7 @@ class KooperationsModel(mesa.Model):
     def _entries_of_week(self, t: int) -> draws.FamilyBlock:
         blk = self._year_families
         lo, hi = np.searchsorted(blk.birth_week, [t + PRENATAL_WEEKS, t + PRENATAL_WEEKS + 1])
-        return draws.FamilyBlock(blk.birth_week[lo:hi], blk.burden[lo:hi],
-                                 blk.onset_week[lo:hi], blk.district[lo:hi], blk.gyn[lo:hi],
-                                 blk.ped[lo:hi], blk.contact_pid[lo:hi], blk.u[lo:hi])
+        return blk.rows(slice(lo, hi))
 
     def _year_boundary(self, year: int, t: int, w: dict) -> None:
         p, lay, seed = self.p, self.layout, self.seed
@@ -862,7 +862,7 @@ class KooperationsModel(mesa.Model):
             f.state = WAITING
             f.accepted_week = t
             f.waiting_since = t
-            f.s_drop = 1.0  # a new spell: the family's dropout threshold applies afresh
+            f.cum_drop = 0  # a new spell: the family's dropout threshold applies afresh
         else:
             f.declined += 1
 
@@ -924,7 +924,7 @@ class KooperationsModel(mesa.Model):
         f.help_end = t + dur
         f.worker = y
         f.assigned_week = t
-        f.s_drop = 1.0
+        f.cum_drop = 0
         y.cases.append(f)
 
     def _case_interactions(self, t: int, w: dict, inter: list, kind: str) -> None:
@@ -993,16 +993,16 @@ class KooperationsModel(mesa.Model):
                     f.state = DONE
                     self._feedback(t, f, y)
                     continue
-                f.s_drop = f.s_drop * (1.0 - (p["dropout_base"] + p["dropout_conflict"] *
-                                              f.case_conflict))
-                if f.s_drop < f.u[KI["dropout"]]:
+                f.cum_drop += rules.hazard_units(p["dropout_base"] + p["dropout_conflict"] *
+                                                 f.case_conflict)
+                if f.cum_drop >= f.e_drop:
                     f.worker.cases.remove(f)
                     f.worker = None
                     f.state = NOTICED
                     w["dropouts"] += 1
             elif f.state == WAITING and f.accepted_week < t:
-                f.s_drop = f.s_drop * (1.0 - p["dropout_base"])
-                if f.s_drop < f.u[KI["dropout"]]:
+                f.cum_drop += rules.hazard_units(p["dropout_base"])
+                if f.cum_drop >= f.e_drop:
                     f.state = NOTICED
                     f.declined += 1
                     w["dropouts"] += 1
@@ -1050,8 +1050,8 @@ class KooperationsModel(mesa.Model):
             base = hz[f.burden] if f.visible(t) else hz[0]
             mult = rules.crisis_hazard_multiplier(f.state == IN_HELP, f.state == DONE, f.quality,
                                                   p["help_effect"], p["post_help_effect"])
-            f.s_crisis = f.s_crisis * (1.0 - base * mult)
-            if f.s_crisis < f.u[KI["crisis"]]:
+            f.cum_crisis += rules.hazard_units(base * mult)
+            if f.cum_crisis >= f.e_crisis:
                 w["crises"] += 1
                 f.crisis_week = t
                 self._release(f)

@@ -1,0 +1,1717 @@
+"""The vectorised NumPy engine: many runs of the same model at once.
+
+A batch holds R runs that share the municipality's structure (the numbers of slots,
+districts and coordinator positions); their parameters and seeds may differ.  The engine
+follows the Mesa engine phase by phase and decision by decision: it calls the same rule
+functions (``kooperationssim.rules``) on arrays, draws from the same named random
+streams (``kooperationssim.draws``), resolves competition for time and caseload places
+in the same canonical orders, and feeds the same recorder
+(``kooperationssim.outputs.Recorder``).  Given the same parameters and seed it
+reproduces the Mesa engine's weekly series exactly (``tests/test_docking.py``).
+
+Arrays have the run as their first axis.  Families live in a ring buffer per run
+ordered by family id (entry order = birth order), so the families of one birth week
+are a contiguous block of ids.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import draws, rules
+from .funding import (
+    allocate_year,
+    generate_streams,
+    lotsendienst_fte_needed,
+    planned_positions,
+    position_contracts,
+)
+from .layout import (
+    BIRTH_SLOT,
+    CONTACT_OFFSETS,
+    KIND_CODES,
+    N_CONTACTS,
+    PRENATAL_WEEKS,
+    STAY_WEEKS_AFTER_BIRTH,
+    YEAR1_SLOTS,
+    Layout,
+    build_layout,
+)
+from .outputs import (
+    COORD_ACTIVITIES,
+    KIND_BITS,
+    MAX_DELAY,
+    REFERRAL_ROUTES,
+    WEEK_COUNTS,
+    WEEK_FLOATS,
+    YOUTH_ACTIVITIES,
+    Recorder,
+)
+from .params import FUNDING_USES, MODES, PARAMS, PARAMS_BY_NAME
+from .scenario import resolve
+
+__all__ = ["EngineError", "VectorEngine", "BatchResult", "run_batch", "structure_key"]
+
+PED, GYN, CLINIC, MIDWIFE, ASD, FH, COORD, OFFICE = (KIND_CODES[k] for k in (
+    "pediatric", "gynecology", "clinic", "midwife", "asd", "fh_provider", "coordinator",
+    "health_office"))
+NONE, NOTICED, WAITING, IN_HELP, DONE, CRISIS = range(6)
+R_WARM, R_CLEARING, R_COORD, R_FLYER, R_LOTS = range(5)
+FORMATS = draws.MEETING_FORMATS
+KI = draws.KEEP_INDEX
+NEVER_MET = -(10**9)
+KIND_BIT_OF = np.zeros(8, dtype=np.int64)
+KIND_BIT_OF[PED], KIND_BIT_OF[GYN] = KIND_BITS["pediatric"], KIND_BITS["gynecology"]
+KIND_BIT_OF[CLINIC], KIND_BIT_OF[MIDWIFE] = KIND_BITS["clinic"], KIND_BITS["midwife"]
+CA = {k: i for i, k in enumerate(COORD_ACTIVITIES)}
+YA = {k: i for i, k in enumerate(YOUTH_ACTIVITIES)}
+INVITED = {
+    "network_meeting": (PED, GYN, CLINIC, MIDWIFE, ASD, FH),
+    "quality_circle": (PED, GYN, MIDWIFE, ASD, FH),
+    "round_table": (PED, GYN, CLINIC, MIDWIFE, ASD, FH),
+}
+#: Bytes of memory one family slot of the ring buffer takes (for the memory check).
+FAMILY_BYTES = 4 * len(draws.KEEP_COLS) + 8 * N_CONTACTS + 260
+
+
+class EngineError(ValueError):
+    """Bad input to the vectorised engine (one clear message)."""
+
+
+def _minutes(x):
+    """Hours to whole minutes, rounding half to even like ``round`` in the Mesa engine."""
+    return np.rint(np.asarray(x, dtype=np.float64) * 60.0).astype(np.int64)
+
+
+def structure_key(p: dict[str, Any]) -> tuple:
+    """What must be equal for parameter sets to share one batch."""
+    lay = build_layout(p)
+    return (lay.n_districts, tuple(lay.kind.tolist()), tuple(lay.district.tolist()),
+            lay.n_coord, lay.n_office, p["weeks"])
+
+
+def _expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Runs and ids of the ranges [lo_r, hi_r) of all runs, run-major."""
+    n = np.maximum(hi - lo, 0)
+    tot = int(n.sum())
+    run = np.repeat(np.arange(len(lo)), n)
+    start = np.repeat(lo - (np.cumsum(n) - n), n)
+    return run, start + np.arange(tot)
+
+
+def _rank_within(keys: np.ndarray) -> np.ndarray:
+    """0-based rank of each element among equal keys, in the given order."""
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    k = keys[order]
+    first = np.r_[True, k[1:] != k[:-1]]
+    idx = np.arange(len(k))
+    start = np.maximum.accumulate(np.where(first, idx, 0))
+    rank = np.empty(len(k), dtype=np.int64)
+    rank[order] = idx - start
+    return rank
+
+
+@dataclass
+class BatchResult:
+    """Results of a batch: one summary and one weekly series per run."""
+
+    seeds: list[int]
+    params: list[dict[str, Any]]
+    summaries: list[dict[str, Any]]
+    recorder: Recorder
+
+    def series(self, run: int):
+        """Weekly series of one run (pandas DataFrame)."""
+        return self.recorder.series(run)
+
+
+class VectorEngine:
+    """R runs of the model at once.
+
+    Args:
+        params: One parameter set per run (overrides or resolved dicts).
+        seeds: One seed per run.
+        max_memory_gb: Refuse batches whose estimated state exceeds this.
+
+    Raises:
+        EngineError: for an empty batch, mismatched lengths, parameter sets of different
+            structure, or a batch too large for memory.
+    """
+
+    def __init__(self, params: list[dict[str, Any]], seeds: list[int], *,
+                 max_memory_gb: float | None = None):
+        if len(params) == 0:
+            raise EngineError("empty batch: give at least one parameter set")
+        if len(seeds) != len(params):
+            raise EngineError(f"{len(params)} parameter sets but {len(seeds)} seeds")
+        res = []
+        for i, p in enumerate(params):
+            q = dict(p)
+            streams = q.pop("funding_streams", None)
+            try:
+                res.append(resolve(q, streams))
+            except ValueError as e:
+                raise EngineError(f"parameter set {i}: {e}") from None
+        key0 = structure_key(res[0])
+        for i, p in enumerate(res[1:], start=1):
+            if structure_key(p) != key0:
+                raise EngineError(
+                    f"parameter set {i} has a different structure than parameter set 0 "
+                    "(numbers of professionals, districts, coordinator positions, liaison or "
+                    "weeks differ); run them in separate batches")
+        self.params = res
+        self.seeds = [int(s) for s in seeds]
+        self.R = R = len(res)
+        self.lay = lay = build_layout(res[0])
+        self.weeks = res[0]["weeks"]
+        # per-run parameters, each an array of R values
+        self.P: dict[str, np.ndarray] = {}
+        for prm in PARAMS:
+            vals = [p[prm.name] for p in res]
+            self.P[prm.name] = np.array(vals, dtype=object if prm.type is str else None)
+        self.streams = [generate_streams(p) for p in res]
+        # family ring buffer size from the exact entries of every year
+        years = (self.weeks + 51) // 52
+        init_w = draws.initial_birth_weeks()
+        self._entries = np.zeros((R, years * 52), dtype=np.int64)
+        for r in range(R):
+            for y in range(years):
+                self._entries[r, y * 52:(y + 1) * 52] = draws.draw_year_entries(
+                    self.seeds[r], y, res[r])
+        self._init_counts = np.stack([
+            draws.generator(self.seeds[r], "initial_families").poisson(
+                res[r]["births_per_year"] / 52, size=len(init_w)) for r in range(R)])
+        alive = []
+        n_init = self._init_counts.sum(axis=1)
+        cum_entries = np.cumsum(self._entries, axis=1)
+        cum_init = np.cumsum(self._init_counts, axis=1)
+        for t in range(self.weeks):
+            gone = t - STAY_WEEKS_AFTER_BIRTH  # birth weeks <= gone have left
+            k = gone - int(init_w[0]) + 1
+            left = cum_init[:, min(k, len(init_w)) - 1] if k > 0 else np.zeros(R, np.int64)
+            if gone >= PRENATAL_WEEKS:
+                left = n_init + cum_entries[:, gone - PRENATAL_WEEKS]
+            alive.append(n_init + cum_entries[:, t] - left)
+        self.cap = int(max(np.max(alive), n_init.max())) + 1
+        est = R * self.cap * FAMILY_BYTES + R * lay.n_pairs * 64 * 3
+        limit = max_memory_gb if max_memory_gb is not None else _available_gb() * 0.8
+        if est / 1e9 > limit:
+            raise EngineError(
+                f"batch too large for memory: about {est / 1e9:.1f} GB of state for {R} runs "
+                f"but {limit:.1f} GB allowed; split it into smaller batches")
+        self._init_state()
+
+    # ------------------------------------------------------------------ setup
+    def _v(self, name: str) -> np.ndarray:
+        """Per-run parameter as a float or int array of shape (R, 1)."""
+        return self.P[name].reshape(self.R, 1)
+
+    def _init_state(self) -> None:
+        R, lay, P = self.R, self.lay, self.P
+        nP, nH, nY, nC, nQ = lay.n_prof, lay.n_health, lay.n_youth, lay.n_coord, lay.n_pairs
+        self.nP, self.nH, self.nY, self.nC, self.nQ = nP, nH, nY, nC, nQ
+        self.kind = lay.kind
+        self.dist = lay.district
+        self.cpid0 = nH + nY
+        self.gpid = lay.office_pid
+        self.pa, self.pb, self.ptype = lay.pair_a, lay.pair_b, lay.pair_type
+        self.modes = _ModeArrays(P, R)
+        # professionals
+        k = self.kind
+        hours = np.zeros((R, nP))
+        logic = np.zeros((R, nP))
+        for code, hname, lname in (
+            (PED, "physician_hours_per_week", "logic_pediatric"),
+            (GYN, "physician_hours_per_week", "logic_gynecology"),
+            (CLINIC, "clinic_hours_per_week", "logic_clinic"),
+            (MIDWIFE, "midwife_hours_per_week", "logic_midwife"),
+            (ASD, "asd_hours_per_week", "logic_asd"),
+            (FH, "fh_hours_per_week", "logic_fh_provider"),
+            (OFFICE, "health_office_hours_per_week", "logic_health_office"),
+        ):
+            m = k == code
+            hours[:, m] = P[hname][:, None]
+            logic[:, m] = P[lname][:, None]
+        coord_logic = P["logic_coordinator"] - np.where(
+            P["coordinator_medical_experience"].astype(bool),
+            P["coordinator_medical_logic_shift"], 0.0)
+        logic[:, k == COORD] = coord_logic[:, None]
+        self.logic = logic
+        self.weekly = np.where(k == COORD, 0, _minutes(hours))
+        self.cap_m = self.weekly * P["hours_bank_weeks"].reshape(R, 1)
+        skill = np.zeros((R, nH))
+        for code, n in ((PED, "skill_pediatric"), (GYN, "skill_gynecology"),
+                        (CLINIC, "skill_clinic"), (MIDWIFE, "skill_midwife")):
+            skill[:, k[:nH] == code] = P[n][:, None]
+        self.skill = skill
+        self.capacity = np.where(k[nH:nH + nY] == FH, P["fh_caseload_capacity"][:, None], 0)
+        self.pops = [draws.draw_population(self.seeds[r], lay, self.params[r]) for r in range(R)]
+        eng0 = np.stack([pp.engagement_base for pp in self.pops])
+        self.size = np.stack([pp.size for pp in self.pops])
+        self.filled = np.zeros((R, nP), dtype=bool)
+        self.vac = np.zeros((R, nP), dtype=np.int64)
+        self.person = np.zeros((R, nP), dtype=np.int64)
+        self.eng = np.zeros((R, nP))
+        self.eng_base = np.zeros((R, nP))
+        self.pend_e = np.zeros((R, nP))
+        self.bank = np.zeros((R, nP), dtype=np.int64)
+        self.tenure = np.zeros((R, nP), dtype=np.int64)
+        self.aware = np.zeros((R, nH))
+        self.pend_a = np.zeros((R, nH))
+        self.refreshed = np.zeros((R, nH), dtype=bool)
+        self.mfa = np.zeros((R, nH), dtype=bool)
+        self.attended = np.zeros((R, nH), dtype=bool)
+        self.refring = np.zeros((R, 52, nH), dtype=np.int64)
+        self.cases = np.zeros((R, nY), dtype=np.int64)
+        self.contract = np.zeros((R, nC), dtype=np.int64)  # 0 closed, 1 permanent, 2 project
+        self.end_year = np.full((R, nC), -1, dtype=np.int64)
+        self.fte = np.zeros((R, nC))
+        self.planned = np.array([planned_positions(p["coordinator_fte"]) or [0.0] * 0
+                                 for p in self.params], dtype=np.float64).reshape(R, nC)
+        self.case_bank = np.zeros((R, nC), dtype=np.int64)
+        self.case_weekly = np.zeros((R, nC), dtype=np.int64)
+        self.case_cap = np.zeros((R, nC), dtype=np.int64)
+        self.area = np.zeros((nC, lay.n_districts), dtype=bool)
+        for j, a in enumerate(lay.coord_area):
+            self.area[j, list(a)] = True
+        # fill every non-coordinator slot at the start
+        nc = k != COORD
+        self._fill(np.broadcast_to(nc, (R, nP)).copy(), eng0, 0, reset_pairs=False)
+        # relationships
+        base_t = np.zeros((R, nQ))
+        base_u = np.zeros((R, nQ))
+        host_ga = (P["coordinator_host"] == "gesundheitsamt")
+        for ty, (bt, bu) in enumerate((
+            (P["trust_baseline_cross"], P["understanding_baseline_cross"]),
+            (P["trust_baseline_coordinator_health"] + np.where(
+                host_ga, P["trust_host_gesundheitsamt_bonus"], 0.0),
+             P["understanding_baseline_cross"]),
+            (P["trust_baseline_same_side"], P["understanding_baseline_same_side"]),
+            (P["trust_baseline_health_office"], P["understanding_baseline_same_side"]),
+        )):
+            m = self.ptype == ty
+            base_t[:, m] = np.asarray(bt, dtype=np.float64)[:, None]
+            base_u[:, m] = np.asarray(bu, dtype=np.float64)[:, None]
+        self.base_t, self.base_u = base_t, base_u
+        self.T = base_t.copy()
+        self.U = base_u.copy()
+        self.acq = np.zeros((R, nQ), dtype=bool)
+        self.last = np.full((R, nQ), NEVER_MET, dtype=np.int64)
+        self.pend_t = np.zeros((R, nQ))
+        self.pend_u = np.zeros((R, nQ))
+        self.touched = np.zeros((R, nQ), dtype=bool)
+        self.acq_new = np.zeros((R, nQ), dtype=bool)
+        u_acq = np.stack([pp.u_acquainted for pp in self.pops])
+        share = np.zeros((R, nQ))
+        share[:, self.ptype == 0] = P["initial_acquaintance_share"][:, None]
+        share[:, self.ptype == 3] = P["health_office_initial_acquaintance"][:, None]
+        init = (u_acq < share) & ((self.ptype == 0) | (self.ptype == 3))
+        self.acq |= init
+        self.last = np.where(init, 0, self.last)
+        bonus = init & (self.ptype == 0)
+        self.T = np.where(bonus, base_t + P["initial_acquaintance_trust_bonus"][:, None], self.T)
+        self._u_acq0 = u_acq
+        # pair lookup (health or youth pid, youth pid) -> pair index
+        self.hy_pair = np.full((nH, nP), -1, dtype=np.int64)
+        for (h, y), i in lay.hy_index.items():
+            self.hy_pair[h, y] = i
+        self.fh_of_district = [np.flatnonzero((k == FH) & (self.dist == d))
+                               for d in range(lay.n_districts)]
+        self.asd_of_district = [np.flatnonzero((k == ASD) & (self.dist == d))
+                                for d in range(lay.n_districts)]
+        # warm-route candidates: for each health slot the FH providers of its district
+        mx = max(len(a) for a in self.fh_of_district)
+        self.warm_y = np.full((nH, mx), -1, dtype=np.int64)
+        self.warm_q = np.full((nH, mx), -1, dtype=np.int64)
+        for h in range(nH):
+            ys = self.fh_of_district[self.dist[h]]
+            self.warm_y[h, :len(ys)] = ys
+            self.warm_q[h, :len(ys)] = self.hy_pair[h, ys]
+        self.cross = (self.ptype == 0) | (self.ptype == 1)
+        self.phys = (k[:nH] == PED) | (k[:nH] == GYN)
+        self.is_youth = (k == ASD) | (k == FH)
+        # families
+        self._init_families()
+        self.rec = Recorder(R, self.weeks)
+        self.week = 0
+        self.lotsendienst_coverage = np.zeros(R)
+        self.lotsin_capacity = np.zeros(R, dtype=np.int64)
+        self.compensation_funded = np.zeros(R, dtype=bool)
+        self.lots_fte = np.zeros(R)
+        self.fte_funded = np.zeros(R)
+        self.shares = np.zeros((R, len(FUNDING_USES), 5))
+
+    def _init_families(self) -> None:
+        R, cap = self.R, self.cap
+        F = self.F = {}
+        F["fid"] = np.full((R, cap), -1, dtype=np.int64)
+        for name, dt, fill in (
+            ("bw", np.int64, 0), ("burden", np.int64, 0), ("onset", np.int64, 0),
+            ("fdist", np.int64, 0), ("gyn", np.int64, 0), ("ped", np.int64, 0),
+            ("state", np.int64, 0), ("first_noticeable", np.int64, -1),
+            ("first_help", np.int64, -1), ("help_end", np.int64, -1),
+            ("worker", np.int64, -1), ("referrer", np.int64, -1),
+            ("ref_person", np.int64, -1), ("route", np.int64, -1), ("target", np.int64, -1),
+            ("accepted_week", np.int64, -1), ("waiting_since", np.int64, -1),
+            ("declined", np.int64, 0), ("case_mode", np.int64, -1),
+            ("case_info", np.float64, 0.0), ("case_conflict", np.float64, 0.0),
+            ("quality", np.float64, 0.0), ("crisis_week", np.int64, -1),
+            ("cum_crisis", np.int64, 0), ("cum_drop", np.int64, 0),
+            ("e_crisis", np.int64, 0), ("e_drop", np.int64, 0),
+            ("cbits", np.int64, 0), ("nbits", np.int64, 0), ("y1", bool, False),
+            ("assigned_week", np.int64, -1),
+        ):
+            F[name] = np.full((R, cap), fill, dtype=dt)
+        F["cpid"] = np.full((R, cap, N_CONTACTS), -1, dtype=np.int32)
+        F["u"] = np.zeros((R, cap, len(draws.KEEP_COLS)), dtype=np.float32)
+        # family ids by birth week: initial cohorts, then entries of every week
+        init_w = draws.initial_birth_weeks()
+        self.bw0 = int(init_w[0])
+        counts = np.concatenate([self._init_counts, self._entries], axis=1)
+        self.bw_start = np.concatenate([np.zeros((R, 1), np.int64),
+                                        np.cumsum(counts, axis=1)], axis=1)
+        self.head = np.zeros(R, dtype=np.int64)  # oldest family id still present
+        self.tail = np.zeros(R, dtype=np.int64)  # next family id
+        for r in range(R):
+            blk = draws.draw_initial_families(self.seeds[r], self.lay, self.pops[r],
+                                              self.params[r])
+            self._put(r, blk, np.arange(len(blk)))
+
+    def _put(self, r: int, blk: draws.FamilyBlock, rows: np.ndarray) -> None:
+        n = len(rows)
+        if n == 0:
+            return
+        fids = self.tail[r] + np.arange(n)
+        pos = fids % self.cap
+        F = self.F
+        for name, default in (
+            ("state", 0), ("first_noticeable", -1), ("first_help", -1), ("help_end", -1),
+            ("worker", -1), ("referrer", -1), ("ref_person", -1), ("route", -1),
+            ("target", -1), ("accepted_week", -1), ("waiting_since", -1), ("declined", 0),
+            ("case_mode", -1), ("case_info", 0.0), ("case_conflict", 0.0),
+            ("quality", 0.0), ("crisis_week", -1), ("cum_crisis", 0), ("cum_drop", 0),
+            ("cbits", 0), ("nbits", 0), ("y1", False), ("assigned_week", -1),
+        ):
+            F[name][r, pos] = default
+        F["fid"][r, pos] = fids
+        F["bw"][r, pos] = blk.birth_week[rows]
+        F["burden"][r, pos] = blk.burden[rows]
+        F["onset"][r, pos] = blk.onset_week[rows]
+        F["fdist"][r, pos] = blk.district[rows]
+        F["gyn"][r, pos] = blk.gyn[rows]
+        F["ped"][r, pos] = blk.ped[rows]
+        F["e_crisis"][r, pos] = blk.e_crisis[rows]
+        F["e_drop"][r, pos] = blk.e_drop[rows]
+        F["cpid"][r, pos] = blk.contact_pid[rows]
+        F["u"][r, pos] = blk.u[rows]
+        self.tail[r] += n
+
+    def _births_range(self, b: int) -> tuple[np.ndarray, np.ndarray]:
+        """Family ids of birth week ``b`` in every run: [lo, hi)."""
+        i = b - self.bw0
+        if i < 0 or i >= self.bw_start.shape[1] - 1:
+            z = np.zeros(self.R, dtype=np.int64)
+            return z, z
+        return self.bw_start[:, i], self.bw_start[:, i + 1]
+
+    def _fu(self, run, pos, col: int) -> np.ndarray:
+        """A family uniform column as float64."""
+        return self.F["u"][run, pos, col].astype(np.float64)
+
+    # ------------------------------------------------------------- staffing
+    def _fill(self, mask: np.ndarray, eng: np.ndarray, tenure, reset_pairs: bool = True) -> None:
+        """A new person in every masked slot: no acquaintances, baseline engagement."""
+        if not mask.any():
+            return
+        self.filled |= mask
+        self.vac = np.where(mask, 0, self.vac)
+        self.person += mask
+        self.eng_base = np.where(mask, eng, self.eng_base)
+        self.eng = np.where(mask, eng, self.eng)
+        self.bank = np.where(mask, 0, self.bank)
+        self.tenure = np.where(mask, tenure, self.tenure)
+        mh = mask[:, : self.nH]
+        self.aware = np.where(mh, self.P["awareness_initial"][:, None], self.aware)
+        self.attended &= ~mh
+        if reset_pairs:
+            self._reset_pairs(mask)
+
+    def _leave(self, mask: np.ndarray, delay: np.ndarray) -> None:
+        self.filled &= ~mask
+        self.vac = np.where(mask, delay, self.vac)
+        self.bank = np.where(mask, 0, self.bank)
+        mc = mask[:, self.cpid0: self.cpid0 + self.nC]
+        self.case_bank = np.where(mc, 0, self.case_bank)
+        self._reset_pairs(mask)
+
+    def _reset_pairs(self, slot_mask: np.ndarray) -> None:
+        m = slot_mask[:, self.pa] | slot_mask[:, self.pb]
+        if not m.any():
+            return
+        self.T = np.where(m, self.base_t, self.T)
+        self.U = np.where(m, self.base_u, self.U)
+        self.acq &= ~m
+        self.last = np.where(m, NEVER_MET, self.last)
+
+    # ------------------------------------------------------------------ run
+    def run(self, progress: Callable[[int], None] | None = None) -> BatchResult:
+        """Run all weeks; ``progress(week)`` is called after every week."""
+        while self.week < self.weeks:
+            self.step()
+            if progress is not None:
+                progress(self.week)
+        return self.result()
+
+    def step(self) -> None:
+        """One week of every run."""
+        t = self.week
+        self._new_week()
+        self.refring[:, t % 52, :] = 0  # this slot held the referrals of 52 weeks ago
+        self._phase_boundary(t)
+        self._phase_structural(t)
+        self._phase_contacts(t)
+        self._phase_intake(t)
+        self._phase_progress(t)
+        self._phase_escalation(t)
+        self._phase_commit(t)
+        self.week += 1
+
+    def _new_week(self) -> None:
+        R = self.R
+        self.w = {k: np.zeros(R, dtype=np.int64) for k in WEEK_COUNTS}
+        self.w.update({k: np.zeros(R) for k in WEEK_FLOATS})
+        self.w["routes"] = np.zeros((R, len(REFERRAL_ROUTES)), dtype=np.int64)
+        self.w["mode_case"] = np.zeros((R, 4), dtype=np.int64)
+        self.w["mode_struct"] = np.zeros((R, 4), dtype=np.int64)
+        self.w["coord_min"] = np.zeros((R, len(COORD_ACTIVITIES)), dtype=np.int64)
+        self.w["youth_min"] = np.zeros((R, len(YOUTH_ACTIVITIES)), dtype=np.int64)
+        self.w["delay_hist"] = np.zeros((R, MAX_DELAY), dtype=np.int64)
+        self.cost = np.zeros((R, len(FUNDING_USES)))
+
+    def _spend(self, run, pid, minutes, activity: str, paid=None) -> None:
+        """Take minutes from time accounts (arrays of equal length) and book them."""
+        run = np.asarray(run, dtype=np.int64)
+        pid = np.asarray(pid, dtype=np.int64)
+        minutes = np.broadcast_to(np.asarray(minutes, dtype=np.int64), run.shape)
+        if run.size == 0:
+            return
+        np.subtract.at(self.bank, (run, pid), minutes)
+        R = self.R
+        kp = self.kind[pid]
+        w = self.w
+        phys = (kp == PED) | (kp == GYN)
+        if paid is None:
+            paid = np.zeros(run.shape, dtype=bool)
+        w["physician_unpaid_min"] += np.bincount(run[phys & ~paid],
+                                                 minutes[phys & ~paid], R).astype(np.int64)
+        w["physician_paid_min"] += np.bincount(run[phys & paid], minutes[phys & paid],
+                                               R).astype(np.int64)
+        yo = (kp == ASD) | (kp == FH)
+        if activity in YA:
+            w["youth_min"][:, YA[activity]] += np.bincount(run[yo], minutes[yo], R).astype(
+                np.int64)
+        g = kp == OFFICE
+        w["office_min"] += np.bincount(run[g], minutes[g], R).astype(np.int64)
+        c = kp == COORD
+        if activity in CA:
+            w["coord_min"][:, CA[activity]] += np.bincount(run[c], minutes[c], R).astype(
+                np.int64)
+
+    # ---------------------------------------------------------------- phase 0
+    def _phase_boundary(self, t: int) -> None:
+        R, P, nP, nH = self.R, self.P, self.nP, self.nH
+        w = self.w
+        year, wk = divmod(t, 52)
+        if wk == 0:
+            self._year_boundary(year, t)
+        k = self.kind
+        is_c = k == COORD
+        cj = slice(self.cpid0, self.cpid0 + self.nC)
+        open_c = np.ones((R, nP), dtype=bool)
+        open_c[:, cj] = self.contract > 0
+        active = open_c
+        u_turn = self.st_u[:, wk]
+        new_eng = self.st_e[:, wk]
+        vacant = active & ~self.filled
+        self.vac = np.where(vacant, self.vac - 1, self.vac)
+        hire = vacant & (self.vac <= 0)
+        staffed = active & self.filled
+        group_rate = np.zeros((R, nP))
+        delay = np.zeros((R, nP), dtype=np.int64)
+        for codes, g in (((PED, GYN, CLINIC, MIDWIFE), "health"),
+                         ((ASD, FH), "youth_welfare"), ((COORD,), "coordinator"),
+                         ((OFFICE,), "health_office")):
+            m = np.isin(k, codes)
+            group_rate[:, m] = P[f"turnover_rate_{g}"][:, None]
+            if g != "health":
+                delay[:, m] = P[f"hiring_delay_weeks_{g}"][:, None]
+        project = np.zeros((R, nP), dtype=bool)
+        project[:, cj] = self.contract == 2
+        to_end = np.full((R, nP), 1e9)
+        to_end[:, cj] = np.where(self.contract == 2,
+                                 ((self.end_year + 1) * 52 - t).astype(np.float64), 1e9)
+        prob = rules.turnover_probability(group_rate, project, to_end,
+                                          self._v("project_turnover_multiplier"),
+                                          self._v("contract_end_turnover_multiplier"))
+        leave = staffed & (u_turn < prob)
+        w["turnover"] += leave.sum(axis=1)
+        self._leave(leave, delay)
+        newcomer = hire | (leave & (delay <= 0))
+        self._fill(newcomer, new_eng, 0)
+        nonhealth = k >= ASD
+        w["vacancies"] = (nonhealth & ~self.filled & active).sum(axis=1)
+        # trained MFA leave
+        q = (P["mfa_turnover_rate"] / 52.0)[:, None]
+        self.mfa &= ~(self.phys & self.mfa & (self.st_mfa[:, wk] < q))
+        # routine contacts of the liaison
+        if self.gpid is not None:
+            g_ok = self.filled[:, self.gpid]
+            hit = g_ok[:, None] & (self.st_lia[:, wk] < P["health_office_contact_rate"][:, None])
+            qi = self.lay.hg_start + np.arange(nH)
+            self.acq_new[:, qi] |= hit
+            self.touched[:, qi] |= hit
+        # first birthdays
+        F = self.F
+        lo, hi = self._births_range(t - 52)
+        run, fid = _expand(lo, hi)
+        if len(run):
+            pos = fid % self.cap
+            ok = F["bw"][run, pos] >= 0
+            bur = F["burden"][run, pos] > 0
+            w["fb_born"] += np.bincount(run[ok], minlength=R)
+            w["fb_contact"] += np.bincount(run[ok & F["y1"][run, pos]], minlength=R)
+            w["fb_burdened"] += np.bincount(run[ok & bur], minlength=R)
+            w["fb_reached"] += np.bincount(run[ok & bur & (F["first_help"][run, pos] >= 0)],
+                                           minlength=R)
+        # exits at the third birthday
+        lo, hi = self._births_range(t - STAY_WEEKS_AFTER_BIRTH)
+        run, fid = _expand(lo, hi)
+        if len(run):
+            pos = fid % self.cap
+            ok = (F["bw"][run, pos] >= 0) & (F["burden"][run, pos] > 0)
+            fh = F["first_help"][run, pos]
+            cw = F["crisis_week"][run, pos]
+            before = ok & (fh >= 0) & ((cw < 0) | (fh < cw))
+            w["exit_burdened"] += np.bincount(run[ok], minlength=R)
+            w["exit_before_crisis"] += np.bincount(run[before], minlength=R)
+            self._release(run, pos)
+            self.rec.add_family_flags(run, F["cbits"][run, pos], F["nbits"][run, pos])
+            F["fid"][run, pos] = -1
+            self.head = np.maximum(self.head, hi)
+        lo, hi = self._births_range(t)
+        w["births"] = hi - lo
+        # entries of this week
+        for r in range(R):
+            blk = self.year_blocks[r]
+            a, b = np.searchsorted(blk.birth_week, [t + PRENATAL_WEEKS, t + PRENATAL_WEEKS + 1])
+            self._put(r, blk, np.arange(a, b))
+        # time accounts
+        f = self.filled
+        self.bank = np.where(f, np.minimum(self.bank + self.weekly, self.cap_m), self.bank)
+        fc = f[:, cj]
+        self.case_bank = np.where(fc, np.minimum(self.case_bank + self.case_weekly,
+                                                 self.case_cap), self.case_bank)
+        self.clearing_left = np.where(P["clearing_desk"].astype(bool),
+                                      _minutes(P["clearing_desk_hours_per_week"]), 0)
+        self.lotsin_left = self.lotsin_capacity.copy()
+        ft = P["full_time_hours_per_week"][:, None]
+        paid = _minutes(self.fte * ft)
+        other = _minutes((self.fte * ft) * P["coordinator_other_duties_share"][:, None])
+        w["coord_paid_min"] += np.where(fc, paid, 0).sum(axis=1)
+        w["coord_min"][:, CA["other_duties"]] += np.where(fc, other, 0).sum(axis=1)
+        self.fte_filled = rules.seqsum(np.where(fc, self.fte, 0.0), axis=1) if self.nC else \
+            np.zeros(R)
+        self.cost[:, 0] = self.fte_filled * P["coordinator_cost_eur_per_fte_year"] / 52.0
+        self.cost[:, 1] = self.lots_fte * P["lotsin_cost_eur_per_fte_year"] / 52.0
+
+    def _release(self, run, pos) -> None:
+        F = self.F
+        inh = F["state"][run, pos] == IN_HELP
+        if inh.any():
+            wk = F["worker"][run[inh], pos[inh]]
+            np.subtract.at(self.cases, (run[inh], wk - self.nH), 1)
+            F["worker"][run[inh], pos[inh]] = -1
+
+    def _year_boundary(self, year: int, t: int) -> None:
+        R, P, lay = self.R, self.P, self.lay
+        w = self.w
+        st = [draws.draw_staff(self.seeds[r], year, lay, self.params[r]) for r in range(R)]
+        self.st_u = np.stack([s.u_turnover for s in st])
+        self.st_e = np.stack([s.new_engagement for s in st])
+        self.st_mfa = np.stack([s.u_mfa for s in st])
+        self.st_lia = np.stack([s.u_liaison for s in st])
+        ou = [draws.draw_outreach(self.seeds[r], year, lay, self.params[r]) for r in range(R)]
+        self.o_visit = np.stack([o.u_visit for o in ou])
+        self.o_vmode = np.stack([o.u_visit_mode for o in ou])
+        self.o_door = np.stack([o.u_door for o in ou])
+        self.o_dmode = np.stack([o.u_door_mode for o in ou])
+        self.meet = {}
+        for fi, f in enumerate(FORMATS):
+            on = P[f"{f}_interval_weeks"] > 0
+            if not on.any():
+                continue
+            blks = [draws.draw_meetings(self.seeds[r], year, fi, lay) if on[r] else None
+                    for r in range(R)]
+            ref = next(b for b in blks if b is not None)
+            z = lambda a: np.zeros_like(a)  # noqa: E731
+            self.meet[fi] = (
+                np.stack([b.u_attend if b else z(ref.u_attend) for b in blks]),
+                np.stack([b.u_mode if b else z(ref.u_mode) for b in blks]),
+                np.stack([b.u_acquaint if b else z(ref.u_acquaint) for b in blks]),
+            )
+        self.year_blocks = [draws.draw_year_families(self.seeds[r], year, lay, self.pops[r],
+                                                     self.params[r]) for r in range(R)]
+        nC = self.nC
+        cj = slice(self.cpid0, self.cpid0 + nC)
+        fte = np.zeros((R, nC))
+        contract = np.zeros((R, nC), dtype=np.int64)
+        end = np.full((R, nC), -1, dtype=np.int64)
+        for r in range(R):
+            fund = allocate_year(self.streams[r], year, self.params[r])
+            self.fte_funded[r] = fund.coordinator_fte
+            self.shares[r] = fund.shares
+            self.lots_fte[r] = fund.lotsendienst_fte
+            need = lotsendienst_fte_needed(self.params[r])
+            ratio = min(1.0, fund.lotsendienst_fte / need) if need > 0 else 0.0
+            self.lotsendienst_coverage[r] = self.params[r]["lotsendienst_coverage"] * ratio
+            self.compensation_funded[r] = self.params[r]["physician_compensation"] and \
+                fund.compensation
+            for j, (f_, c_, e_) in enumerate(position_contracts(
+                    list(self.planned[r]), fund)):
+                fte[r, j] = f_
+                contract[r, j] = 0 if c_ is None else (1 if c_ == "permanent" else 2)
+                end[r, j] = -1 if e_ is None else e_
+            # MFA training of the first practices, as far as funded
+            if fund.mfa_training and self.params[r]["mfa_training_coverage"] > 0:
+                phys = np.flatnonzero(self.phys)
+                target = int(round(self.params[r]["mfa_training_coverage"] * len(phys)))
+                sel = phys[:target]
+                new = int((~self.mfa[r, sel]).sum())
+                self.mfa[r, sel] = True
+                self.cost[r, 3] = new * self.params[r]["mfa_training_cost_eur"]
+        self.lotsin_capacity = _minutes(self.lots_fte * P["full_time_hours_per_week"])
+        was_open = self.contract > 0
+        closing = was_open & (contract == 0)
+        filled_c = self.filled[:, cj]
+        closed_filled = closing & filled_c
+        w["turnover"] += closed_filled.sum(axis=1)
+        w["positions_closed"] += closed_filled.sum(axis=1)
+        cm = np.zeros((R, self.nP), dtype=bool)
+        cm[:, cj] = closing
+        self.filled &= ~cm
+        self.vac = np.where(cm, 0, self.vac)
+        self.bank = np.where(cm, 0, self.bank)
+        self.case_bank = np.where(closing, 0, self.case_bank)
+        self._reset_pairs(cm)
+        opening = ~was_open & (contract > 0)
+        self.contract, self.end_year, self.fte = contract, end, fte
+        if t == 0:
+            start = opening & P["coordinator_filled_at_start"].astype(bool)[:, None]
+            sm = np.zeros((R, self.nP), dtype=bool)
+            sm[:, cj] = start
+            eng0 = np.stack([pp.engagement_base for pp in self.pops])
+            self._fill(sm, eng0, P["coordinator_initial_tenure_weeks"][:, None])
+            # coordinators filled at the start keep the acquaintances drawn at the start
+            st_pairs = sm[:, self.pb] & ((self.ptype == 1) | (self.ptype == 2))
+            share = np.where(self.ptype == 1, P["initial_acquaintance_share"][:, None], 1.0)
+            init = st_pairs & (self._u_acq0 < share)
+            self.acq |= init
+            self.last = np.where(init, 0, self.last)
+            bonus = init & (self.ptype == 1)
+            self.T = np.where(bonus, self.base_t + P["initial_acquaintance_trust_bonus"][:, None],
+                              self.T)
+            opening = opening & ~start
+        om = np.zeros((R, self.nP), dtype=bool)
+        om[:, cj] = opening
+        self.filled &= ~om
+        self.vac = np.where(om, P["hiring_delay_weeks_coordinator"][:, None] + 1, self.vac)
+        ft = P["full_time_hours_per_week"][:, None]
+        flex = (1.0 - P["coordinator_other_duties_share"] - P["coordinator_case_share"])[:, None]
+        self.weekly[:, cj] = _minutes((fte * ft) * flex)
+        self.cap_m[:, cj] = self.weekly[:, cj] * P["hours_bank_weeks"][:, None]
+        self.case_weekly = _minutes((fte * ft) * P["coordinator_case_share"][:, None])
+        self.case_cap = self.case_weekly * P["hours_bank_weeks"][:, None]
+        self.bank[:, cj] = np.minimum(self.bank[:, cj], self.cap_m[:, cj])
+        self.case_bank = np.minimum(self.case_bank, self.case_cap)
+        per_d = np.zeros(R, dtype=np.int64)
+        for f in FORMATS:
+            on = P[f"{f}_interval_weeks"] > 0
+            per_d += np.where(on, _minutes(P["meeting_prep_hours"]) + _minutes(P[f"{f}_hours"]),
+                              0)
+        self.reserve = per_d[:, None] * self.area.sum(axis=1)[None, :]
+
+    # ---------------------------------------------------------------- phase 1
+    def _competence(self, j: int) -> np.ndarray:
+        P = self.P
+        return rules.competence(self.tenure[:, self.cpid0 + j].astype(np.float64),
+                                P["coordinator_competence_start"],
+                                P["coordinator_competence_halftime_weeks"])
+
+    def _phase_structural(self, t: int) -> None:
+        P = self.P
+        for fi, fmt in enumerate(FORMATS):
+            iv = P[f"{fmt}_interval_weeks"].astype(np.int64)
+            occ = np.array([draws.meeting_occurrence(t, int(v), fi) for v in iv])
+            if (occ < 0).all():
+                continue
+            for d in range(self.lay.n_districts):
+                self._meeting(t, fi, fmt, occ, d)
+        self._letters(t)
+        self._visits(t)
+        self._door_opening(t)
+
+    def _meeting(self, t: int, fi: int, fmt: str, occ: np.ndarray, d: int) -> None:
+        R, P, M, w = self.R, self.P, self.modes, self.w
+        rr = np.arange(R)
+        length_h = P[f"{fmt}_hours"]
+        length = _minutes(length_h)
+        need = _minutes(P["meeting_prep_hours"]) + length
+        org = np.full(R, -1, dtype=np.int64)
+        for j in range(self.nC):
+            c = self.cpid0 + j
+            ok = (org < 0) & (occ >= 0) & self.filled[:, c] & self.area[j, d] & \
+                (self.bank[:, c] >= need)
+            org = np.where(ok, c, org)
+        held = org >= 0
+        if not held.any():
+            return
+        self._spend(rr[held], org[held], need[held], "meetings")
+        w["meetings"] += held
+        u_att_all, u_mode_all, u_acq_all = self.meet[fi]
+        occ_c = np.maximum(occ, 0)
+        evening = P[f"{fmt}_evening"].astype(bool)
+        compensated = self.compensation_funded & (fmt != "network_meeting")
+        ja_ga = P["ja_ga_cooperation"].astype(bool)
+        if self.gpid is not None:
+            ja_ga = ja_ga & self.filled[:, self.gpid]
+        else:
+            ja_ga = np.zeros(R, dtype=bool)
+        inv = np.flatnonzero(np.isin(self.kind, INVITED[fmt]) & (self.dist == d))
+        kinv = self.kind[inv]
+        health_inv = kinv <= MIDWIFE
+        base = np.zeros((R, len(inv)))
+        for code, n in ((PED, "attendance_base_physician"), (GYN, "attendance_base_physician"),
+                        (CLINIC, "attendance_base_clinic"), (MIDWIFE, "attendance_base_midwife"),
+                        (ASD, "attendance_base_youth_welfare"),
+                        (FH, "attendance_base_youth_welfare")):
+            base[:, kinv == code] = P[n][:, None]
+        aw = np.ones((R, len(inv)))
+        hcols = inv[health_inv]
+        aw[:, health_inv] = self.aware[:, hcols]
+        practice = np.isin(kinv, (PED, GYN, MIDWIFE))
+        tf = np.where(practice[None, :] & ~evening[:, None],
+                      1.0 - P["attendance_daytime_penalty_practice"][:, None], 1.0)
+        phys = np.isin(kinv, (PED, GYN))[None, :]
+        boost = np.ones((R, len(inv)))
+        boost = np.where(phys & compensated[:, None],
+                         boost * (1.0 + P["attendance_compensation_boost"][:, None]), boost)
+        if fmt == "quality_circle":
+            boost = np.where(phys, boost * (1.0 + P["attendance_cme_boost"][:, None]), boost)
+        boost = np.where(phys & ja_ga[:, None],
+                         boost * (1.0 + P["attendance_ja_ga_boost"][:, None]), boost)
+        prob = rules.attendance_probability(
+            base, self.eng[:, inv], aw, length_h[:, None],
+            P["attendance_length_penalty"][:, None], tf, boost,
+            P["attendance_floor_engagement"][:, None], P["attendance_floor_awareness"][:, None])
+        elig = self.filled[:, inv] & (self.bank[:, inv] >= length[:, None])
+        u = u_att_all[rr, occ_c][:, inv]
+        att = held[:, None] & elig & (u < prob)
+        liaison = np.zeros(R, dtype=bool)
+        if self.gpid is not None and fmt != "round_table":
+            liaison = held & ja_ga & (self.bank[:, self.gpid] >= length)
+        ar, ai = np.nonzero(att)
+        paid = compensated[ar] & np.isin(self.kind[inv[ai]], (PED, GYN))
+        self._spend(ar, inv[ai], length[ar], "meetings", paid=paid)
+        w["compensated"] += np.bincount(ar[paid], minlength=R)
+        hm = att & health_inv[None, :]
+        if hm.any():
+            hr, hi = np.nonzero(hm)
+            self.attended[hr, inv[hi]] = True
+        if liaison.any():
+            self._spend(rr[liaison], np.full(liaison.sum(), self.gpid), length[liaison],
+                        "meetings")
+        has_h = hm.any(axis=1)
+        if not has_h.any():
+            return
+        present = np.zeros((R, self.nP), dtype=bool)
+        present[:, inv] = att
+        present[rr[held], org[held]] = True
+        if self.gpid is not None:
+            present[:, self.gpid] |= liaison
+        present &= has_h[:, None]
+        mask = present[:, self.pa] & present[:, self.pb]
+        cross = mask & self.cross
+        la = self.logic[:, self.pa]
+        lb = self.logic[:, self.pb]
+        tsum = rules.seqsum(np.where(cross, self.T, 0.0), axis=1)
+        usum = rules.seqsum(np.where(cross, self.U, 0.0), axis=1)
+        dsum = rules.seqsum(np.where(cross, np.abs(la - lb) * (1.0 - self.U), 0.0), axis=1)
+        n = np.maximum(cross.sum(axis=1), 1).astype(np.float64)
+        comp = np.zeros(R)
+        for j in range(self.nC):
+            comp = np.where(org == self.cpid0 + j, self._competence(j), comp)
+        inst = P["cooperation_agreement"].astype(np.float64)
+        feats = (tsum / n, usum / n, dsum / n, np.ones(R), np.zeros(R), comp, inst)
+        u_mode = u_mode_all[rr, occ_c, d]
+        mode = rules.choose_mode(rules.mode_weights(feats, M.base, M.coef), M.all_feasible,
+                                 u_mode)
+        np.add.at(w["mode_struct"], (rr[has_h], mode[has_h]), 1)
+        inten = P[f"meeting_intensity_{fmt}"]
+        self._interact_pairs(mask, mode, inten)
+        u_acq = u_acq_all[rr, occ_c]
+        self.acq_new |= mask & (u_acq < P[f"meeting_acquaintance_{fmt}"][:, None])
+        attm = att & has_h[:, None]
+        plan = M.plan[rr, mode][:, None]
+        conf = M.conflict[rr, mode][:, None]
+        de = rules.engagement_interaction_delta(self.eng[:, inv], plan, conf,
+                                                P["engagement_gain_planning"][:, None],
+                                                P["engagement_loss_conflict"][:, None],
+                                                inten[:, None])
+        self.pend_e[:, inv] += np.where(attm, de, 0.0)
+        sel = attm[:, health_inv]
+        a = self.aware[:, hcols]
+        self.pend_a[:, hcols] += np.where(
+            sel, P["awareness_refresh_meeting"][:, None] * (1.0 - a), 0.0)
+        self.refreshed[:, hcols] |= sel
+
+    def _interact_pairs(self, mask: np.ndarray, mode: np.ndarray, inten: np.ndarray) -> None:
+        """Consequences of one interaction for every masked pair (mode per run)."""
+        P, M = self.P, self.modes
+        rr = np.arange(self.R)
+        info = M.info[rr, mode][:, None]
+        plan = M.plan[rr, mode][:, None]
+        conf = M.conflict[rr, mode][:, None]
+        dt = rules.trust_delta(self.T, info, plan, conf, P["trust_gain"][:, None],
+                               P["trust_loss"][:, None], inten[:, None],
+                               P["trust_gain_info_weight"][:, None])
+        du = rules.understanding_delta(self.U, info, P["understanding_gain"][:, None],
+                                       inten[:, None])
+        self.pend_t += np.where(mask, dt, 0.0)
+        self.pend_u += np.where(mask, du, 0.0)
+        self.touched |= mask
+
+    def _letters(self, t: int) -> None:
+        P = self.P
+        iv = P["letter_interval_weeks"].astype(np.int64)
+        due = (iv > 0) & (t % np.maximum(iv, 1) == 7 % np.maximum(iv, 1))
+        if not due.any():
+            return
+        for j in range(self.nC):
+            c = self.cpid0 + j
+            rec = self.area[j][self.dist[: self.nH]]
+            cost = int(rec.sum()) * P["letter_minutes_per_recipient"].astype(np.int64)
+            ok = due & self.filled[:, c] & (self.bank[:, c] >= cost)
+            if not ok.any():
+                continue
+            rr = np.flatnonzero(ok)
+            self._spend(rr, np.full(len(rr), c), cost[rr], "letters")
+            m = ok[:, None] & rec[None, :] & self.filled[:, : self.nH]
+            a = self.aware
+            self.pend_a += np.where(m, P["awareness_refresh_letter"][:, None] * (1.0 - a), 0.0)
+            self.refreshed |= m
+
+    def _visits(self, t: int) -> None:
+        R, P, M = self.R, self.P, self.modes
+        wk = t % 52
+        rr = np.arange(R)
+        nH = self.nH
+        vm = _minutes(P["visit_hours_coordinator"])
+        hm = P["visit_minutes_health"].astype(np.int64)
+        inst = P["cooperation_agreement"].astype(np.float64)
+        maxv = P["max_visits_per_week"].astype(np.int64)
+        hpids = np.arange(nH)
+        for j in range(self.nC):
+            c = self.cpid0 + j
+            free = self.bank[:, c] - self.reserve[:, j]
+            n = np.where(self.filled[:, c] & (vm > 0) & (free > 0),
+                         np.minimum(maxv, free // np.maximum(vm, 1)), 0)
+            if not (n > 0).any():
+                continue
+            cand = self.area[j][self.dist[:nH]][None, :] & self.filled[:, :nH]
+            qhc = self.lay.hc_start + hpids * self.nC + j
+            acq_hc = self.acq[:, qhc]
+            order = np.lexsort((np.broadcast_to(hpids, (R, nH)), self.aware,
+                                acq_hc.astype(np.int64), (~cand).astype(np.int64)), axis=-1)
+            n = np.minimum(n, cand.sum(axis=1))
+            comp = self._competence(j)
+            for k in range(int(n.max())):
+                act = k < n
+                h = order[:, k]
+                q = self.lay.hc_start + h * self.nC + j
+                known = self.acq[rr, q].astype(np.float64)
+                prob = rules.visit_success_probability(
+                    P["visit_success_base"], self.eng[rr, h], comp, known,
+                    P["visit_success_cold"], P["visit_floor_engagement"],
+                    P["visit_floor_competence"])
+                succ = act & (self.o_visit[rr, wk, j, k] < prob) & (self.bank[rr, h] >= hm)
+                fail = act & ~succ
+                if fail.any():
+                    rf = rr[fail]
+                    self._spend(rf, np.full(len(rf), c), np.minimum(
+                        P["visit_request_minutes"].astype(np.int64), vm)[fail], "visits")
+                if not succ.any():
+                    continue
+                rs = rr[succ]
+                self._spend(rs, np.full(len(rs), c), vm[succ], "visits")
+                hs = h[succ]
+                slack = self.bank[rs, hs] / self.cap_m[rs, hs]
+                self._spend(rs, hs, hm[succ], "visits")
+                qs = q[succ]
+                T, U = self.T[rs, qs], self.U[rs, qs]
+                feats = (T, U, np.abs(self.logic[rs, hs] - self.logic[rs, c]) * (1.0 - U),
+                         slack, np.zeros(len(rs)), np.zeros(len(rs)), inst[rs])
+                mode = rules.choose_mode(
+                    rules.mode_weights(feats, M.base_r(rs), M.coef_r(rs)),
+                    M.all_feasible, self.o_vmode[rs, wk, j, k])
+                np.add.at(self.w["mode_struct"], (rs, mode), 1)
+                self._interact_one(rs, qs, mode, P["intensity_visit"][rs])
+                self.acq_new[rs, qs] = True
+                a = self.aware[rs, hs]
+                self.pend_a[rs, hs] += P["awareness_refresh_visit"][rs] * (1.0 - a)
+                self.refreshed[rs, hs] = True
+                self.pend_e[rs, hs] += rules.engagement_interaction_delta(
+                    self.eng[rs, hs], M.plan[rs, mode], M.conflict[rs, mode],
+                    P["engagement_gain_planning"][rs], P["engagement_loss_conflict"][rs],
+                    P["intensity_visit"][rs])
+
+    def _interact_one(self, rs: np.ndarray, qs: np.ndarray, mode: np.ndarray,
+                      inten: np.ndarray, trust_level: np.ndarray | None = None) -> None:
+        """Consequences of interactions for one pair per listed run (in list order)."""
+        P, M = self.P, self.modes
+        T = self.T[rs, qs] if trust_level is None else trust_level
+        dt = rules.trust_delta(T, M.info[rs, mode], M.plan[rs, mode], M.conflict[rs, mode],
+                               P["trust_gain"][rs], P["trust_loss"][rs], inten,
+                               P["trust_gain_info_weight"][rs])
+        du = rules.understanding_delta(self.U[rs, qs], M.info[rs, mode],
+                                       P["understanding_gain"][rs], inten)
+        np.add.at(self.pend_t, (rs, qs), dt)
+        np.add.at(self.pend_u, (rs, qs), du)
+        self.touched[rs, qs] = True
+
+    def _door_opening(self, t: int) -> None:
+        if self.gpid is None or self.nC == 0:
+            return
+        R, P, M = self.R, self.P, self.modes
+        wk = t % 52
+        g = self.gpid
+        nH, nC = self.nH, self.nC
+        dm = P["door_opening_minutes"].astype(np.int64)
+        hm = P["visit_minutes_health"].astype(np.int64)
+        prob = P["door_opening_probability"] * np.where(
+            P["ja_ga_cooperation"].astype(bool), P["ja_ga_door_opening_multiplier"], 1.0)
+        go = self.filled[:, g] & (self.bank[:, g] >= dm) & (self.o_door[:, wk] < prob)
+        if not go.any():
+            return
+        qg = self.lay.hg_start + np.arange(nH)
+        ok_h = self.filled[:, :nH] & (self.bank[:, :nH] >= hm[:, None]) & self.acq[:, qg]
+        cj = np.arange(self.cpid0, self.cpid0 + nC)
+        ok_c = self.filled[:, cj] & (self.bank[:, cj] >= dm[:, None])
+        in_area = self.area[:, self.dist[:nH]].T  # (nH, nC)
+        qhc = self.lay.hc_start + np.arange(nH)[:, None] * nC + np.arange(nC)[None, :]
+        feas = ok_h[:, :, None] & ok_c[:, None, :] & in_area[None] & ~self.acq[:, qhc]
+        anyj = feas.any(axis=2) & go[:, None]
+        if not anyj.any():
+            return
+        order = np.lexsort((np.broadcast_to(np.arange(nH), (R, nH)), self.aware), axis=-1)
+        ranked = np.take_along_axis(anyj, order, axis=1)
+        has = ranked.any(axis=1)
+        rs = np.flatnonzero(has)
+        h = order[rs, np.argmax(ranked[rs], axis=1)]
+        j = np.argmax(feas[rs, h], axis=1)
+        c = self.cpid0 + j
+        q = self.lay.hc_start + h * nC + j
+        qg_h = self.lay.hg_start + h
+        slack = self.bank[rs, h] / self.cap_m[rs, h]
+        self._spend(rs, np.full(len(rs), g), dm[rs], "door_opening")
+        self._spend(rs, c, dm[rs], "door_opening")
+        self._spend(rs, h, hm[rs], "door_opening")
+        T = self.T[rs, q]
+        t_eff = np.maximum(T, P["trust_transfer_door_opening"][rs] * self.T[rs, qg_h])
+        U = self.U[rs, q]
+        feats = (t_eff, U, np.abs(self.logic[rs, h] - self.logic[rs, c]) * (1.0 - U), slack,
+                 np.zeros(len(rs)), np.ones(len(rs)),
+                 P["cooperation_agreement"].astype(np.float64)[rs])
+        mode = rules.choose_mode(rules.mode_weights(feats, M.base_r(rs), M.coef_r(rs)),
+                                 M.all_feasible, self.o_dmode[rs, wk])
+        np.add.at(self.w["mode_struct"], (rs, mode), 1)
+        np.add.at(self.pend_t, (rs, q), t_eff - T)
+        self._interact_one(rs, q, mode, P["intensity_door_opening"][rs], trust_level=t_eff)
+        self.acq_new[rs, q] = True
+        self.touched[rs, qg_h] = True
+        a = self.aware[rs, h]
+        self.pend_a[rs, h] += P["awareness_refresh_visit"][rs] * (1.0 - a)
+        self.refreshed[rs, h] = True
+        self.pend_e[rs, h] += rules.engagement_interaction_delta(
+            self.eng[rs, h], M.plan[rs, mode], M.conflict[rs, mode],
+            P["engagement_gain_planning"][rs], P["engagement_loss_conflict"][rs],
+            P["intensity_door_opening"][rs])
+
+    # ---------------------------------------------------------------- phase 2
+    def _route_table(self, share: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each health slot's preferred referral route this week, its value and target."""
+        R, P, nH = self.R, self.P, self.nH
+        sh = share[:, :nH]
+        best = np.full((R, nH), -1, dtype=np.int64)
+        bv = np.full((R, nH), -1.0)
+        tgt = np.full((R, nH), -1, dtype=np.int64)
+        # warm handover
+        wy, wq = self.warm_y, self.warm_q
+        valid = wy >= 0
+        yq = np.where(valid, wq, 0)
+        yy = np.where(valid, wy, 0)
+        ok = valid[None] & self.acq[:, yq] & self.filled[:, yy]
+        tr = np.where(ok, self.T[:, yq], -1.0)
+        i = np.argmax(tr, axis=2)
+        tt = np.take_along_axis(tr, i[..., None], axis=2)[..., 0]
+        has = ok.any(axis=2) & (P["referral_minutes_warm"][:, None] <= sh)
+        v = P["route_value_warm"][:, None] * tt
+        up = has & (v > bv)
+        best = np.where(up, R_WARM, best)
+        bv = np.where(up, v, bv)
+        tgt = np.where(up, np.take_along_axis(np.broadcast_to(wy, (R,) + wy.shape),
+                                              i[..., None], axis=2)[..., 0], tgt)
+        if self.gpid is not None:
+            qg = self.lay.hg_start + np.arange(nH)
+            tg = np.where(self.acq[:, qg], self.T[:, qg], self.T[:, qg] * self.aware)
+            v = P["route_value_clearing"][:, None] * tg
+            up = P["clearing_desk"].astype(bool)[:, None] & \
+                (P["referral_minutes_clearing"][:, None] <= sh) & (v > bv)
+            best = np.where(up, R_CLEARING, best)
+            bv = np.where(up, v, bv)
+            tgt = np.where(up, -1, tgt)
+        if self.nC:
+            tt = np.full((R, nH), -1.0)
+            for j in range(self.nC):
+                q = self.lay.hc_start + np.arange(nH) * self.nC + j
+                x = np.where(self.acq[:, q], self.T[:, q], self.T[:, q] * self.aware)
+                tt = np.where(self.filled[:, self.cpid0 + j][:, None] & (x > tt), x, tt)
+            v = P["route_value_coordinator"][:, None] * tt
+            up = (P["referral_minutes_coordinator"][:, None] <= sh) & (tt >= 0) & (v > bv)
+            best = np.where(up, R_COORD, best)
+            bv = np.where(up, v, bv)
+            tgt = np.where(up, -1, tgt)
+        v = np.broadcast_to(P["route_value_flyer"][:, None], (R, nH))
+        up = (P["referral_minutes_flyer"][:, None] <= sh) & (v > bv)
+        best = np.where(up, R_FLYER, best)
+        bv = np.where(up, v, bv)
+        tgt = np.where(up, -1, tgt)
+        return best, bv, tgt
+
+    def _phase_contacts(self, t: int) -> None:
+        R, F = self.R, self.F
+        runs, fids, slots = [], [], []
+        for s, off in enumerate(CONTACT_OFFSETS):
+            lo, hi = self._births_range(t - int(off))
+            r_, f_ = _expand(lo, hi)
+            if len(r_) == 0:
+                continue
+            pid = F["cpid"][r_, f_ % self.cap, s]
+            m = pid >= 0
+            runs.append(r_[m])
+            fids.append(f_[m])
+            slots.append(np.full(int(m.sum()), s))
+        if not runs:
+            return
+        run = np.concatenate(runs)
+        fid = np.concatenate(fids)
+        slot = np.concatenate(slots)
+        # a family has at most two contacts a week: rounds of first and second contacts,
+        # each in (run, family) order
+        order = np.lexsort((slot, fid, run))
+        run, fid, slot = run[order], fid[order], slot[order]
+        key = run * (1 << 40) + fid
+        rnd = _rank_within(key)
+        pos = fid % self.cap
+        h = F["cpid"][run, pos, slot].astype(np.int64)
+        n_c = np.bincount(run * self.nP + h, minlength=R * self.nP).reshape(R, self.nP)
+        share = np.where(n_c > 0, self.bank // np.maximum(n_c, 1), 0)
+        slack = np.where(self.cap_m > 0, self.bank / np.maximum(self.cap_m, 1), 0.0)
+        route_tab = self._route_table(share)
+        self._coord_cap = self._pool_capacity(self.P["coordinator_clearing_minutes"])
+        self._coord_used = np.zeros(R, dtype=np.int64)
+        self._clear_used = np.zeros(R, dtype=np.int64)
+        self._lots_used = np.zeros(R, dtype=np.int64)
+        for k in range(int(rnd.max()) + 1):
+            m = rnd == k
+            o = np.lexsort((fid[m], run[m]))
+            self._contacts_round(t, run[m][o], pos[m][o], slot[m][o], h[m][o], share, slack,
+                                 route_tab)
+        # coordinators' case time used for clearing, first coordinator first
+        self._take_pool(self._coord_used, self.P["coordinator_clearing_minutes"], "clearing")
+
+    def _pool_capacity(self, item: np.ndarray) -> np.ndarray:
+        """How many items of the given minutes the filled coordinators' case time holds."""
+        R = self.R
+        cap = np.zeros(R, dtype=np.int64)
+        it = item.astype(np.int64)
+        cj = slice(self.cpid0, self.cpid0 + self.nC)
+        fc = self.filled[:, cj]
+        for j in range(self.nC):
+            n = np.where(it > 0, self.case_bank[:, j] // np.maximum(it, 1), np.iinfo(np.int32).max)
+            cap += np.where(fc[:, j], n, 0)
+        return cap
+
+    def _take_pool(self, used: np.ndarray, item: np.ndarray, activity: str) -> None:
+        """Deduct ``used`` items from the coordinators' case time, first coordinator first."""
+        it = item.astype(np.int64)
+        left = used.copy()
+        fc = self.filled[:, self.cpid0: self.cpid0 + self.nC]
+        for j in range(self.nC):
+            n = np.where(it > 0, self.case_bank[:, j] // np.maximum(it, 1), left)
+            take = np.where(fc[:, j], np.minimum(n, left), 0)
+            self.case_bank[:, j] -= take * it
+            left -= take
+        self.w["coord_min"][:, CA[activity]] += used * it
+
+    def _contacts_round(self, t, run, pos, slot, h, share, slack, route_tab) -> None:
+        R, P, F, w = self.R, self.P, self.F, self.w
+        if len(run) == 0:
+            return
+        kh = self.kind[h]
+        F["cbits"][run, pos] |= KIND_BIT_OF[kh]
+        y1 = np.isin(slot, YEAR1_SLOTS)
+        F["y1"][run[y1], pos[y1]] = True
+        bur = F["burden"][run, pos]
+        visible = (bur > 0) & (t >= F["onset"][run, pos])
+        fn = F["first_noticeable"][run, pos]
+        F["first_noticeable"][run, pos] = np.where(visible & (fn < 0), t, fn)
+        regular = np.ones(len(run), dtype=bool)
+        # Lotsendienst at the birth contact
+        cov = self.lotsendienst_coverage[run]
+        lb = (slot == BIRTH_SLOT) & (cov > 0)
+        if lb.any():
+            u_cover = self._fu(run, pos, KI["cover"])
+            covered = lb & (u_cover < cov)
+            sens = P["screening_sensitivity"][run]
+            spec = P["screening_specificity"][run]
+            pos_screen = covered & (self._fu(run, pos, KI["screen"]) <
+                                    np.where(visible, sens, 1.0 - spec))
+            mins = P["lotsin_minutes_per_screen"].astype(np.int64)
+            idx = np.flatnonzero(pos_screen)
+            rk = _rank_within(run[idx]) + self._lots_used[run[idx]]
+            capn = self.lotsin_left // np.maximum(mins, 1)
+            conv = np.zeros(len(run), dtype=bool)
+            conv[idx] = rk < capn[run[idx]]
+            self._lots_used += np.bincount(run[conv], minlength=R)
+            regular &= ~conv
+            if conv.any():
+                ls = P["lotsin_assessment_sensitivity"][run]
+                lf = P["lotsin_assessment_false_positive"][run]
+                judged = conv & (self._fu(run, pos, KI["assess"]) < np.where(visible, ls, lf))
+                F["nbits"][run[judged], pos[judged]] |= KIND_BITS["clinic"]
+                st = F["state"][run, pos]
+                elig = judged & ((st == NONE) | (st == NOTICED))
+                F["state"][run[elig], pos[elig]] = NOTICED
+                refer = elig & (self._fu(run, pos, KI["lotsin_refer"]) <
+                                P["lotsin_referral_probability"][run])
+                if refer.any():
+                    i = np.flatnonzero(refer)
+                    self._referred(t, run[i], pos[i], h[i], np.full(len(i), R_LOTS),
+                                   np.full(len(i), -1), self._fu(run[i], pos[i],
+                                                                 KI["lotsin_accept"]))
+            self.lotsin_left = self.lotsin_left - self._lots_used * mins
+            self._lots_used[:] = 0
+        # regular noticing
+        vis = np.where(visible, np.where(bur == 2, P["visibility_multiple"][run],
+                                         P["visibility_medium"][run]),
+                       P["false_positive_rate"][run])
+        hh = np.minimum(h, self.nH - 1)
+        pn = rules.notice_probability(self.skill[run, hh], vis,
+                                      self.mfa[run, hh].astype(np.float64),
+                                      P["mfa_noticing_boost"][run], slack[run, h],
+                                      P["noticing_time_floor"][run])
+        u_n = self.F["u"][run, pos, draws.NOTICE0 + slot].astype(np.float64)
+        noticed = regular & (u_n < pn)
+        F["nbits"][run[noticed], pos[noticed]] |= KIND_BIT_OF[kh[noticed]]
+        st = F["state"][run, pos]
+        elig = noticed & ((st == NONE) | (st == NOTICED))
+        F["state"][run[elig], pos[elig]] = NOTICED
+        best, bv, tgt = route_tab
+        route = best[run, hh]
+        value = bv[run, hh]
+        target = tgt[run, hh]
+        elig &= route >= 0
+        pr = rules.referral_probability(
+            P["referral_base"][run], self.aware[run, hh], self.eng[run, h], slack[run, h],
+            value, P["referral_floor_awareness"][run], P["referral_floor_engagement"][run],
+            P["referral_floor_slack"][run], P["referral_floor_route"][run])
+        u_r = self.F["u"][run, pos, draws.REFER0 + slot].astype(np.float64)
+        refer = elig & (u_r < pr)
+        if not refer.any():
+            return
+        i = np.flatnonzero(refer)
+        ri, route_i = run[i], route[i].copy()
+        # pooled capacities, in (round, run, family) order
+        cm = route_i == R_COORD
+        rk = _rank_within(ri[cm]) + self._coord_used[ri[cm]]
+        okc = rk < self._coord_cap[ri[cm]]
+        ci = np.flatnonzero(cm)
+        self._coord_used += np.bincount(ri[cm][okc], minlength=R)
+        route_i[ci[~okc]] = R_FLYER
+        clm = route_i == R_CLEARING
+        dmin = P["clearing_desk_minutes_per_referral"].astype(np.int64)
+        rk = _rank_within(ri[clm]) + self._clear_used[ri[clm]]
+        capn = self.clearing_left // np.maximum(dmin, 1)
+        okd = rk < capn[ri[clm]]
+        di = np.flatnonzero(clm)
+        self._clear_used += np.bincount(ri[clm][okd], minlength=R)
+        route_i[di[~okd]] = R_FLYER
+        self.clearing_left = self.clearing_left - np.bincount(ri[clm][okd], minlength=R) * dmin
+        self._clear_used[:] = 0
+        keep = ~((route_i == R_FLYER) & (P["referral_minutes_flyer"][ri] > share[ri, h[i]]))
+        i, route_i, ri = i[keep], route_i[keep], ri[keep]
+        if len(i) == 0:
+            return
+        mins = np.zeros(len(i), dtype=np.int64)
+        for rt in (R_WARM, R_CLEARING, R_COORD, R_FLYER):
+            m = route_i == rt
+            mins[m] = P[f"referral_minutes_{REFERRAL_ROUTES[rt]}"][ri[m]]
+        self._spend(ri, h[i], mins, "referral")
+        tg = np.where(route_i == R_WARM, target[i], -1)
+        self._referred(t, ri, pos[i], h[i], route_i, tg,
+                       self.F["u"][ri, pos[i], draws.ACCEPT0 + slot[i]].astype(np.float64))
+
+    def _referred(self, t, run, pos, h, route, target, u_accept) -> None:
+        R, P, F = self.R, self.P, self.F
+        np.add.at(self.w["routes"], (run, route), 1)
+        np.add.at(self.refring, (run, t % 52, h), 1)
+        F["referrer"][run, pos] = h
+        F["ref_person"][run, pos] = self.person[run, h]
+        F["route"][run, pos] = route
+        F["target"][run, pos] = target
+        acc = np.zeros(len(run))
+        for rt, name in ((R_WARM, "acceptance_warm"), (R_CLEARING, "acceptance_clearing"),
+                         (R_COORD, "acceptance_coordinator"), (R_FLYER, "acceptance_flyer"),
+                         (R_LOTS, "acceptance_lotsendienst")):
+            m = route == rt
+            acc[m] = P[name][run[m]]
+        ft = (route == R_COORD) & (P["coordinator_host"][run] == "freier_traeger")
+        acc = np.where(ft, acc * (1.0 + P["acceptance_freier_traeger_bonus"][run]), acc)
+        bur = F["burden"][run, pos]
+        stigma = np.where(bur == 2, P["stigma_multiple"][run],
+                          np.where(bur == 1, P["stigma_medium"][run], 0.0))
+        declined = (F["declined"][run, pos] > 0).astype(np.float64)
+        pa = rules.acceptance_probability(acc, P["family_trust_health"][run],
+                                          P["acceptance_trust_floor"][run], stigma, declined,
+                                          P["decline_penalty"][run])
+        yes = u_accept < pa
+        F["state"][run[yes], pos[yes]] = WAITING
+        F["accepted_week"][run[yes], pos[yes]] = t
+        F["waiting_since"][run[yes], pos[yes]] = t
+        F["cum_drop"][run[yes], pos[yes]] = 0
+        F["declined"][run[~yes], pos[~yes]] += 1
+        _ = R
+
+    # ---------------------------------------------------------------- phase 3
+    def _alive_positions(self, where: np.ndarray | None = None):
+        """(run, pos) of present families in (run, family id) order, optionally filtered."""
+        run, fid = _expand(self.head, self.tail)
+        pos = fid % self.cap
+        if where is not None:
+            m = where[run, pos]
+            run, pos = run[m], pos[m]
+        return run, pos
+
+    def _phase_intake(self, t: int) -> None:
+        R, P, F = self.R, self.P, self.F
+        nH = self.nH
+        run, pos = self._alive_positions(F["state"] == WAITING)
+        if len(run) == 0:
+            return
+        fidv = F["fid"][run, pos]
+        yidx = np.arange(self.nY)
+        free = np.where(self.filled[:, nH:nH + self.nY] & (self.kind[nH:nH + self.nY] == FH),
+                        self.capacity - self.cases, 0)
+        route = F["route"][run, pos]
+        target = F["target"][run, pos]
+        new_warm = (F["accepted_week"][run, pos] == t) & (route == R_WARM)
+        assigned_w = np.full(len(run), -1, dtype=np.int64)
+        if new_warm.any():
+            i = np.flatnonzero(new_warm)
+            ty = target[i] - nH
+            rk = _rank_within(run[i] * self.nY + ty)
+            ok = rk < free[run[i], ty]
+            assigned_w[i[ok]] = target[i[ok]]
+            np.subtract.at(free, (run[i[ok]], ty[ok]), 1)
+        q = assigned_w < 0
+        dkey = np.where(route == R_WARM, self.dist[np.maximum(target, 0)], F["fdist"][run, pos])
+        qi = np.flatnonzero(q)
+        if len(qi):
+            ws = F["waiting_since"][run[qi], pos[qi]]
+            o = np.lexsort((fidv[qi], ws, dkey[qi], run[qi]))
+            qi = qi[o]
+            rk = _rank_within(run[qi] * 1000 + dkey[qi])
+            for d in range(self.lay.n_districts):
+                fh = self.fh_of_district[d]
+                m = dkey[qi] == d
+                if not m.any():
+                    continue
+                cum = np.cumsum(free[:, fh - nH], axis=1)  # (R, n_fh)
+                rr, kk = run[qi[m]], rk[m]
+                slot = (cum[rr] <= kk[:, None]).sum(axis=1)
+                ok = slot < len(fh)
+                assigned_w[qi[m][ok]] = fh[slot[ok]]
+        _ = yidx
+        a = np.flatnonzero(assigned_w >= 0)
+        if len(a) == 0:
+            return
+        o = np.lexsort((fidv[a], run[a]))
+        a = a[o]
+        ra, pa_, wa = run[a], pos[a], assigned_w[a]
+        F["state"][ra, pa_] = IN_HELP
+        first = F["first_help"][ra, pa_] < 0
+        F["first_help"][ra[first], pa_[first]] = t
+        fnz = F["first_noticeable"][ra, pa_]
+        dl = first & (fnz >= 0)
+        np.add.at(self.w["delay_hist"], (ra[dl], np.minimum(t - fnz[dl], MAX_DELAY - 1)), 1)
+        dur = np.where(F["burden"][ra, pa_] == 2, P["help_duration_weeks_multiple"][ra],
+                       P["help_duration_weeks_medium"][ra])
+        F["help_end"][ra, pa_] = t + dur
+        F["worker"][ra, pa_] = wa
+        F["assigned_week"][ra, pa_] = t
+        F["cum_drop"][ra, pa_] = 0
+        np.add.at(self.cases, (ra, wa - nH), 1)
+        # case cooperation between referrer and provider
+        ref = F["referrer"][ra, pa_]
+        rt = F["route"][ra, pa_]
+        chan = np.isin(rt, (R_WARM, R_COORD, R_CLEARING)) & (ref >= 0)
+        refc = np.maximum(ref, 0)
+        chan &= self.filled[ra, refc] & (self.person[ra, refc] == F["ref_person"][ra, pa_])
+        nc = ~chan
+        F["case_mode"][ra[nc], pa_[nc]] = -1
+        F["case_info"][ra[nc], pa_[nc]] = 0.0
+        F["case_conflict"][ra[nc], pa_[nc]] = 0.0
+        F["quality"][ra[nc], pa_[nc]] = P["quality_base"][ra[nc]]
+        neg = nc & (rt != R_LOTS)
+        F["case_mode"][ra[neg], pa_[neg]] = rules.NEGATIVE
+        self.w["mode_case"][:, rules.NEGATIVE] += np.bincount(ra[neg], minlength=R)
+        ci = np.flatnonzero(chan)
+        self._case_interactions(ra[ci], pa_[ci], ref[ci], wa[ci], "intake")
+
+    def _case_interactions(self, run, pos, h, y, kind: str) -> None:
+        """Case cooperation, listed in (run, family) order."""
+        if len(run) == 0:
+            return
+        R, P, F, M = self.R, self.P, self.F, self.modes
+        nP = self.nP
+        cnt = np.bincount(np.concatenate([run * nP + h, run * nP + y]),
+                          minlength=R * nP).reshape(R, nP)
+        budget = self.bank // np.maximum(cnt, 1)
+        q = self.hy_pair[np.minimum(h, self.nH - 1), y]
+        has = q >= 0
+        qq = np.maximum(q, 0)
+        bt = np.where(has, self.T[run, qq], P["trust_baseline_cross"][run])
+        bu = np.where(has, self.U[run, qq], P["understanding_baseline_cross"][run])
+        bh, by = budget[run, h], budget[run, y]
+        mhp = M.mh[run, 3]
+        myp = M.my[run, 3]
+        sh = np.where(mhp == 0, 1.0, np.minimum(1.0, bh / np.maximum(mhp, 1)))
+        sy = np.where(myp == 0, 1.0, np.minimum(1.0, by / np.maximum(myp, 1)))
+        inst = P["cooperation_agreement"].astype(np.float64)[run]
+        if kind == "intake":
+            bur = F["burden"][run, pos]
+            urg = np.where(bur == 2, P["urgency_multiple"][run],
+                           np.where(bur == 1, P["urgency_medium"][run], 0.0))
+            fac = np.isin(F["route"][run, pos], (R_COORD, R_CLEARING)).astype(np.float64)
+            u = self._fu(run, pos, KI["mode_intake"])
+            inten = P["intensity_case"][run]
+        else:
+            urg = np.ones(len(run))
+            fac = P["clearing_desk"].astype(np.float64)[run]
+            u = self._fu(run, pos, KI["mode_crisis"])
+            inten = P["intensity_crisis"][run]
+        feats = (bt, bu, np.abs(self.logic[run, h] - self.logic[run, y]) * (1.0 - bu),
+                 np.minimum(sh, sy), urg, fac, inst)
+        feas = [((M.mh[run, m] <= bh) & (M.my[run, m] <= by)).astype(np.float64)
+                for m in range(4)]
+        mode = rules.choose_mode(rules.mode_weights(feats, M.base_r(run), M.coef_r(run)),
+                                 feas, u)
+        np.add.at(self.w["mode_case"], (run, mode), 1)
+        hi = np.flatnonzero(has)
+        if len(hi):
+            self._interact_one(run[hi], q[hi], mode[hi], inten[hi])
+            posm = hi[mode[hi] == rules.POSITIVE]
+            self.acq_new[run[posm], q[posm]] = True
+        info, plan, conf = M.info[run, mode], M.plan[run, mode], M.conflict[run, mode]
+        dem, oth = (y, h) if kind == "intake" else (h, y)
+        d1 = rules.engagement_interaction_delta(self.eng[run, dem], plan, conf,
+                                                P["engagement_gain_planning"][run],
+                                                P["engagement_loss_conflict"][run], inten)
+        d2 = rules.engagement_interaction_delta(self.eng[run, oth], plan, 0.0,
+                                                P["engagement_gain_planning"][run],
+                                                P["engagement_loss_conflict"][run], inten)
+        n = len(run)
+        ridx = np.empty(2 * n, dtype=np.int64)
+        pidx = np.empty(2 * n, dtype=np.int64)
+        vals = np.empty(2 * n)
+        ridx[0::2], ridx[1::2] = run, run
+        pidx[0::2], pidx[1::2] = dem, oth
+        vals[0::2], vals[1::2] = d1, d2
+        np.add.at(self.pend_e, (ridx, pidx), vals)
+        act = "crisis" if kind == "crisis" else "case"
+        self._spend(run, h, M.mh[run, mode], act)
+        self._spend(run, y, M.my[run, mode], act)
+        if kind == "intake":
+            F["case_mode"][run, pos] = mode
+            F["case_info"][run, pos] = info
+            F["case_conflict"][run, pos] = conf
+            F["quality"][run, pos] = rules.case_quality(info, plan, conf,
+                                                        P["quality_base"][run],
+                                                        P["quality_info"][run],
+                                                        P["quality_plan"][run],
+                                                        P["quality_conflict"][run])
+
+    # --------------------------------------------------------------- phase 3b
+    def _phase_progress(self, t: int) -> None:
+        R, P, F = self.R, self.P, self.F
+        run, pos = self._alive_positions()
+        if len(run) == 0:
+            return
+        st = F["state"][run, pos]
+        inh = (st == IN_HELP) & (F["assigned_week"][run, pos] < t)
+        done = inh & (t >= F["help_end"][run, pos])
+        cont = inh & ~done
+        wt = (st == WAITING) & (F["accepted_week"][run, pos] < t)
+        e_d = F["e_drop"][run, pos]
+        # completion, with feedback
+        di = np.flatnonzero(done)
+        if len(di):
+            rd, pd = run[di], pos[di]
+            yw = F["worker"][rd, pd]
+            np.subtract.at(self.cases, (rd, yw - self.nH), 1)
+            F["worker"][rd, pd] = -1
+            F["state"][rd, pd] = DONE
+            self._feedback(rd, pd, yw)
+        # dropout from help
+        ci = np.flatnonzero(cont)
+        if len(ci):
+            rc, pc = run[ci], pos[ci]
+            sd = F["cum_drop"][rc, pc] + rules.hazard_units(
+                P["dropout_base"][rc] + P["dropout_conflict"][rc] * F["case_conflict"][rc, pc])
+            F["cum_drop"][rc, pc] = sd
+            out = sd >= e_d[ci]
+            if out.any():
+                ro, po = rc[out], pc[out]
+                np.subtract.at(self.cases, (ro, F["worker"][ro, po] - self.nH), 1)
+                F["worker"][ro, po] = -1
+                F["state"][ro, po] = NOTICED
+                self.w["dropouts"] += np.bincount(ro, minlength=R)
+        wi = np.flatnonzero(wt)
+        if len(wi):
+            rw, pw = run[wi], pos[wi]
+            sd = F["cum_drop"][rw, pw] + rules.hazard_units(P["dropout_base"][rw])
+            F["cum_drop"][rw, pw] = sd
+            out = sd >= e_d[wi]
+            if out.any():
+                ro, po = rw[out], pw[out]
+                F["state"][ro, po] = NOTICED
+                F["declined"][ro, po] += 1
+                self.w["dropouts"] += np.bincount(ro, minlength=R)
+
+    def _feedback(self, run, pos, y) -> None:
+        R, P, F = self.R, self.P, self.F
+        h = F["referrer"][run, pos]
+        hc = np.maximum(h, 0)
+        ok = (h >= 0) & self.filled[run, hc] & (self.person[run, hc] == F["ref_person"][run, pos]) \
+            & (F["route"][run, pos] != R_LOTS)
+        i = np.flatnonzero(ok)
+        if len(i) == 0:
+            return
+        run, pos, y, h = run[i], pos[i], y[i], h[i]
+        info = F["case_info"][run, pos].copy()
+        cm = F["route"][run, pos] == R_COORD
+        if cm.any() and self.nC:
+            fm = P["coordinator_feedback_minutes"]
+            capn = self._pool_capacity(fm)
+            ci = np.flatnonzero(cm)
+            rk = _rank_within(run[ci])
+            served = rk < capn[run[ci]]
+            info[ci[served]] = 1.0
+            used = np.bincount(run[ci[served]], minlength=R)
+            self._take_pool(used, fm, "feedback")
+        pf = rules.feedback_probability(P["feedback_allowed_share"][run], info,
+                                        P["feedback_floor_info"][run])
+        fb = self._fu(run, pos, KI["feedback"]) < pf
+        hh = np.minimum(h, self.nH - 1)
+        # awareness refresh and engagement, in family order
+        a = self.aware[run, hh]
+        np.add.at(self.pend_a, (run[fb], hh[fb]),
+                  P["awareness_refresh_feedback"][run[fb]] * (1.0 - a[fb]))
+        self.refreshed[run[fb], hh[fb]] = True
+        e = self.eng[run, h]
+        de = np.where(fb, P["engagement_gain_feedback"][run] * (1.0 - e),
+                      -(P["engagement_loss_no_feedback"][run] * e))
+        np.add.at(self.pend_e, (run, h), de)
+        q = self.hy_pair[hh, y]
+        tm = fb & (q >= 0) & self.filled[run, y]
+        if tm.any():
+            rt, qt = run[tm], q[tm]
+            dt = rules.trust_delta(self.T[rt, qt], 1.0, 0.0, 0.0, P["trust_gain"][rt],
+                                   P["trust_loss"][rt], P["intensity_feedback"][rt],
+                                   P["trust_gain_info_weight"][rt])
+            np.add.at(self.pend_t, (rt, qt), dt)
+            self.touched[rt, qt] = True
+
+    # ---------------------------------------------------------------- phase 4
+    def _phase_escalation(self, t: int) -> None:
+        R, P, F = self.R, self.P, self.F
+        run, pos = self._alive_positions(F["state"] != CRISIS)
+        if len(run) == 0:
+            return
+        bur = F["burden"][run, pos]
+        vis = (bur > 0) & (t >= F["onset"][run, pos])
+        hz = np.where(vis & (bur == 2), P["crisis_hazard_multiple"][run],
+                      np.where(vis & (bur == 1), P["crisis_hazard_medium"][run],
+                               P["crisis_hazard_low"][run]))
+        st = F["state"][run, pos]
+        mult = rules.crisis_hazard_multiplier(st == IN_HELP, st == DONE, F["quality"][run, pos],
+                                              P["help_effect"][run], P["post_help_effect"][run])
+        sc = F["cum_crisis"][run, pos] + rules.hazard_units(hz * mult)
+        F["cum_crisis"][run, pos] = sc
+        cr = sc >= F["e_crisis"][run, pos]
+        if not cr.any():
+            return
+        rc, pc = run[cr], pos[cr]
+        self.w["crises"] += np.bincount(rc, minlength=R)
+        F["crisis_week"][rc, pc] = t
+        self._release(rc, pc)
+        F["state"][rc, pc] = CRISIS
+        # crisis cooperation: the district's responsible ASD worker (or the next filled)
+        fid = F["fid"][rc, pc]
+        fd = F["fdist"][rc, pc]
+        a = np.full(len(rc), -1, dtype=np.int64)
+        for d in range(self.lay.n_districts):
+            m = fd == d
+            if not m.any():
+                continue
+            asds = self.asd_of_district[d]
+            n = len(asds)
+            for kk in range(n - 1, -1, -1):
+                cand = asds[(fid[m] + kk) % n]
+                a[m] = np.where(self.filled[rc[m], cand], cand, a[m])
+        hp = np.where(t >= F["bw"][rc, pc], F["ped"][rc, pc], F["gyn"][rc, pc])
+        ok = (a >= 0) & self.filled[rc, hp]
+        self._case_interactions(rc[ok], pc[ok], hp[ok], a[ok], "crisis")
+
+    # ---------------------------------------------------------------- phase 5
+    def _phase_commit(self, t: int) -> None:
+        R, P, nH = self.R, self.P, self.nH
+        w = self.w
+        tc = self.touched
+        T = np.where(tc, rules.clip01(self.T + self.pend_t),
+                     rules.decay_toward(self.T, self.base_t, P["trust_decay"][:, None]))
+        U = np.where(tc, rules.clip01(self.U + self.pend_u),
+                     rules.decay_toward(self.U, self.base_u, P["understanding_decay"][:, None]))
+        self.T, self.U = T, U
+        self.last = np.where(tc, t, self.last)
+        self.acq = np.where(tc, self.acq | self.acq_new,
+                            self.acq & ~((t - self.last) >= P["acquaintance_lapse_weeks"][:, None]))
+        self.pend_t[:] = 0.0
+        self.pend_u[:] = 0.0
+        self.touched[:] = False
+        self.acq_new[:] = False
+        f = self.filled
+        self.eng = np.where(f, rules.engagement_commit(self.eng, self.pend_e, self.eng_base,
+                                                       P["engagement_drift"][:, None]),
+                            self.eng)
+        self.tenure += f
+        self.pend_e[:] = 0.0
+        fh = f[:, :nH]
+        self.aware = np.where(fh, rules.awareness_commit(self.aware, self.pend_a, self.refreshed,
+                                                         P["awareness_decay"][:, None]),
+                              self.aware)
+        self.pend_a[:] = 0.0
+        self.refreshed[:] = False
+        # state summaries
+        both = self.cross[None, :] & f[:, self.pa] & f[:, self.pb]
+        w["trust_sum"] = rules.seqsum(np.where(both, self.T, 0.0), axis=1)
+        w["understanding_sum"] = rules.seqsum(np.where(both, self.U, 0.0), axis=1)
+        w["pairs"] = both.sum(axis=1)
+        am = self.acq & self.cross[None, :] & f[:, self.pb]
+        rr, qq = np.nonzero(am)
+        hacq = np.zeros((R, nH), dtype=bool)
+        hacq[rr, self.pa[qq]] = True
+        w["health_acquainted"] = hacq.sum(axis=1)
+        w["health_filled"] = fh.sum(axis=1)
+        w["physicians"] = np.full(R, int(self.phys.sum()))
+        active = self.refring.sum(axis=1) > 0
+        w["physicians_active"] = (active & self.phys).sum(axis=1)
+        w["physicians_attended"] = (self.attended & self.phys).sum(axis=1)
+        run, pos = self._alive_positions()
+        st = self.F["state"][run, pos]
+        w["families"] = np.bincount(run, minlength=R)
+        w["in_help"] = np.bincount(run[st == IN_HELP], minlength=R)
+        w["waiting"] = np.bincount(run[st == WAITING], minlength=R)
+        w["fte_funded"] = self.fte_funded.copy()
+        w["fte_filled"] = self.fte_filled
+        w["lotsendienst_coverage"] = self.lotsendienst_coverage.copy()
+        self.cost[:, 2] = w["compensated"] * P["compensation_eur_per_session"]
+        self.rec.week(w, self.cost, self.shares)
+
+    # ---------------------------------------------------------------- results
+    def result(self) -> BatchResult:
+        """Summaries of every run (call after the last week)."""
+        R, F = self.R, self.F
+        rec = self.rec
+        run, pos = self._alive_positions()
+        ck, nk = rec.contact_kind.copy(), rec.noticed_kind.copy()
+        rec.add_family_flags(run, F["cbits"][run, pos], F["nbits"][run, pos])
+        ck, rec.contact_kind = rec.contact_kind, ck
+        nk, rec.noticed_kind = rec.noticed_kind, nk
+        ped = self.kind[: self.nH] == PED
+        refs = self.refring.sum(axis=1)[:, ped]
+        summaries = [rec.summary(r, refs[r], ck[r], nk[r]) for r in range(R)]
+        return BatchResult(self.seeds, self.params, summaries, rec)
+
+
+class _ModeArrays:
+    """Mode parameters per run: arrays indexed [run, mode]."""
+
+    def __init__(self, P: dict[str, np.ndarray], R: int):
+        f64 = lambda x: np.asarray(x, dtype=np.float64)  # noqa: E731
+        self.base = [f64(P[f"mode_base_{m}"]) for m in MODES]
+        self.coef = [[f64(P[f"mode_{m}_{f}"]) for f in rules.MODE_FEATURES] for m in MODES]
+        self.info = np.stack([f64(P[f"info_{m}"]) for m in MODES], axis=1)
+        self.plan = np.stack([f64(P[f"plan_{m}"]) for m in MODES], axis=1)
+        self.conflict = np.stack([f64(P[f"conflict_{m}"]) for m in MODES], axis=1)
+        zero = np.zeros(R, dtype=np.int64)
+        self.mh = np.stack([np.asarray(P[f"minutes_health_{m}"], dtype=np.int64)
+                            if f"minutes_health_{m}" in P else zero for m in MODES], axis=1)
+        self.my = np.stack([np.asarray(P[f"minutes_youth_{m}"], dtype=np.int64)
+                            if f"minutes_youth_{m}" in P else zero for m in MODES], axis=1)
+        self.all_feasible = (1.0, 1.0, 1.0, 1.0)
+
+    def base_r(self, run: np.ndarray) -> list[np.ndarray]:
+        """Base weights for the listed runs."""
+        return [b[run] for b in self.base]
+
+    def coef_r(self, run: np.ndarray) -> list[list[np.ndarray]]:
+        """Coefficients for the listed runs."""
+        return [[c[run] for c in row] for row in self.coef]
+
+
+def _available_gb() -> float:
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 1e6
+    except OSError:  # pragma: no cover
+        pass
+    return 8.0
+
+
+def run_batch(params: list[dict[str, Any]], seeds: list[int],
+              progress: Callable[[int], None] | None = None) -> BatchResult:
+    """Run a batch of runs with the vectorised engine and return their results."""
+    return VectorEngine(params, seeds).run(progress)
+
+
+_ = (math, PARAMS_BY_NAME)
