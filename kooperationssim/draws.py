@@ -177,35 +177,42 @@ def draw_population(seed: int, layout: Layout, p: dict[str, Any]) -> Population:
 # families
 # ---------------------------------------------------------------------------
 
-#: Columns of the per-family uniform block.
-_U_ATTR = (
-    "burden", "onset_kind", "onset_week", "district", "gyn", "clinic_birth", "clinic",
-    "midwife_has", "midwife", "ped", "crisis", "dropout",
-)
-_U_PART = tuple(f"part_{c[0]}" for c in CONTACTS)
+#: Columns of the per-family uniform block: first those kept with the family for later
+#: decisions, then those turned into attributes at entry.
 _U_KEEP = (
     "cover", "screen", "assess", "lotsin_refer", "lotsin_accept",
     "mode_intake", "mode_crisis", "feedback",
 )
 _U_CONTACT = tuple(f"{w}_{c[0]}" for w in ("notice", "refer", "accept") for c in CONTACTS)
-_U_ALL = _U_ATTR + _U_PART + _U_KEEP + _U_CONTACT
+_U_ATTR = (
+    "burden", "onset_kind", "onset_week", "district", "gyn", "clinic_birth", "clinic",
+    "midwife_has", "midwife", "ped", "crisis", "dropout",
+)
+_U_PART = tuple(f"part_{c[0]}" for c in CONTACTS)
+_U_ALL = _U_KEEP + _U_CONTACT + _U_ATTR + _U_PART
 FAMILY_U = {n: i for i, n in enumerate(_U_ALL)}
 N_FAMILY_U = len(_U_ALL)
-#: Columns kept with a family for later decisions (as float32; promote before use).
-KEEP_COLS = np.array([FAMILY_U[n] for n in _U_KEEP + _U_CONTACT], dtype=np.int64)
+N_KEEP = len(_U_KEEP) + len(_U_CONTACT)
+#: Columns kept with a family for later decisions (16-bit codes; see as_uniform).
+KEEP_COLS = np.arange(N_KEEP)
 KEEP_INDEX = {n: i for i, n in enumerate(_U_KEEP + _U_CONTACT)}
 NOTICE0 = KEEP_INDEX[f"notice_{CONTACTS[0][0]}"]
 REFER0 = KEEP_INDEX[f"refer_{CONTACTS[0][0]}"]
 ACCEPT0 = KEEP_INDEX[f"accept_{CONTACTS[0][0]}"]
+_A0 = FAMILY_U[_U_ATTR[0]]
+_PART0 = FAMILY_U[_U_PART[0]]
 
 NEVER = np.iinfo(np.int32).max // 2
+#: Family decisions use 16-bit uniform codes (resolution 1/65536; never exactly 0 or 1).
+UNIFORM_CODES = 65536
 
 
 @dataclass
 class FamilyBlock:
     """Families entering together (the initial population, or one year's entries).
 
-    All arrays have the families in entry order (which is birth order).
+    Families are in entry order (which is birth order) along the last axis of every
+    array; ``contact_pid`` and ``u`` have one row per contact slot or uniform column.
     """
 
     birth_week: np.ndarray  # (n,) int
@@ -216,81 +223,103 @@ class FamilyBlock:
     ped: np.ndarray  # (n,) pid of the pediatric practice
     e_crisis: np.ndarray  # (n,) Exp(1) crisis threshold in hazard units
     e_drop: np.ndarray  # (n,) Exp(1) dropout threshold in hazard units
-    contact_pid: np.ndarray  # (n, N_CONTACTS) professional of each contact, -1 if none
-    u: np.ndarray  # (n, len(KEEP_COLS)) float32 uniforms for later decisions
+    contact_pid: np.ndarray  # (N_CONTACTS, n) professional of each contact, -1 if none
+    u: np.ndarray  # (N_KEEP, n) uint16 uniform codes for later decisions (see as_uniform)
 
     def __len__(self) -> int:
         return len(self.birth_week)
 
     def rows(self, idx) -> FamilyBlock:
         """The families selected by ``idx`` (a slice or index array)."""
-        return FamilyBlock(**{k: v[idx] for k, v in self.__dict__.items()})
+        return FamilyBlock(**{k: v[..., idx] for k, v in self.__dict__.items()})
 
 
-def _choose_weighted(u: np.ndarray, cands: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    cum = np.cumsum(weights)
-    cum = cum / cum[-1]
-    idx = np.searchsorted(cum, u, side="right")
+def _choose_in_groups(u: np.ndarray, run: np.ndarray, cands: np.ndarray,
+                      weights: np.ndarray) -> np.ndarray:
+    """Choose among ``cands`` with probability proportional to each run's ``weights``.
+
+    ``weights`` is (runs, len(cands)); the cumulative weights of one run are computed the
+    same way whether one run or many are handled at once.
+    """
+    cum = np.cumsum(weights, axis=1)
+    cum = cum / cum[:, -1:]
+    idx = (cum[run] <= u[:, None]).sum(axis=1)
     return cands[np.minimum(idx, len(cands) - 1)]
 
 
-def family_attributes(
-    uu: np.ndarray, birth_week: np.ndarray, layout: Layout, pop: Population, p: dict[str, Any]
+def family_attributes_runs(
+    uu: np.ndarray, birth_week: np.ndarray, run: np.ndarray, layout: Layout,
+    sizes: np.ndarray, params: list[dict[str, Any]],
 ) -> FamilyBlock:
-    """Turn a block of uniforms into family attributes and contacts."""
+    """Turn blocks of uniforms of several runs into family attributes and contacts.
+
+    Args:
+        uu: (N_FAMILY_U, n) float32 uniforms of all families, run after run.
+        birth_week: (n,) birth weeks.
+        run: (n,) index into ``params`` and ``sizes`` of each family's run.
+        layout: the common structure.
+        sizes: (runs, n_health) practice size weights of each run.
+        params: parameters of each run.
+
+    Every operation is elementwise over families, so a run's families get the same
+    attributes whether they are handled alone or together with other runs.
+    """
     n = len(birth_week)
+    run = np.asarray(run, dtype=np.int64)
+    pv = lambda name: np.array([q[name] for q in params], dtype=np.float64)[run]  # noqa: E731
     U = FAMILY_U
-    u64 = uu.astype(np.float64)
-    bm, bmed = p["burden_share_multiple"], p["burden_share_medium"]
-    ub = u64[:, U["burden"]]
+    col = lambda name: as_uniform(uu[U[name]])  # noqa: E731
+    bm, bmed = pv("burden_share_multiple"), pv("burden_share_medium")
+    ub = col("burden")
     burden = np.where(ub < bm, 2, np.where(ub < bm + bmed, 1, 0)).astype(np.int8)
-    post = u64[:, U["onset_kind"]] < p["burden_onset_postpartum_share"]
+    post = col("onset_kind") < pv("burden_onset_postpartum_share")
     post_week = birth_week + 1 + np.floor(
-        u64[:, U["onset_week"]] * p["burden_onset_postpartum_max_week"]
-    ).astype(np.int64)
+        col("onset_week") * pv("burden_onset_postpartum_max_week")).astype(np.int64)
     onset = np.where(post, post_week, birth_week - PRENATAL_WEEKS)
     onset = np.where(burden > 0, onset, NEVER).astype(np.int64)
-    district = np.minimum(
-        np.floor(u64[:, U["district"]] * layout.n_districts).astype(np.int64),
-        layout.n_districts - 1,
-    )
-    gyn = np.empty(n, dtype=np.int64)
-    ped = np.empty(n, dtype=np.int64)
+    D = layout.n_districts
+    district = np.minimum(np.floor(col("district") * D).astype(np.int64), D - 1)
+    gyn = np.zeros(n, dtype=np.int64)
+    ped = np.zeros(n, dtype=np.int64)
     midwife = np.full(n, -1, dtype=np.int64)
-    for d in range(layout.n_districts):
+    u_gyn, u_ped, u_mw = col("gyn"), col("ped"), col("midwife")
+    has_mw = col("midwife_has") < pv("midwife_share")
+    for d in range(D):
         m = district == d
         if not m.any():
             continue
         g = layout.pids_of("gynecology", d)
-        gyn[m] = _choose_weighted(u64[m, U["gyn"]], g, pop.size[g])
+        gyn[m] = _choose_in_groups(u_gyn[m], run[m], g, sizes[:, g])
         pp = layout.pids_of("pediatric", d)
-        ped[m] = _choose_weighted(u64[m, U["ped"]], pp, pop.size[pp])
+        ped[m] = _choose_in_groups(u_ped[m], run[m], pp, sizes[:, pp])
         mw = layout.pids_of("midwife", d)
         if len(mw):
-            has = m & (u64[:, U["midwife_has"]] < p["midwife_share"])
-            k = np.minimum(np.floor(u64[has, U["midwife"]] * len(mw)).astype(np.int64), len(mw) - 1)
-            midwife[has] = mw[k]
+            hm = m & has_mw
+            k = np.minimum(np.floor(u_mw[hm] * len(mw)).astype(np.int64), len(mw) - 1)
+            midwife[hm] = mw[k]
     clinics = layout.pids_of("clinic")
     clinic = np.full(n, -1, dtype=np.int64)
     if len(clinics):
-        born = u64[:, U["clinic_birth"]] < p["clinic_birth_share"]
-        clinic[born] = _choose_weighted(u64[born, U["clinic"]], clinics, pop.size[clinics])
-    contact_pid = np.full((n, N_CONTACTS), -1, dtype=np.int64)
-    u_part = lambda name: u64[:, U[f"part_{name}"]]  # noqa: E731
-    upart = np.where(burden == 2, p["u_exam_participation_multiple_burden"],
-                     p["u_exam_participation"])
-    for s, (name, kind, _off) in enumerate(CONTACTS):
+        born = col("clinic_birth") < pv("clinic_birth_share")
+        clinic[born] = _choose_in_groups(col("clinic")[born], run[born], clinics,
+                                         sizes[:, clinics])
+    upart = np.where(burden == 2, pv("u_exam_participation_multiple_burden"),
+                     pv("u_exam_participation"))
+    gpart, u2part = pv("gyn_checkup_participation"), pv("u2_participation")
+    part = uu[_PART0:_PART0 + N_CONTACTS]
+    contact_pid = np.empty((N_CONTACTS, n), dtype=np.int64)
+    for s, (_name, kind, _off) in enumerate(CONTACTS):
         if kind == "gynecology":
-            contact_pid[:, s] = np.where(u_part(name) < p["gyn_checkup_participation"], gyn, -1)
+            contact_pid[s] = np.where(as_uniform(part[s]) < gpart, gyn, -1)
         elif kind == "clinic":
-            contact_pid[:, s] = clinic
+            contact_pid[s] = clinic
         elif kind == "u2":
-            who = np.where(clinic >= 0, clinic, ped)
-            contact_pid[:, s] = np.where(u_part(name) < p["u2_participation"], who, -1)
+            contact_pid[s] = np.where(as_uniform(part[s]) < u2part,
+                                      np.where(clinic >= 0, clinic, ped), -1)
         elif kind == "midwife":
-            contact_pid[:, s] = midwife
+            contact_pid[s] = midwife
         else:  # pediatric U3-U7
-            contact_pid[:, s] = np.where(u_part(name) < upart, ped, -1)
+            contact_pid[s] = np.where(as_uniform(part[s]) < upart, ped, -1)
     return FamilyBlock(
         birth_week=birth_week.astype(np.int64),
         burden=burden,
@@ -298,15 +327,40 @@ def family_attributes(
         district=district,
         gyn=gyn,
         ped=ped,
-        e_crisis=threshold_units(uu[:, U["crisis"]]),
-        e_drop=threshold_units(uu[:, U["dropout"]]),
+        e_crisis=threshold_units(as_uniform(uu[U["crisis"]])),
+        e_drop=threshold_units(as_uniform(uu[U["dropout"]])),
         contact_pid=contact_pid,
-        u=uu[:, KEEP_COLS],
+        u=uu[:N_KEEP],
     )
 
 
+def family_attributes(
+    uu: np.ndarray, birth_week: np.ndarray, layout: Layout, pop: Population, p: dict[str, Any]
+) -> FamilyBlock:
+    """Turn one run's block of uniforms into family attributes and contacts."""
+    return family_attributes_runs(uu, birth_week, np.zeros(len(birth_week), dtype=np.int64),
+                                  layout, pop.size[None, :], [p])
+
+
 def _family_uniforms(rng: np.random.Generator, n: int) -> np.ndarray:
-    return rng.random((n, N_FAMILY_U), dtype=np.float32)
+    # one row per decision (its numbers contiguous in memory), as 16-bit codes
+    return rng.integers(0, UNIFORM_CODES, (N_FAMILY_U, n), dtype=np.uint16)
+
+
+def as_uniform(code):
+    """The uniform number in (0, 1) of a 16-bit code: (code + 1/2) / 65536, exact."""
+    if isinstance(code, int):
+        return (code + 0.5) / UNIFORM_CODES
+    return (np.asarray(code, dtype=np.float64) + 0.5) / UNIFORM_CODES
+
+
+def initial_family_uniforms(seed: int, p: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Birth weeks and uniforms of the families present at the start."""
+    rng = generator(seed, "initial_families")
+    weeks = initial_birth_weeks()
+    counts = rng.poisson(p["births_per_year"] / WEEKS_PER_YEAR, size=len(weeks))
+    birth_week = np.repeat(weeks, counts)
+    return birth_week, _family_uniforms(rng, len(birth_week))
 
 
 def draw_initial_families(
@@ -317,11 +371,7 @@ def draw_initial_families(
     Birth weeks run from ``-155`` (the oldest, about to leave) to ``27`` (entered the
     model in the week before the start); the week-0 entries belong to year 0.
     """
-    rng = generator(seed, "initial_families")
-    weeks = initial_birth_weeks()
-    counts = rng.poisson(p["births_per_year"] / WEEKS_PER_YEAR, size=len(weeks))
-    birth_week = np.repeat(weeks, counts)
-    uu = _family_uniforms(rng, len(birth_week))
+    birth_week, uu = initial_family_uniforms(seed, p)
     return family_attributes(uu, birth_week, layout, pop, p)
 
 
@@ -336,15 +386,21 @@ def initial_birth_weeks() -> np.ndarray:
     return np.arange(-(STAY_WEEKS_AFTER_BIRTH - 1), PRENATAL_WEEKS)
 
 
+def year_family_uniforms(seed: int, year: int, p: dict[str, Any]
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """Birth weeks and uniforms of the families entering in simulation year ``year``."""
+    counts = draw_year_entries(seed, year, p)
+    entry = np.repeat(np.arange(year * WEEKS_PER_YEAR, (year + 1) * WEEKS_PER_YEAR), counts)
+    rng = generator(seed, "families", year)
+    return entry + PRENATAL_WEEKS, _family_uniforms(rng, len(entry))
+
+
 def draw_year_families(
     seed: int, year: int, layout: Layout, pop: Population, p: dict[str, Any]
 ) -> FamilyBlock:
     """Families entering in simulation year ``year`` (at pregnancy week 12)."""
-    counts = draw_year_entries(seed, year, p)
-    entry = np.repeat(np.arange(year * WEEKS_PER_YEAR, (year + 1) * WEEKS_PER_YEAR), counts)
-    rng = generator(seed, "families", year)
-    uu = _family_uniforms(rng, len(entry))
-    return family_attributes(uu, entry + PRENATAL_WEEKS, layout, pop, p)
+    birth_week, uu = year_family_uniforms(seed, year, p)
+    return family_attributes(uu, birth_week, layout, pop, p)
 
 
 # ---------------------------------------------------------------------------
@@ -444,5 +500,7 @@ def meeting_occurrence(t: int, interval: int, fmt: int) -> int:
     return (t - first) // interval
 
 
-__all__ += ["meeting_occurrence", "draw_year_entries", "initial_birth_weeks", "NEVER", "KEEP_INDEX", "NOTICE0", "REFER0", "ACCEPT0",
+__all__ += ["as_uniform", "UNIFORM_CODES", "meeting_occurrence", "draw_year_entries",
+            "initial_birth_weeks", "family_attributes_runs", "year_family_uniforms",
+            "initial_family_uniforms", "NEVER", "KEEP_INDEX", "NOTICE0", "REFER0", "ACCEPT0",
             "BIRTH_SLOT", "family_attributes"]

@@ -39,7 +39,6 @@ from .layout import (
     PRENATAL_WEEKS,
     STAY_WEEKS_AFTER_BIRTH,
     YEAR1_SLOTS,
-    Layout,
     build_layout,
 )
 from .outputs import (
@@ -77,6 +76,88 @@ INVITED = {
 }
 #: Bytes of memory one family slot of the ring buffer takes (for the memory check).
 FAMILY_BYTES = 4 * len(draws.KEEP_COLS) + 8 * N_CONTACTS + 260
+
+
+#: Per-family fields of the ring buffers: name, dtype, value of a new family.
+_FAMILY_FIELDS = (
+    ("bw", np.int64, 0), ("burden", np.int64, 0), ("onset", np.int64, 0),
+    ("fdist", np.int64, 0), ("gyn", np.int64, 0), ("ped", np.int64, 0),
+    ("e_crisis", np.int64, 0), ("e_drop", np.int64, 0),
+    ("cb_exit", np.int64, 0), ("cb_end", np.int64, 0), ("y1", bool, False),
+    ("state", np.int64, 0), ("first_noticeable", np.int64, -1),
+    ("first_help", np.int64, -1), ("help_end", np.int64, -1),
+    ("worker", np.int64, -1), ("referrer", np.int64, -1),
+    ("ref_person", np.int64, -1), ("route", np.int64, -1), ("target", np.int64, -1),
+    ("accepted_week", np.int64, -1), ("waiting_since", np.int64, -1),
+    ("declined", np.int64, 0), ("case_mode", np.int64, -1),
+    ("case_info", np.float64, 0.0), ("case_conflict", np.float64, 0.0),
+    ("quality", np.float64, 0.0), ("crisis_week", np.int64, -1),
+    ("nbits", np.int64, 0), ("assigned_week", np.int64, -1),
+    # crisis hazard: cumulative up to week t_upd - 1, per week since, scheduled crisis week
+    ("H0", np.int64, 0), ("t_upd", np.int64, 0), ("h_cur", np.int64, 0),
+    ("crisis_at", np.int64, -1),
+    # dropout: scheduled week of the current spell (-1: none)
+    ("drop_at", np.int64, -1),
+)
+#: Decision uniforms kept with each family (the first columns of the family block).
+N_FAMILY_KEEP = len(draws._U_KEEP)
+NEVER_WEEK = np.iinfo(np.int64).max // 4
+
+
+def _first_crossing(t_upd, H0, h, E):
+    """First week w >= t_upd whose cumulative hazard H0 + (w - t_upd + 1) * h reaches E."""
+    h = np.asarray(h, dtype=np.int64)
+    need = np.asarray(E, dtype=np.int64) - np.asarray(H0, dtype=np.int64)
+    k = (need + np.maximum(h, 1) - 1) // np.maximum(h, 1)
+    return np.where(h > 0, np.asarray(t_upd) - 1 + np.maximum(k, 1), NEVER_WEEK)
+
+
+class _Calendar:
+    """Events by week: arrays of (run, family id) added under their week."""
+
+    def __init__(self):
+        self.b: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+
+    def add(self, week: np.ndarray, run: np.ndarray, fid: np.ndarray) -> None:
+        if len(week) == 0:
+            return
+        o = np.argsort(week, kind="stable")
+        w, r, f = week[o], run[o], fid[o]
+        cut = np.flatnonzero(np.diff(w)) + 1
+        starts = np.r_[0, cut]
+        ends = np.r_[cut, len(w)]
+        for a, e in zip(starts, ends, strict=True):
+            self.b.setdefault(int(w[a]), []).append((r[a:e], f[a:e]))
+
+    def pop(self, week: int) -> tuple[np.ndarray, np.ndarray]:
+        """The (run, family id) pairs scheduled for ``week``, each once, in (run, id) order."""
+        lst = self.b.pop(week, None)
+        if not lst:
+            z = np.zeros(0, dtype=np.int64)
+            return z, z
+        run = np.concatenate([x[0] for x in lst])
+        fid = np.concatenate([x[1] for x in lst])
+        key = np.unique(run * (1 << 40) + fid)
+        return key >> 40, key & ((1 << 40) - 1)
+
+
+class _Block:
+    """Families that entered together (all runs), with their static schedule data."""
+
+    def __init__(self, fb: draws.FamilyBlock, run: np.ndarray, fid: np.ndarray):
+        self.fb = fb
+        self.run = run
+        self.fid = fid
+        self.c_ptr: np.ndarray | None = None
+
+    def contacts(self, t: int) -> slice:
+        """Candidate contacts of week t (indices into the c_* arrays)."""
+        lo, hi = np.searchsorted(self.c_week, [t, t + 1])
+        return slice(int(lo), int(hi))
+
+    def onsets(self, t: int) -> np.ndarray:
+        lo, hi = np.searchsorted(self.o_week, [t, t + 1])
+        return self.o_idx[lo:hi]
 
 
 class EngineError(ValueError):
@@ -350,27 +431,23 @@ class VectorEngine:
 
     def _init_families(self) -> None:
         R, cap = self.R, self.cap
+        # all integer fields of a family in one row of fi, all float fields in one row of ff
+        ints = [f for f in _FAMILY_FIELDS if f[1] is not np.float64]
+        floats = [f for f in _FAMILY_FIELDS if f[1] is np.float64]
+        self.fi = np.zeros((R, cap, len(ints) + 1), dtype=np.int64)
+        self.ff = np.zeros((R, cap, len(floats)), dtype=np.float64)
+        self.fi_new = np.array([int(f[2]) for f in ints] + [-1], dtype=np.int64)
+        self.ff_new = np.array([f[2] for f in floats], dtype=np.float64)
         F = self.F = {}
-        F["fid"] = np.full((R, cap), -1, dtype=np.int64)
-        for name, dt, fill in (
-            ("bw", np.int64, 0), ("burden", np.int64, 0), ("onset", np.int64, 0),
-            ("fdist", np.int64, 0), ("gyn", np.int64, 0), ("ped", np.int64, 0),
-            ("state", np.int64, 0), ("first_noticeable", np.int64, -1),
-            ("first_help", np.int64, -1), ("help_end", np.int64, -1),
-            ("worker", np.int64, -1), ("referrer", np.int64, -1),
-            ("ref_person", np.int64, -1), ("route", np.int64, -1), ("target", np.int64, -1),
-            ("accepted_week", np.int64, -1), ("waiting_since", np.int64, -1),
-            ("declined", np.int64, 0), ("case_mode", np.int64, -1),
-            ("case_info", np.float64, 0.0), ("case_conflict", np.float64, 0.0),
-            ("quality", np.float64, 0.0), ("crisis_week", np.int64, -1),
-            ("cum_crisis", np.int64, 0), ("cum_drop", np.int64, 0),
-            ("e_crisis", np.int64, 0), ("e_drop", np.int64, 0),
-            ("cbits", np.int64, 0), ("nbits", np.int64, 0), ("y1", bool, False),
-            ("assigned_week", np.int64, -1),
-        ):
-            F[name] = np.full((R, cap), fill, dtype=dt)
-        F["cpid"] = np.full((R, cap, N_CONTACTS), -1, dtype=np.int32)
-        F["u"] = np.zeros((R, cap, len(draws.KEEP_COLS)), dtype=np.float32)
+        for k, (name, _dt, _fill) in enumerate(ints):
+            F[name] = self.fi[:, :, k]
+        F["fid"] = self.fi[:, :, len(ints)]
+        F["fid"][:] = -1
+        for k, (name, _dt, _fill) in enumerate(floats):
+            F[name] = self.ff[:, :, k]
+        self.fi_col = {name: k for k, (name, _dt, _fill) in enumerate(ints)}
+        self.fi_col["fid"] = len(ints)
+        F["u"] = np.zeros((R, cap, N_FAMILY_KEEP), dtype=np.uint16)
         # family ids by birth week: initial cohorts, then entries of every week
         init_w = draws.initial_birth_weeks()
         self.bw0 = int(init_w[0])
@@ -379,39 +456,165 @@ class VectorEngine:
                                         np.cumsum(counts, axis=1)], axis=1)
         self.head = np.zeros(R, dtype=np.int64)  # oldest family id still present
         self.tail = np.zeros(R, dtype=np.int64)  # next family id
+        T = self.weeks
+        self.n_cont = np.zeros((R, T + 1, self.nP), dtype=np.int32)
+        self.blocks: list[_Block] = []
+        self.cal_crisis = _Calendar()
+        self.cal_drop = _Calendar()
+        self.cal_done = _Calendar()
+        self.wait_run = np.zeros(0, dtype=np.int64)
+        self.wait_fid = np.zeros(0, dtype=np.int64)
+        self.in_help_n = np.zeros(R, dtype=np.int64)
+        self.waiting_n = np.zeros(R, dtype=np.int64)
+        self.year_block: _Block | None = None
+        self.year_t0 = 0
+        self._changed_run = np.zeros(0, dtype=np.int64)
+        self._changed_pos = np.zeros(0, dtype=np.int64)
+        # the families present at the start, all runs at once
+        bws, uus, runs = [], [], []
         for r in range(R):
-            blk = draws.draw_initial_families(self.seeds[r], self.lay, self.pops[r],
-                                              self.params[r])
-            self._put(r, blk, np.arange(len(blk)))
+            bw, uu = draws.initial_family_uniforms(self.seeds[r], self.params[r])
+            bws.append(bw)
+            uus.append(uu)
+            runs.append(np.full(len(bw), r))
+        run = np.concatenate(runs)
+        fid = np.concatenate([np.arange(len(b)) for b in bws])
+        blk = self._prepare_block(np.concatenate(uus, axis=1), np.concatenate(bws), run, fid,
+                                  entry_week=None)
+        self._insert(blk, np.arange(len(run)))
 
-    def _put(self, r: int, blk: draws.FamilyBlock, rows: np.ndarray) -> None:
-        n = len(rows)
-        if n == 0:
+    def _prepare_block(self, uu, bw, run, fid, entry_week) -> _Block:
+        """Attributes, static schedule data and calendars of a block of new families."""
+        P, T = self.P, self.weeks
+        fb = draws.family_attributes_runs(uu, bw, run, self.lay, self.size, self.params)
+        b = _Block(fb, run, fid)
+        n = len(run)
+        te = bw - PRENATAL_WEEKS if entry_week is None else entry_week
+        te = np.maximum(te, 0)  # families present at the start enter the simulation at week 0
+        b.te = te
+        b.cb_exit = np.zeros(n, dtype=np.int64)
+        b.cb_end = np.zeros(n, dtype=np.int64)
+        b.y1 = np.zeros(n, dtype=bool)
+        first = np.full(n, NEVER_WEEK, dtype=np.int64)
+        keys, cand_s, cand_i = [], [], []
+        bur = fb.burden
+        onset = fb.onset_week
+        skill_of = {code: P[nm] for code, nm in (
+            (PED, "skill_pediatric"), (GYN, "skill_gynecology"), (CLINIC, "skill_clinic"),
+            (MIDWIFE, "skill_midwife"))}
+        vis_b = np.where(bur == 2, P["visibility_multiple"][run], P["visibility_medium"][run])
+        fp = P["false_positive_rate"][run]
+        boost = 1.0 + P["mfa_noticing_boost"][run]
+        lots = P["lotsendienst_coverage"][run] > 0
+        seen_week: dict[int, np.ndarray] = {}
+        rnd_all = []
+        lo_w = int(bw.min()) + int(CONTACT_OFFSETS.min()) if n else 0
+        hi_w = int(bw.max()) + int(CONTACT_OFFSETS.max()) if n else 0
+        w0 = max(lo_w, 0)
+        W = max(min(hi_w, T - 1) - w0 + 1, 1)
+        for s_, (_nm, kind, off) in enumerate(draws.CONTACTS):
+            cp = fb.contact_pid[s_]
+            has = cp >= 0
+            wk = bw + off
+            inrun = has & (wk >= 0) & (wk < T)
+            if kind == "u2":
+                ks = np.where(self.kind[np.maximum(cp, 0)] == CLINIC, CLINIC, PED)
+                kb = np.where(has, KIND_BIT_OF[ks], 0)
+                sk = np.where(ks == CLINIC, skill_of[CLINIC][run], skill_of[PED][run])
+            else:
+                code = KIND_CODES[kind]
+                kb = np.where(has, KIND_BIT_OF[code], 0)
+                sk = skill_of[code][run]
+            b.cb_exit |= np.where(has & (wk >= 0), kb, 0)
+            b.cb_end |= np.where(inrun, kb, 0)
+            if s_ in YEAR1_SLOTS:
+                b.y1 |= has
+            vis_at = (bur > 0) & (wk >= onset)
+            first = np.where(inrun & vis_at & (wk < first), wk, first)
+            ii = np.flatnonzero(inrun)
+            # every contact counts for the professional's time split of its week
+            keys.append((run[ii] * W + (wk[ii] - w0)) * self.nP + cp[ii])
+            # candidate contacts: a noticing draw below the largest possible noticing
+            # probability (or a birth a Lotsendienst may screen); other contacts change nothing
+            bound = rules.clip01(sk[ii] * np.where(vis_at[ii], vis_b[ii], fp[ii]) * boost[ii])
+            u_n = draws.as_uniform(fb.u[draws.NOTICE0 + s_, ii])
+            c = u_n < bound
+            if s_ == BIRTH_SLOT:
+                c |= lots[ii]
+            cand_s.append(np.full(int(c.sum()), s_))
+            cand_i.append(ii[c])
+            # round of a contact: the family's earlier contacts (in schedule order) that week
+            prev = seen_week.get(off)
+            rnd_all.append(np.zeros(int(c.sum()), dtype=np.int64) if prev is None
+                           else prev[ii[c]].astype(np.int64))
+            seen_week[off] = has.astype(np.int64) if prev is None else prev + has
+        b.y1 = b.y1.astype(np.int64)
+        b.first_noticeable = np.where(first == NEVER_WEEK, -1, first)
+        key = np.concatenate(keys)
+        if len(key):
+            cnt = np.bincount(key, minlength=self.R * W * self.nP)
+            self.n_cont[:, w0:w0 + W] += cnt.reshape(self.R, W, self.nP).astype(np.int32)
+        cs = np.concatenate(cand_s)
+        cf = np.concatenate(cand_i)
+        rnd = np.concatenate(rnd_all)
+        cw = fb.birth_week[cf] + CONTACT_OFFSETS[cs]
+        o = np.argsort(cw, kind="stable")
+        cs, cf, cw, rnd = cs[o], cf[o], cw[o], rnd[o]
+        b.c_week = cw
+        b.c_idx = cf
+        b.c_slot = cs
+        b.c_rnd = rnd
+        b.c_pid = fb.contact_pid[cs, cf]
+        b.c_codes = np.stack([fb.u[draws.NOTICE0 + cs, cf], fb.u[draws.REFER0 + cs, cf],
+                              fb.u[draws.ACCEPT0 + cs, cf]])
+        # onset of a burden after entry changes the crisis hazard
+        ev = (bur > 0) & (onset > te) & (onset < bw + STAY_WEEKS_AFTER_BIRTH) & (onset < T)
+        oi = np.flatnonzero(ev)
+        oo = np.argsort(onset[oi], kind="stable")
+        b.o_week = onset[oi][oo]
+        b.o_idx = oi[oo]
+        # the crisis hazard from entry
+        vis_te = (bur > 0) & (te >= onset)
+        base = np.where(vis_te & (bur == 2), P["crisis_hazard_multiple"][run],
+                        np.where(vis_te & (bur == 1), P["crisis_hazard_medium"][run],
+                                 P["crisis_hazard_low"][run]))
+        b.h0 = rules.hazard_units(base * rules.crisis_hazard_multiplier(
+            np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), np.zeros(n),
+            P["help_effect"][run], P["post_help_effect"][run]))
+        b.crisis_at = _first_crossing(te, np.zeros(n, dtype=np.int64), b.h0, fb.e_crisis)
+        b.max_week = max(int(cw.max()) if len(cw) else -1,
+                         int(b.o_week.max()) if len(b.o_week) else -1)
+        self.blocks.append(b)
+        return b
+
+    def _insert(self, b: _Block, idx: np.ndarray) -> None:
+        """Put families ``idx`` of block ``b`` into the ring buffers of their runs."""
+        if len(idx) == 0:
             return
-        fids = self.tail[r] + np.arange(n)
-        pos = fids % self.cap
-        F = self.F
-        for name, default in (
-            ("state", 0), ("first_noticeable", -1), ("first_help", -1), ("help_end", -1),
-            ("worker", -1), ("referrer", -1), ("ref_person", -1), ("route", -1),
-            ("target", -1), ("accepted_week", -1), ("waiting_since", -1), ("declined", 0),
-            ("case_mode", -1), ("case_info", 0.0), ("case_conflict", 0.0),
-            ("quality", 0.0), ("crisis_week", -1), ("cum_crisis", 0), ("cum_drop", 0),
-            ("cbits", 0), ("nbits", 0), ("y1", False), ("assigned_week", -1),
-        ):
-            F[name][r, pos] = default
-        F["fid"][r, pos] = fids
-        F["bw"][r, pos] = blk.birth_week[rows]
-        F["burden"][r, pos] = blk.burden[rows]
-        F["onset"][r, pos] = blk.onset_week[rows]
-        F["fdist"][r, pos] = blk.district[rows]
-        F["gyn"][r, pos] = blk.gyn[rows]
-        F["ped"][r, pos] = blk.ped[rows]
-        F["e_crisis"][r, pos] = blk.e_crisis[rows]
-        F["e_drop"][r, pos] = blk.e_drop[rows]
-        F["cpid"][r, pos] = blk.contact_pid[rows]
-        F["u"][r, pos] = blk.u[rows]
-        self.tail[r] += n
+        F, fb = self.F, b.fb
+        run, fid = b.run[idx], b.fid[idx]
+        pos = fid % self.cap
+        rows = np.empty((len(idx), len(self.fi_new)), dtype=np.int64)
+        rows[:] = self.fi_new
+        c = self.fi_col
+        for name, val in (("fid", fid), ("bw", fb.birth_week[idx]), ("burden", fb.burden[idx]),
+                          ("onset", fb.onset_week[idx]), ("fdist", fb.district[idx]),
+                          ("gyn", fb.gyn[idx]), ("ped", fb.ped[idx]),
+                          ("e_crisis", fb.e_crisis[idx]), ("e_drop", fb.e_drop[idx]),
+                          ("cb_exit", b.cb_exit[idx]), ("cb_end", b.cb_end[idx]),
+                          ("y1", b.y1[idx]), ("first_noticeable", b.first_noticeable[idx]),
+                          ("t_upd", b.te[idx]), ("h_cur", b.h0[idx]),
+                          ("crisis_at", b.crisis_at[idx])):
+            rows[:, c[name]] = val
+        self.fi[run, pos] = rows
+        self.ff[run, pos] = self.ff_new
+        F["u"][run, pos] = fb.u[:N_FAMILY_KEEP, idx].T
+        np.maximum.at(self.tail, run, fid + 1)
+        exit_w = fb.birth_week[idx] + STAY_WEEKS_AFTER_BIRTH
+        ok = b.crisis_at[idx] < exit_w
+        self.cal_crisis.add(b.crisis_at[idx][ok], run[ok], fid[ok])
+
+
 
     def _births_range(self, b: int) -> tuple[np.ndarray, np.ndarray]:
         """Family ids of birth week ``b`` in every run: [lo, hi)."""
@@ -421,9 +624,9 @@ class VectorEngine:
             return z, z
         return self.bw_start[:, i], self.bw_start[:, i + 1]
 
-    def _fu(self, run, pos, col: int) -> np.ndarray:
-        """A family uniform column as float64."""
-        return self.F["u"][run, pos, col].astype(np.float64)
+    def _fu(self, run, pos, col) -> np.ndarray:
+        """A family's uniform number for one decision (float64)."""
+        return draws.as_uniform(self.F["u"][run, pos, col])
 
     # ------------------------------------------------------------- staffing
     def _fill(self, mask: np.ndarray, eng: np.ndarray, tenure, reset_pairs: bool = True) -> None:
@@ -532,7 +735,6 @@ class VectorEngine:
         if wk == 0:
             self._year_boundary(year, t)
         k = self.kind
-        is_c = k == COORD
         cj = slice(self.cpid0, self.cpid0 + self.nC)
         open_c = np.ones((R, nP), dtype=bool)
         open_c[:, cj] = self.contract > 0
@@ -586,7 +788,7 @@ class VectorEngine:
             ok = F["bw"][run, pos] >= 0
             bur = F["burden"][run, pos] > 0
             w["fb_born"] += np.bincount(run[ok], minlength=R)
-            w["fb_contact"] += np.bincount(run[ok & F["y1"][run, pos]], minlength=R)
+            w["fb_contact"] += np.bincount(run[ok & (F["y1"][run, pos] != 0)], minlength=R)
             w["fb_burdened"] += np.bincount(run[ok & bur], minlength=R)
             w["fb_reached"] += np.bincount(run[ok & bur & (F["first_help"][run, pos] >= 0)],
                                            minlength=R)
@@ -601,17 +803,21 @@ class VectorEngine:
             before = ok & (fh >= 0) & ((cw < 0) | (fh < cw))
             w["exit_burdened"] += np.bincount(run[ok], minlength=R)
             w["exit_before_crisis"] += np.bincount(run[before], minlength=R)
+            st = F["state"][run, pos]
+            self.waiting_n -= np.bincount(run[st == WAITING], minlength=R)
+            self.in_help_n -= np.bincount(run[st == IN_HELP], minlength=R)
             self._release(run, pos)
-            self.rec.add_family_flags(run, F["cbits"][run, pos], F["nbits"][run, pos])
+            self.rec.add_family_flags(run, F["cb_exit"][run, pos], F["nbits"][run, pos])
             F["fid"][run, pos] = -1
             self.head = np.maximum(self.head, hi)
         lo, hi = self._births_range(t)
         w["births"] = hi - lo
-        # entries of this week
-        for r in range(R):
-            blk = self.year_blocks[r]
-            a, b = np.searchsorted(blk.birth_week, [t + PRENATAL_WEEKS, t + PRENATAL_WEEKS + 1])
-            self._put(r, blk, np.arange(a, b))
+        # entries of this week, all runs at once
+        yb = self.year_block
+        i = (t - self.year_t0) if yb is not None else -1
+        if yb is not None and 0 <= i < 52:
+            _, idx = _expand(yb.ins_start[:, i], yb.ins_start[:, i + 1])
+            self._insert(yb, idx)
         # time accounts
         f = self.filled
         self.bank = np.where(f, np.minimum(self.bank + self.weekly, self.cap_m), self.bank)
@@ -632,6 +838,7 @@ class VectorEngine:
         self.cost[:, 1] = self.lots_fte * P["lotsin_cost_eur_per_fte_year"] / 52.0
 
     def _release(self, run, pos) -> None:
+        """Free the caseload place of families in help (they leave or have a crisis)."""
         F = self.F
         inh = F["state"][run, pos] == IN_HELP
         if inh.any():
@@ -666,8 +873,26 @@ class VectorEngine:
                 np.stack([b.u_mode if b else z(ref.u_mode) for b in blks]),
                 np.stack([b.u_acquaint if b else z(ref.u_acquaint) for b in blks]),
             )
-        self.year_blocks = [draws.draw_year_families(self.seeds[r], year, lay, self.pops[r],
-                                                     self.params[r]) for r in range(R)]
+        # the families entering this year, all runs at once
+        bws, uus, runs, fids = [], [], [], []
+        for r in range(R):
+            bw, uu = draws.year_family_uniforms(self.seeds[r], year, self.params[r])
+            bws.append(bw)
+            uus.append(uu)
+            runs.append(np.full(len(bw), r))
+            first = self.bw_start[r, year * 52 + PRENATAL_WEEKS - self.bw0]
+            fids.append(first + np.arange(len(bw)))
+        bw = np.concatenate(bws)
+        run = np.concatenate(runs)
+        yb = self._prepare_block(np.concatenate(uus, axis=1), bw, run, np.concatenate(fids),
+                                 entry_week=bw - PRENATAL_WEEKS)
+        offs = np.r_[0, np.cumsum([len(b) for b in bws])]
+        yb.ins_start = np.stack([
+            offs[r] + np.searchsorted(bws[r], np.arange(year * 52, year * 52 + 53) + PRENATAL_WEEKS)
+            for r in range(R)])
+        self.year_block = yb
+        self.year_t0 = year * 52
+        self.blocks = [b for b in self.blocks if b.max_week >= t]
         nC = self.nC
         cj = slice(self.cpid0, self.cpid0 + nC)
         fte = np.zeros((R, nC))
@@ -1105,32 +1330,23 @@ class VectorEngine:
         return best, bv, tgt
 
     def _phase_contacts(self, t: int) -> None:
-        R, F = self.R, self.F
-        runs, fids, slots = [], [], []
-        for s, off in enumerate(CONTACT_OFFSETS):
-            lo, hi = self._births_range(t - int(off))
-            r_, f_ = _expand(lo, hi)
-            if len(r_) == 0:
-                continue
-            pid = F["cpid"][r_, f_ % self.cap, s]
-            m = pid >= 0
-            runs.append(r_[m])
-            fids.append(f_[m])
-            slots.append(np.full(int(m.sum()), s))
-        if not runs:
+        R = self.R
+        parts = []
+        for b in self.blocks:
+            sl = b.contacts(t)
+            if sl.stop > sl.start:
+                ci = b.c_idx[sl]
+                parts.append((b.run[ci], b.fid[ci], b.c_slot[sl], b.c_rnd[sl], b.c_pid[sl],
+                              b.c_codes[:, sl]))
+        if not parts:
             return
-        run = np.concatenate(runs)
-        fid = np.concatenate(fids)
-        slot = np.concatenate(slots)
-        # a family has at most two contacts a week: rounds of first and second contacts,
-        # each in (run, family) order
-        order = np.lexsort((slot, fid, run))
-        run, fid, slot = run[order], fid[order], slot[order]
-        key = run * (1 << 40) + fid
-        rnd = _rank_within(key)
-        pos = fid % self.cap
-        h = F["cpid"][run, pos, slot].astype(np.int64)
-        n_c = np.bincount(run * self.nP + h, minlength=R * self.nP).reshape(R, self.nP)
+        run = np.concatenate([x[0] for x in parts])
+        fid = np.concatenate([x[1] for x in parts])
+        slot = np.concatenate([x[2] for x in parts])
+        rnd = np.concatenate([x[3] for x in parts])
+        h = np.concatenate([x[4] for x in parts]).astype(np.int64)
+        codes = np.concatenate([x[5] for x in parts], axis=1)
+        n_c = self.n_cont[:, t, :]
         share = np.where(n_c > 0, self.bank // np.maximum(n_c, 1), 0)
         slack = np.where(self.cap_m > 0, self.bank / np.maximum(self.cap_m, 1), 0.0)
         route_tab = self._route_table(share)
@@ -1138,11 +1354,13 @@ class VectorEngine:
         self._coord_used = np.zeros(R, dtype=np.int64)
         self._clear_used = np.zeros(R, dtype=np.int64)
         self._lots_used = np.zeros(R, dtype=np.int64)
+        # a family has at most two contacts a week: all first contacts (in family order)
+        # come before all second contacts
         for k in range(int(rnd.max()) + 1):
-            m = rnd == k
-            o = np.lexsort((fid[m], run[m]))
-            self._contacts_round(t, run[m][o], pos[m][o], slot[m][o], h[m][o], share, slack,
-                                 route_tab)
+            m = np.flatnonzero(rnd == k)
+            m = m[np.lexsort((fid[m], run[m]))]
+            self._contacts_round(t, run[m], fid[m] % self.cap, slot[m], h[m], codes[:, m],
+                                 share, slack, route_tab)
         # coordinators' case time used for clearing, first coordinator first
         self._take_pool(self._coord_used, self.P["coordinator_clearing_minutes"], "clearing")
 
@@ -1170,18 +1388,13 @@ class VectorEngine:
             left -= take
         self.w["coord_min"][:, CA[activity]] += used * it
 
-    def _contacts_round(self, t, run, pos, slot, h, share, slack, route_tab) -> None:
-        R, P, F, w = self.R, self.P, self.F, self.w
+    def _contacts_round(self, t, run, pos, slot, h, codes, share, slack, route_tab) -> None:
+        R, P, F = self.R, self.P, self.F
         if len(run) == 0:
             return
         kh = self.kind[h]
-        F["cbits"][run, pos] |= KIND_BIT_OF[kh]
-        y1 = np.isin(slot, YEAR1_SLOTS)
-        F["y1"][run[y1], pos[y1]] = True
         bur = F["burden"][run, pos]
         visible = (bur > 0) & (t >= F["onset"][run, pos])
-        fn = F["first_noticeable"][run, pos]
-        F["first_noticeable"][run, pos] = np.where(visible & (fn < 0), t, fn)
         regular = np.ones(len(run), dtype=bool)
         # Lotsendienst at the birth contact
         cov = self.lotsendienst_coverage[run]
@@ -1227,7 +1440,7 @@ class VectorEngine:
                                       self.mfa[run, hh].astype(np.float64),
                                       P["mfa_noticing_boost"][run], slack[run, h],
                                       P["noticing_time_floor"][run])
-        u_n = self.F["u"][run, pos, draws.NOTICE0 + slot].astype(np.float64)
+        u_n = draws.as_uniform(codes[0])
         noticed = regular & (u_n < pn)
         F["nbits"][run[noticed], pos[noticed]] |= KIND_BIT_OF[kh[noticed]]
         st = F["state"][run, pos]
@@ -1242,7 +1455,7 @@ class VectorEngine:
             P["referral_base"][run], self.aware[run, hh], self.eng[run, h], slack[run, h],
             value, P["referral_floor_awareness"][run], P["referral_floor_engagement"][run],
             P["referral_floor_slack"][run], P["referral_floor_route"][run])
-        u_r = self.F["u"][run, pos, draws.REFER0 + slot].astype(np.float64)
+        u_r = draws.as_uniform(codes[1])
         refer = elig & (u_r < pr)
         if not refer.any():
             return
@@ -1275,8 +1488,7 @@ class VectorEngine:
             mins[m] = P[f"referral_minutes_{REFERRAL_ROUTES[rt]}"][ri[m]]
         self._spend(ri, h[i], mins, "referral")
         tg = np.where(route_i == R_WARM, target[i], -1)
-        self._referred(t, ri, pos[i], h[i], route_i, tg,
-                       self.F["u"][ri, pos[i], draws.ACCEPT0 + slot[i]].astype(np.float64))
+        self._referred(t, ri, pos[i], h[i], route_i, tg, draws.as_uniform(codes[2, i]))
 
     def _referred(self, t, run, pos, h, route, target, u_accept) -> None:
         R, P, F = self.R, self.P, self.F
@@ -1302,31 +1514,52 @@ class VectorEngine:
                                           P["acceptance_trust_floor"][run], stigma, declined,
                                           P["decline_penalty"][run])
         yes = u_accept < pa
-        F["state"][run[yes], pos[yes]] = WAITING
-        F["accepted_week"][run[yes], pos[yes]] = t
-        F["waiting_since"][run[yes], pos[yes]] = t
-        F["cum_drop"][run[yes], pos[yes]] = 0
+        ry, py = run[yes], pos[yes]
+        F["state"][ry, py] = WAITING
+        F["accepted_week"][ry, py] = t
+        F["waiting_since"][ry, py] = t
         F["declined"][run[~yes], pos[~yes]] += 1
-        _ = R
+        self.waiting_n += np.bincount(ry, minlength=R)
+        fid = F["fid"][ry, py]
+        self.wait_run = np.concatenate([self.wait_run, ry])
+        self.wait_fid = np.concatenate([self.wait_fid, fid])
+        # a new spell: the dropout hazard accumulates from next week on
+        self._schedule_drop(t, ry, py, rules.hazard_units(P["dropout_base"][ry]))
+
+    def _schedule_drop(self, t: int, run, pos, h) -> None:
+        """Schedule the dropout of spells that started in week t (checks from t + 1)."""
+        F = self.F
+        at = _first_crossing(t + 1, np.zeros(len(run), dtype=np.int64), h, F["e_drop"][run, pos])
+        F["drop_at"][run, pos] = at
+        ok = at < NEVER_WEEK
+        self.cal_drop.add(at[ok], run[ok], F["fid"][run[ok], pos[ok]])
 
     # ---------------------------------------------------------------- phase 3
-    def _alive_positions(self, where: np.ndarray | None = None):
-        """(run, pos) of present families in (run, family id) order, optionally filtered."""
+    def _alive_positions(self):
+        """(run, pos) of all present families in (run, family id) order."""
         run, fid = _expand(self.head, self.tail)
+        return run, fid % self.cap
+
+    def _valid(self, run, fid):
+        """Keep (run, fid) of families still present; return run, pos, fid."""
         pos = fid % self.cap
-        if where is not None:
-            m = where[run, pos]
-            run, pos = run[m], pos[m]
-        return run, pos
+        ok = self.F["fid"][run, pos] == fid
+        return run[ok], pos[ok], fid[ok]
 
     def _phase_intake(self, t: int) -> None:
         R, P, F = self.R, self.P, self.F
         nH = self.nH
-        run, pos = self._alive_positions(F["state"] == WAITING)
+        self._changed_run = np.zeros(0, dtype=np.int64)
+        self._changed_pos = np.zeros(0, dtype=np.int64)
+        if len(self.wait_run) == 0:
+            return
+        key = np.unique(self.wait_run * (1 << 40) + self.wait_fid)
+        run, pos, fidv = self._valid(key >> 40, key & ((1 << 40) - 1))
+        w_ok = F["state"][run, pos] == WAITING
+        run, pos, fidv = run[w_ok], pos[w_ok], fidv[w_ok]
+        self.wait_run, self.wait_fid = run, fidv
         if len(run) == 0:
             return
-        fidv = F["fid"][run, pos]
-        yidx = np.arange(self.nY)
         free = np.where(self.filled[:, nH:nH + self.nY] & (self.kind[nH:nH + self.nY] == FH),
                         self.capacity - self.cases, 0)
         route = F["route"][run, pos]
@@ -1358,7 +1591,6 @@ class VectorEngine:
                 slot = (cum[rr] <= kk[:, None]).sum(axis=1)
                 ok = slot < len(fh)
                 assigned_w[qi[m][ok]] = fh[slot[ok]]
-        _ = yidx
         a = np.flatnonzero(assigned_w >= 0)
         if len(a) == 0:
             return
@@ -1366,18 +1598,23 @@ class VectorEngine:
         a = a[o]
         ra, pa_, wa = run[a], pos[a], assigned_w[a]
         F["state"][ra, pa_] = IN_HELP
+        cnt = np.bincount(ra, minlength=R)
+        self.waiting_n -= cnt
+        self.in_help_n += cnt
         first = F["first_help"][ra, pa_] < 0
         F["first_help"][ra[first], pa_[first]] = t
         fnz = F["first_noticeable"][ra, pa_]
-        dl = first & (fnz >= 0)
+        # the first contact at which the burden was noticeable has happened by now
+        dl = first & (fnz >= 0) & (fnz <= t)
         np.add.at(self.w["delay_hist"], (ra[dl], np.minimum(t - fnz[dl], MAX_DELAY - 1)), 1)
         dur = np.where(F["burden"][ra, pa_] == 2, P["help_duration_weeks_multiple"][ra],
                        P["help_duration_weeks_medium"][ra])
         F["help_end"][ra, pa_] = t + dur
         F["worker"][ra, pa_] = wa
         F["assigned_week"][ra, pa_] = t
-        F["cum_drop"][ra, pa_] = 0
         np.add.at(self.cases, (ra, wa - nH), 1)
+        fa = F["fid"][ra, pa_]
+        self.cal_done.add(t + dur, ra, fa)
         # case cooperation between referrer and provider
         ref = F["referrer"][ra, pa_]
         rt = F["route"][ra, pa_]
@@ -1394,6 +1631,15 @@ class VectorEngine:
         self.w["mode_case"][:, rules.NEGATIVE] += np.bincount(ra[neg], minlength=R)
         ci = np.flatnonzero(chan)
         self._case_interactions(ra[ci], pa_[ci], ref[ci], wa[ci], "intake")
+        # dropout hazard of the help spell (after the case mode set the conflict)
+        hd = rules.hazard_units(P["dropout_base"][ra] + P["dropout_conflict"][ra] *
+                                F["case_conflict"][ra, pa_])
+        at = _first_crossing(t + 1, np.zeros(len(ra), dtype=np.int64), hd, F["e_drop"][ra, pa_])
+        at = np.where(at < t + dur, at, -1)
+        F["drop_at"][ra, pa_] = at
+        ok = at >= 0
+        self.cal_drop.add(at[ok], ra[ok], fa[ok])
+        self._changed_run, self._changed_pos = ra, pa_
 
     def _case_interactions(self, run, pos, h, y, kind: str) -> None:
         """Case cooperation, listed in (run, family) order."""
@@ -1470,50 +1716,54 @@ class VectorEngine:
 
     # --------------------------------------------------------------- phase 3b
     def _phase_progress(self, t: int) -> None:
-        R, P, F = self.R, self.P, self.F
-        run, pos = self._alive_positions()
-        if len(run) == 0:
-            return
-        st = F["state"][run, pos]
-        inh = (st == IN_HELP) & (F["assigned_week"][run, pos] < t)
-        done = inh & (t >= F["help_end"][run, pos])
-        cont = inh & ~done
-        wt = (st == WAITING) & (F["accepted_week"][run, pos] < t)
-        e_d = F["e_drop"][run, pos]
-        # completion, with feedback
-        di = np.flatnonzero(done)
-        if len(di):
-            rd, pd = run[di], pos[di]
+        R, F = self.R, self.F
+        changed_r, changed_p = [self._changed_run], [self._changed_pos]
+        # help completed this week, with feedback (in family order)
+        run, fid = self.cal_done.pop(t)
+        run, pos, fid = self._valid(run, fid)
+        ok = (F["state"][run, pos] == IN_HELP) & (F["help_end"][run, pos] == t)
+        run, pos, fid = run[ok], pos[ok], fid[ok]
+        if len(run):
+            o = np.lexsort((fid, run))
+            rd, pd = run[o], pos[o]
             yw = F["worker"][rd, pd]
             np.subtract.at(self.cases, (rd, yw - self.nH), 1)
             F["worker"][rd, pd] = -1
             F["state"][rd, pd] = DONE
+            F["drop_at"][rd, pd] = -1
+            self.in_help_n -= np.bincount(rd, minlength=R)
             self._feedback(rd, pd, yw)
-        # dropout from help
-        ci = np.flatnonzero(cont)
-        if len(ci):
-            rc, pc = run[ci], pos[ci]
-            sd = F["cum_drop"][rc, pc] + rules.hazard_units(
-                P["dropout_base"][rc] + P["dropout_conflict"][rc] * F["case_conflict"][rc, pc])
-            F["cum_drop"][rc, pc] = sd
-            out = sd >= e_d[ci]
-            if out.any():
-                ro, po = rc[out], pc[out]
-                np.subtract.at(self.cases, (ro, F["worker"][ro, po] - self.nH), 1)
-                F["worker"][ro, po] = -1
-                F["state"][ro, po] = NOTICED
-                self.w["dropouts"] += np.bincount(ro, minlength=R)
-        wi = np.flatnonzero(wt)
-        if len(wi):
-            rw, pw = run[wi], pos[wi]
-            sd = F["cum_drop"][rw, pw] + rules.hazard_units(P["dropout_base"][rw])
-            F["cum_drop"][rw, pw] = sd
-            out = sd >= e_d[wi]
-            if out.any():
-                ro, po = rw[out], pw[out]
-                F["state"][ro, po] = NOTICED
-                F["declined"][ro, po] += 1
-                self.w["dropouts"] += np.bincount(ro, minlength=R)
+            changed_r.append(rd)
+            changed_p.append(pd)
+        # dropouts scheduled for this week
+        run, fid = self.cal_drop.pop(t)
+        run, pos, fid = self._valid(run, fid)
+        st = F["state"][run, pos]
+        ok = F["drop_at"][run, pos] == t
+        inh = ok & (st == IN_HELP) & (F["assigned_week"][run, pos] < t) & \
+            (t < F["help_end"][run, pos])
+        wt = ok & (st == WAITING) & (F["accepted_week"][run, pos] < t)
+        if inh.any():
+            ro, po = run[inh], pos[inh]
+            np.subtract.at(self.cases, (ro, F["worker"][ro, po] - self.nH), 1)
+            F["worker"][ro, po] = -1
+            F["state"][ro, po] = NOTICED
+            F["drop_at"][ro, po] = -1
+            n = np.bincount(ro, minlength=R)
+            self.in_help_n -= n
+            self.w["dropouts"] += n
+            changed_r.append(ro)
+            changed_p.append(po)
+        if wt.any():
+            ro, po = run[wt], pos[wt]
+            F["state"][ro, po] = NOTICED
+            F["declined"][ro, po] += 1
+            F["drop_at"][ro, po] = -1
+            n = np.bincount(ro, minlength=R)
+            self.waiting_n -= n
+            self.w["dropouts"] += n
+        self._changed_run = np.concatenate(changed_r)
+        self._changed_pos = np.concatenate(changed_p)
 
     def _feedback(self, run, pos, y) -> None:
         R, P, F = self.R, self.P, self.F
@@ -1560,11 +1810,9 @@ class VectorEngine:
             self.touched[rt, qt] = True
 
     # ---------------------------------------------------------------- phase 4
-    def _phase_escalation(self, t: int) -> None:
-        R, P, F = self.R, self.P, self.F
-        run, pos = self._alive_positions(F["state"] != CRISIS)
-        if len(run) == 0:
-            return
+    def _hazard_now(self, t: int, run, pos) -> np.ndarray:
+        """Crisis hazard (units) of the listed families in week t, from their state."""
+        P, F = self.P, self.F
         bur = F["burden"][run, pos]
         vis = (bur > 0) & (t >= F["onset"][run, pos])
         hz = np.where(vis & (bur == 2), P["crisis_hazard_multiple"][run],
@@ -1573,16 +1821,53 @@ class VectorEngine:
         st = F["state"][run, pos]
         mult = rules.crisis_hazard_multiplier(st == IN_HELP, st == DONE, F["quality"][run, pos],
                                               P["help_effect"][run], P["post_help_effect"][run])
-        sc = F["cum_crisis"][run, pos] + rules.hazard_units(hz * mult)
-        F["cum_crisis"][run, pos] = sc
-        cr = sc >= F["e_crisis"][run, pos]
-        if not cr.any():
+        return rules.hazard_units(hz * mult)
+
+    def _phase_escalation(self, t: int) -> None:
+        R, F = self.R, self.F
+        # families whose crisis hazard changes this week: onset of the burden, start and end
+        # of help; their accumulated hazard is brought up to date and the crisis rescheduled
+        rs, ps = [self._changed_run], [self._changed_pos]
+        for b in self.blocks:
+            oi = b.onsets(t)
+            if len(oi):
+                r_, p_, _ = self._valid(b.run[oi], b.fid[oi])
+                rs.append(r_)
+                ps.append(p_)
+        run = np.concatenate(rs)
+        pos = np.concatenate(ps)
+        if len(run):
+            key = np.unique(run * self.cap + pos)
+            run, pos = key // self.cap, key % self.cap
+            ok = F["state"][run, pos] != CRISIS
+            run, pos = run[ok], pos[ok]
+            h_new = self._hazard_now(t, run, pos)
+            H0 = F["H0"][run, pos] + (t - F["t_upd"][run, pos]) * F["h_cur"][run, pos]
+            F["H0"][run, pos] = H0
+            F["t_upd"][run, pos] = t
+            F["h_cur"][run, pos] = h_new
+            at = _first_crossing(t, H0, h_new, F["e_crisis"][run, pos])
+            F["crisis_at"][run, pos] = at
+            exit_w = F["bw"][run, pos] + STAY_WEEKS_AFTER_BIRTH
+            ok = at < exit_w
+            self.cal_crisis.add(at[ok], run[ok], F["fid"][run[ok], pos[ok]])
+        # crises of this week
+        run, fid = self.cal_crisis.pop(t)
+        if len(run) == 0:
             return
-        rc, pc = run[cr], pos[cr]
+        run, pos, fid = self._valid(run, fid)
+        ok = (F["crisis_at"][run, pos] == t) & (F["state"][run, pos] != CRISIS)
+        rc, pc = run[ok], pos[ok]
+        if len(rc) == 0:
+            return
         self.w["crises"] += np.bincount(rc, minlength=R)
         F["crisis_week"][rc, pc] = t
+        st = F["state"][rc, pc]
+        self.in_help_n -= np.bincount(rc[st == IN_HELP], minlength=R)
+        self.waiting_n -= np.bincount(rc[st == WAITING], minlength=R)
         self._release(rc, pc)
         F["state"][rc, pc] = CRISIS
+        F["drop_at"][rc, pc] = -1
         # crisis cooperation: the district's responsible ASD worker (or the next filled)
         fid = F["fid"][rc, pc]
         fd = F["fdist"][rc, pc]
@@ -1644,11 +1929,9 @@ class VectorEngine:
         active = self.refring.sum(axis=1) > 0
         w["physicians_active"] = (active & self.phys).sum(axis=1)
         w["physicians_attended"] = (self.attended & self.phys).sum(axis=1)
-        run, pos = self._alive_positions()
-        st = self.F["state"][run, pos]
-        w["families"] = np.bincount(run, minlength=R)
-        w["in_help"] = np.bincount(run[st == IN_HELP], minlength=R)
-        w["waiting"] = np.bincount(run[st == WAITING], minlength=R)
+        w["families"] = self.tail - self.head
+        w["in_help"] = self.in_help_n.copy()
+        w["waiting"] = self.waiting_n.copy()
         w["fte_funded"] = self.fte_funded.copy()
         w["fte_filled"] = self.fte_filled
         w["lotsendienst_coverage"] = self.lotsendienst_coverage.copy()
@@ -1662,7 +1945,7 @@ class VectorEngine:
         rec = self.rec
         run, pos = self._alive_positions()
         ck, nk = rec.contact_kind.copy(), rec.noticed_kind.copy()
-        rec.add_family_flags(run, F["cbits"][run, pos], F["nbits"][run, pos])
+        rec.add_family_flags(run, F["cb_end"][run, pos], F["nbits"][run, pos])
         ck, rec.contact_kind = rec.contact_kind, ck
         nk, rec.noticed_kind = rec.noticed_kind, nk
         ped = self.kind[: self.nH] == PED

@@ -139,7 +139,8 @@ def test_a_family_placed_again_after_dropping_out_stays_in_help():
     applies afresh when it is accepted again (second spells last more than a week)."""
     from kooperationssim.mesa_engine.agents import IN_HELP
 
-    m = KooperationsModel(rng=13, dropout_base=0.05, fh_caseload_capacity=30, weeks=260)
+    m = KooperationsModel(rng=13, dropout_base=0.05, fh_caseload_capacity=30, weeks=260,
+                          births_per_year=2400.0, n_fh_providers=8)
     history: dict[int, list[bool]] = {}
     for _ in range(m.weeks):
         m.step()

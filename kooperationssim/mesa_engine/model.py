@@ -240,8 +240,8 @@ class KooperationsModel(mesa.Model):
         for i in range(len(blk)):
             f = Family(self, self._next_fid, int(blk.birth_week[i]), int(blk.burden[i]),
                        int(blk.onset_week[i]), int(blk.district[i]), int(blk.gyn[i]),
-                       int(blk.ped[i]), [int(x) for x in blk.contact_pid[i]],
-                       [float(x) for x in blk.u[i]])
+                       int(blk.ped[i]), [int(x) for x in blk.contact_pid[:, i]],
+                       [draws.as_uniform(int(x)) for x in blk.u[:, i]])
             f.e_crisis = int(blk.e_crisis[i])
             f.e_drop = int(blk.e_drop[i])
             self._next_fid += 1
