@@ -12,6 +12,7 @@ import platform
 import sys
 import time
 import traceback
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -128,24 +129,47 @@ def _scenario_from_args(args: argparse.Namespace) -> Scenario:
     return load_scenario(path, extra=extra)
 
 
-def run_one(sc: Scenario, seed: int | None, progress: bool) -> tuple[Any, float]:
-    """Run one simulation with the Mesa engine; return the model and wall time."""
-    from .mesa_engine import KooperationsModel
+@dataclass
+class RunResult:
+    """What one run produced, whichever engine ran it."""
 
-    t0 = time.perf_counter()
-    model = KooperationsModel(sc.params, rng=seed)
+    seed: int
+    weeks: int
+    outputs: dict[str, Any]
+    series: Any
+    wall_s: float
+
+
+def run_one(sc: Scenario, seed: int | None, progress: bool, engine: str = "numpy") -> RunResult:
+    """Run one simulation with the chosen engine; both give identical results."""
+    from . import draws
+
+    seed = draws.new_seed() if seed is None else int(seed)
+    weeks = sc.params["weeks"]
     bar = None
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=model.weeks, unit="wk", desc=f"{sc.name}", leave=False)
-    while model.week < model.weeks:
-        model.step()
-        if bar is not None:
-            bar.update(1)
+        bar = tqdm(total=weeks, unit="wk", desc=f"{sc.name} ({engine})", leave=False)
+    t0 = time.perf_counter()
+    if engine == "mesa":
+        from .mesa_engine import KooperationsModel
+
+        model = KooperationsModel(sc.params, rng=seed)
+        while model.week < model.weeks:
+            model.step()
+            if bar is not None:
+                bar.update(1)
+        outputs, series = model.summary(), model.series()
+    else:
+        from .vector_engine import VectorEngine
+
+        res = VectorEngine([sc.params], [seed]).run(
+            (lambda w: bar.update(1)) if bar is not None else None)
+        outputs, series = res.summaries[0], res.series(0)
     if bar is not None:
         bar.close()
-    return model, time.perf_counter() - t0
+    return RunResult(seed, weeks, outputs, series, time.perf_counter() - t0)
 
 
 def summary_table(outputs: dict[str, Any]) -> str:
@@ -166,9 +190,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     except OutputDirError as e:
         raise InputError(str(e)) from None
     progress = sys.stderr.isatty() and not args.quiet
-    model, wall = run_one(sc, args.rng, progress)
-    outputs = model.summary()
-    series = model.series()
+    res = run_one(sc, args.rng, progress, args.engine)
+    outputs, series, wall = res.outputs, res.series, res.wall_s
     import matplotlib
     import mesa
     import numpy
@@ -179,15 +202,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     params = dict(sc.params)
     summary = {
         "kooperationssim_version": __version__,
-        "engine": "mesa",
+        "engine": args.engine,
         "scenario": {
             "name": sc.name,
             "path": str(sc.path) if sc.path else None,
             "description": sc.description,
             "overrides": sc.overrides,
         },
-        "seed": model.seed,
-        "weeks": model.weeks,
+        "seed": res.seed,
+        "weeks": res.weeks,
         "outputs": outputs,
         "parameters": params,
         "funding_streams_effective": [s.to_json() for s in generate_streams(params)],
@@ -200,15 +223,15 @@ def cmd_run(args: argparse.Namespace) -> int:
             "platform": platform.platform(),
         },
     }
-    title = f"{sc.name} (seed {model.seed})"
+    title = f"{sc.name} (seed {res.seed})"
     write_results_atomically(out, {
         "summary.json": lambda p: dump_json(p, summary),
         "series.csv": lambda p: series.to_csv(p, index=False),
         "figure.png": lambda p: run_figure(series, p, title=title),
     })
     if not args.quiet:
-        print(f"kooperationssim {__version__} - scenario '{sc.name}', seed {model.seed}, "
-              f"{model.weeks} weeks, Mesa engine, {wall:.1f} s")
+        print(f"kooperationssim {__version__} - scenario '{sc.name}', seed {res.seed}, "
+              f"{res.weeks} weeks, {args.engine} engine, {wall:.1f} s")
         print(summary_table(outputs))
         print(f"results written to {out}/ (summary.json, series.csv, figure.png)")
     return EXIT_OK
@@ -227,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"kooperationssim {__version__}")
     sub = ap.add_subparsers(dest="command", required=True)
 
-    r = sub.add_parser("run", help="run one simulation (Mesa engine)")
+    r = sub.add_parser("run", help="run one simulation")
     r.add_argument("scenario", nargs="?", help="scenario TOML file (default: built-in defaults)")
     r.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a parameter (repeatable)")
@@ -235,6 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seed of the run (default: fresh entropy, recorded in summary.json)")
     r.add_argument("--weeks", type=int, default=None, help="horizon in weeks")
     r.add_argument("--out", default=None, help="output directory (default: runs/NAME-TIME)")
+    r.add_argument("--engine", choices=("numpy", "mesa"), default="numpy",
+                   help="numpy (vectorised, fast; default) or mesa (agent by agent); "
+                   "both give identical results")
     r.add_argument("--quiet", action="store_true", help="print nothing on success")
     r.set_defaults(func=cmd_run)
 

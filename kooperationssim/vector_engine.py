@@ -233,16 +233,24 @@ class VectorEngine:
         if len(seeds) != len(params):
             raise EngineError(f"{len(params)} parameter sets but {len(seeds)} seeds")
         res = []
+        cache: dict[int, dict[str, Any]] = {}
         for i, p in enumerate(params):
+            if id(p) in cache:  # the same dict object again (replicates): validated once
+                res.append(cache[id(p)])
+                continue
             q = dict(p)
             streams = q.pop("funding_streams", None)
             try:
                 res.append(resolve(q, streams))
             except ValueError as e:
                 raise EngineError(f"parameter set {i}: {e}") from None
+            cache[id(p)] = res[-1]
+        keys: dict[int, tuple] = {}
         key0 = structure_key(res[0])
         for i, p in enumerate(res[1:], start=1):
-            if structure_key(p) != key0:
+            if id(p) not in keys:
+                keys[id(p)] = structure_key(p)
+            if keys[id(p)] != key0:
                 raise EngineError(
                     f"parameter set {i} has a different structure than parameter set 0 "
                     "(numbers of professionals, districts, coordinator positions, liaison or "
@@ -279,7 +287,9 @@ class VectorEngine:
             left = cum_init[:, min(k, len(init_w)) - 1] if k > 0 else np.zeros(R, np.int64)
             if gone >= PRENATAL_WEEKS:
                 left = n_init + cum_entries[:, gone - PRENATAL_WEEKS]
-            alive.append(n_init + cum_entries[:, t] - left)
+            # a whole year's entries are written at the year's start
+            end_of_year = min((t // 52 + 1) * 52, years * 52) - 1
+            alive.append(n_init + cum_entries[:, end_of_year] - left)
         self.cap = int(max(np.max(alive), n_init.max())) + 1
         est = R * self.cap * FAMILY_BYTES + R * lay.n_pairs * 64 * 3
         limit = max_memory_gb if max_memory_gb is not None else _available_gb() * 0.8
@@ -466,8 +476,7 @@ class VectorEngine:
         self.wait_fid = np.zeros(0, dtype=np.int64)
         self.in_help_n = np.zeros(R, dtype=np.int64)
         self.waiting_n = np.zeros(R, dtype=np.int64)
-        self.year_block: _Block | None = None
-        self.year_t0 = 0
+        self._pending: _Block | None = None
         self._changed_run = np.zeros(0, dtype=np.int64)
         self._changed_pos = np.zeros(0, dtype=np.int64)
         # the families present at the start, all runs at once
@@ -482,6 +491,7 @@ class VectorEngine:
         blk = self._prepare_block(np.concatenate(uus, axis=1), np.concatenate(bws), run, fid,
                                   entry_week=None)
         self._insert(blk, np.arange(len(run)))
+        self.tail = self.bw_start[:, PRENATAL_WEEKS - self.bw0].copy()  # entered before week 0
 
     def _prepare_block(self, uu, bw, run, fid, entry_week) -> _Block:
         """Attributes, static schedule data and calendars of a block of new families."""
@@ -609,10 +619,10 @@ class VectorEngine:
         self.fi[run, pos] = rows
         self.ff[run, pos] = self.ff_new
         F["u"][run, pos] = fb.u[:N_FAMILY_KEEP, idx].T
-        np.maximum.at(self.tail, run, fid + 1)
         exit_w = fb.birth_week[idx] + STAY_WEEKS_AFTER_BIRTH
         ok = b.crisis_at[idx] < exit_w
         self.cal_crisis.add(b.crisis_at[idx][ok], run[ok], fid[ok])
+        b.fb = None  # only the calendars of the block are needed from now on
 
 
 
@@ -655,13 +665,15 @@ class VectorEngine:
         self._reset_pairs(mask)
 
     def _reset_pairs(self, slot_mask: np.ndarray) -> None:
-        m = slot_mask[:, self.pa] | slot_mask[:, self.pb]
-        if not m.any():
+        rows = np.flatnonzero(slot_mask.any(axis=1))
+        if len(rows) == 0:
             return
-        self.T = np.where(m, self.base_t, self.T)
-        self.U = np.where(m, self.base_u, self.U)
-        self.acq &= ~m
-        self.last = np.where(m, NEVER_MET, self.last)
+        sm = slot_mask[rows]
+        m = sm[:, self.pa] | sm[:, self.pb]
+        self.T[rows] = np.where(m, self.base_t[rows], self.T[rows])
+        self.U[rows] = np.where(m, self.base_u[rows], self.U[rows])
+        self.acq[rows] &= ~m
+        self.last[rows] = np.where(m, NEVER_MET, self.last[rows])
 
     # ------------------------------------------------------------------ run
     def run(self, progress: Callable[[int], None] | None = None) -> BatchResult:
@@ -812,12 +824,12 @@ class VectorEngine:
             self.head = np.maximum(self.head, hi)
         lo, hi = self._births_range(t)
         w["births"] = hi - lo
-        # entries of this week, all runs at once
-        yb = self.year_block
-        i = (t - self.year_t0) if yb is not None else -1
-        if yb is not None and 0 <= i < 52:
-            _, idx = _expand(yb.ins_start[:, i], yb.ins_start[:, i + 1])
-            self._insert(yb, idx)
+        # the whole year's entries are written at its start, after the exits; the families
+        # of this week's entries are now present
+        if self._pending is not None:
+            self._insert(self._pending, np.arange(len(self._pending.run)))
+            self._pending = None
+        self.tail = self.bw_start[:, t + PRENATAL_WEEKS - self.bw0 + 1].copy()
         # time accounts
         f = self.filled
         self.bank = np.where(f, np.minimum(self.bank + self.weekly, self.cap_m), self.bank)
@@ -886,12 +898,7 @@ class VectorEngine:
         run = np.concatenate(runs)
         yb = self._prepare_block(np.concatenate(uus, axis=1), bw, run, np.concatenate(fids),
                                  entry_week=bw - PRENATAL_WEEKS)
-        offs = np.r_[0, np.cumsum([len(b) for b in bws])]
-        yb.ins_start = np.stack([
-            offs[r] + np.searchsorted(bws[r], np.arange(year * 52, year * 52 + 53) + PRENATAL_WEEKS)
-            for r in range(R)])
-        self.year_block = yb
-        self.year_t0 = year * 52
+        self._pending = yb  # written into the ring buffers after this week's exits
         self.blocks = [b for b in self.blocks if b.max_week >= t]
         nC = self.nC
         cj = slice(self.cpid0, self.cpid0 + nC)
@@ -1145,7 +1152,7 @@ class VectorEngine:
     def _visits(self, t: int) -> None:
         R, P, M = self.R, self.P, self.modes
         wk = t % 52
-        rr = np.arange(R)
+        np.arange(R)
         nH = self.nH
         vm = _minutes(P["visit_hours_coordinator"])
         hm = P["visit_minutes_health"].astype(np.int64)
@@ -1166,45 +1173,47 @@ class VectorEngine:
                                 acq_hc.astype(np.int64), (~cand).astype(np.int64)), axis=-1)
             n = np.minimum(n, cand.sum(axis=1))
             comp = self._competence(j)
-            for k in range(int(n.max())):
-                act = k < n
-                h = order[:, k]
-                q = self.lay.hc_start + h * self.nC + j
-                known = self.acq[rr, q].astype(np.float64)
-                prob = rules.visit_success_probability(
-                    P["visit_success_base"], self.eng[rr, h], comp, known,
-                    P["visit_success_cold"], P["visit_floor_engagement"],
-                    P["visit_floor_competence"])
-                succ = act & (self.o_visit[rr, wk, j, k] < prob) & (self.bank[rr, h] >= hm)
-                fail = act & ~succ
-                if fail.any():
-                    rf = rr[fail]
-                    self._spend(rf, np.full(len(rf), c), np.minimum(
-                        P["visit_request_minutes"].astype(np.int64), vm)[fail], "visits")
-                if not succ.any():
-                    continue
-                rs = rr[succ]
-                self._spend(rs, np.full(len(rs), c), vm[succ], "visits")
-                hs = h[succ]
-                slack = self.bank[rs, hs] / self.cap_m[rs, hs]
-                self._spend(rs, hs, hm[succ], "visits")
-                qs = q[succ]
-                T, U = self.T[rs, qs], self.U[rs, qs]
-                feats = (T, U, np.abs(self.logic[rs, hs] - self.logic[rs, c]) * (1.0 - U),
-                         slack, np.zeros(len(rs)), np.zeros(len(rs)), inst[rs])
-                mode = rules.choose_mode(
-                    rules.mode_weights(feats, M.base_r(rs), M.coef_r(rs)),
-                    M.all_feasible, self.o_vmode[rs, wk, j, k])
-                np.add.at(self.w["mode_struct"], (rs, mode), 1)
-                self._interact_one(rs, qs, mode, P["intensity_visit"][rs])
-                self.acq_new[rs, qs] = True
-                a = self.aware[rs, hs]
-                self.pend_a[rs, hs] += P["awareness_refresh_visit"][rs] * (1.0 - a)
-                self.refreshed[rs, hs] = True
-                self.pend_e[rs, hs] += rules.engagement_interaction_delta(
-                    self.eng[rs, hs], M.plan[rs, mode], M.conflict[rs, mode],
-                    P["engagement_gain_planning"][rs], P["engagement_loss_conflict"][rs],
-                    P["intensity_visit"][rs])
+            K = int(n.max())
+            H = order[:, :K]
+            act = np.arange(K)[None, :] < n[:, None]
+            Q = self.lay.hc_start + H * self.nC + j
+            known = np.take_along_axis(self.acq, Q, axis=1).astype(np.float64)
+            prob = rules.visit_success_probability(
+                P["visit_success_base"][:, None], np.take_along_axis(self.eng, H, axis=1),
+                comp[:, None],
+                known, P["visit_success_cold"][:, None], P["visit_floor_engagement"][:, None],
+                P["visit_floor_competence"][:, None])
+            hb = np.take_along_axis(self.bank, H, axis=1)
+            succ = act & (self.o_visit[:, wk, j, :K] < prob) & (hb >= hm[:, None])
+            fail = act & ~succ
+            if fail.any():
+                rf = np.nonzero(fail)[0]
+                self._spend(rf, np.full(len(rf), c), np.minimum(
+                    P["visit_request_minutes"].astype(np.int64), vm)[rf], "visits")
+            if not succ.any():
+                continue
+            rs, ks = np.nonzero(succ)
+            self._spend(rs, np.full(len(rs), c), vm[rs], "visits")
+            hs = H[rs, ks]
+            slack = self.bank[rs, hs] / self.cap_m[rs, hs]
+            self._spend(rs, hs, hm[rs], "visits")
+            qs = Q[rs, ks]
+            T, U = self.T[rs, qs], self.U[rs, qs]
+            feats = (T, U, np.abs(self.logic[rs, hs] - self.logic[rs, c]) * (1.0 - U),
+                     slack, np.zeros(len(rs)), np.zeros(len(rs)), inst[rs])
+            mode = rules.choose_mode(
+                rules.mode_weights(feats, M.base_r(rs), M.coef_r(rs)),
+                M.all_feasible, self.o_vmode[rs, wk, j, ks])
+            np.add.at(self.w["mode_struct"], (rs, mode), 1)
+            self._interact_one(rs, qs, mode, P["intensity_visit"][rs])
+            self.acq_new[rs, qs] = True
+            a = self.aware[rs, hs]
+            self.pend_a[rs, hs] += P["awareness_refresh_visit"][rs] * (1.0 - a)
+            self.refreshed[rs, hs] = True
+            self.pend_e[rs, hs] += rules.engagement_interaction_delta(
+                self.eng[rs, hs], M.plan[rs, mode], M.conflict[rs, mode],
+                P["engagement_gain_planning"][rs], P["engagement_loss_conflict"][rs],
+                P["intensity_visit"][rs])
 
     def _interact_one(self, rs: np.ndarray, qs: np.ndarray, mode: np.ndarray,
                       inten: np.ndarray, trust_level: np.ndarray | None = None) -> None:

@@ -78,3 +78,17 @@ def test_internal_error_exits_1(monkeypatch, capsys, tmp_path):
     assert main(["run", "--weeks", "2", "--out", str(tmp_path / "x")]) == 1
     assert "internal error" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_both_engines_write_the_same_files(tmp_path):
+    a, b = tmp_path / "mesa", tmp_path / "numpy"
+    args = [str(ROOT / "scenarios" / "mittelstadt.toml"), "--weeks", "70", "--rng", "3",
+            "--quiet"]
+    assert main(["run", *args, "--engine", "mesa", "--out", str(a)]) == 0
+    assert main(["run", *args, "--out", str(b)]) == 0  # numpy is the default
+    assert (a / "series.csv").read_bytes() == (b / "series.csv").read_bytes()
+    sa = json.loads((a / "summary.json").read_text())
+    sb = json.loads((b / "summary.json").read_text())
+    assert sa["engine"] == "mesa" and sb["engine"] == "numpy"
+    assert sa["outputs"] == sb["outputs"]
+    assert sa["parameters"] == sb["parameters"] and sa.keys() == sb.keys()
