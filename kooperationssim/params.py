@@ -317,7 +317,8 @@ _share("midwife_share", 0.85, "Share of families with postpartum midwife care.",
 _add("practice_size_shape", float, 1.5, "",
      "Gamma shape of practice size heterogeneity (smaller: more unequal practice sizes).",
      "Practice size heterogeneity", "Heterogenität der Praxisgröße",
-     "assumption; calibrated to the distribution of referrals per pediatric practice",
+     "calibrated to the distribution of referrals per pediatric practice "
+     "(experiments/calibration/fit_referrals.py)",
      "municipality", min=0.2, max=1000.0)
 
 # ---------------------------------------------------------------------------
@@ -351,7 +352,8 @@ _add("engagement_concentration", float, 2.5, "",
      "Concentration (a+b) of the Beta distribution of personal engagement; smaller means "
      "more heterogeneous.",
      "Engagement concentration", "Streuung des Engagements (Konzentration)",
-     "assumption; calibrated to the share of practices without referrals", "health",
+     "calibrated to the share of practices without referrals "
+     "(experiments/calibration/fit_referrals.py)", "health",
      min=0.5, max=1000.0)
 _share("skill_pediatric", 0.185,
        "Probability scale of noticing a visible burden at a U-examination.",
@@ -786,13 +788,14 @@ for _nm, _v, _en, _de in (
     ("awareness", 0.4, "awareness", "Angebotskenntnis"),
     ("engagement", 0.2, "engagement", "Engagement"),
     ("slack", 0.5, "time slack", "Zeitreserve"),
-    ("route", 0.6, "route trust", "Vertrauen in den Weg"),
+    ("route", 0.7, "route trust", "Vertrauen in den Weg"),
 ):
     _share(f"referral_floor_{_nm}", _v,
            f"Share of the referral probability that does not depend on {_en}.",
            f"Referral floor: {_en}", f"Vermittlung ohne {_de}",
-           "assumption; MODEL: referral rises with awareness, engagement, trust in the route "
-           "and time slack", "pathway")
+           "MODEL: referral rises with awareness, engagement, trust in the route and time "
+           "slack; floors assumed, the route floor calibrated to the referrals per pediatric "
+           "practice (experiments/calibration/fit_referrals.py)", "pathway")
 for _r, _v, _m, _acc, _src in (
     ("warm", 1.0, 10, 0.75, "seed-001: 'zum Hörer greifen' when people know each other"),
     ("coordinator", 0.8, 5, 0.55, "seed-001: coordinators as a service to practices"),
