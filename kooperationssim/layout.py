@@ -53,6 +53,29 @@ KIND_CODES = {
     "health_office": 7,
 }
 KIND_NAMES = {v: k for k, v in KIND_CODES.items()}
+PED, GYN, CLINIC, MIDWIFE, ASD, FH, COORD, OFFICE = (KIND_CODES[k] for k in (
+    "pediatric", "gynecology", "clinic", "midwife", "asd", "fh_provider", "coordinator",
+    "health_office"))
+#: Kinds that practise in their own practice (they lose income when meeting by day).
+PRACTICE_KINDS = (PED, GYN, MIDWIFE)
+#: Kinds counted as physicians (pediatric and gynecology practices).
+PHYSICIAN_KINDS = (PED, GYN)
+#: Who each meeting format invites (within a district).
+INVITED = {
+    "network_meeting": (PED, GYN, CLINIC, MIDWIFE, ASD, FH),
+    "quality_circle": (PED, GYN, MIDWIFE, ASD, FH),
+    "round_table": (PED, GYN, CLINIC, MIDWIFE, ASD, FH),
+}
+#: The parameter holding each kind's attendance base.
+ATTENDANCE_BASE = {PED: "attendance_base_physician", GYN: "attendance_base_physician",
+                   CLINIC: "attendance_base_clinic", MIDWIFE: "attendance_base_midwife",
+                   ASD: "attendance_base_youth_welfare", FH: "attendance_base_youth_welfare"}
+#: Family pathway states.
+NONE, NOTICED, WAITING, IN_HELP, DONE, CRISIS = range(6)
+STATE_NAMES = ("not noticed", "noticed", "accepted, waiting", "in early help", "help completed",
+               "crisis")
+#: Referral routes, in the order of ``outputs.REFERRAL_ROUTES``.
+R_WARM, R_CLEARING, R_COORD, R_FLYER, R_LOTS = range(5)
 
 #: Families enter at pregnancy week 12, i.e. 28 weeks before birth ...
 PRENATAL_WEEKS = 28

@@ -25,6 +25,7 @@ __all__ = [
     "POSITIVE",
     "ModeTable",
     "mode_table",
+    "minutes",
     "lift",
     "clip01",
     "seqsum",
@@ -95,6 +96,13 @@ class ModeTable:
 def mode_table(p: dict[str, Any]) -> ModeTable:
     """Build the :class:`ModeTable` of a parameter set."""
     return ModeTable(p)
+
+
+def minutes(hours):
+    """Hours as whole minutes, rounding halves to even (scalars and arrays alike)."""
+    if isinstance(hours, float | int):
+        return int(round(hours * 60.0))
+    return np.rint(np.asarray(hours, dtype=np.float64) * 60.0).astype(np.int64)
 
 
 def lift(x, floor):

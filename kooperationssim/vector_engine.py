@@ -32,12 +32,35 @@ from .funding import (
     position_contracts,
 )
 from .layout import (
+    ASD,
+    ATTENDANCE_BASE,
     BIRTH_SLOT,
+    CLINIC,
     CONTACT_OFFSETS,
+    COORD,
+    CRISIS,
+    DONE,
+    FH,
+    GYN,
+    IN_HELP,
+    INVITED,
     KIND_CODES,
+    MIDWIFE,
     N_CONTACTS,
+    NONE,
+    NOTICED,
+    OFFICE,
+    PED,
+    PHYSICIAN_KINDS,
+    PRACTICE_KINDS,
     PRENATAL_WEEKS,
+    R_CLEARING,
+    R_COORD,
+    R_FLYER,
+    R_LOTS,
+    R_WARM,
     STAY_WEEKS_AFTER_BIRTH,
+    WAITING,
     YEAR1_SLOTS,
     build_layout,
 )
@@ -56,11 +79,6 @@ from .scenario import resolve
 
 __all__ = ["EngineError", "VectorEngine", "BatchResult", "run_batch", "structure_key"]
 
-PED, GYN, CLINIC, MIDWIFE, ASD, FH, COORD, OFFICE = (KIND_CODES[k] for k in (
-    "pediatric", "gynecology", "clinic", "midwife", "asd", "fh_provider", "coordinator",
-    "health_office"))
-NONE, NOTICED, WAITING, IN_HELP, DONE, CRISIS = range(6)
-R_WARM, R_CLEARING, R_COORD, R_FLYER, R_LOTS = range(5)
 FORMATS = draws.MEETING_FORMATS
 KI = draws.KEEP_INDEX
 NEVER_MET = -(10**9)
@@ -69,11 +87,6 @@ KIND_BIT_OF[PED], KIND_BIT_OF[GYN] = KIND_BITS["pediatric"], KIND_BITS["gynecolo
 KIND_BIT_OF[CLINIC], KIND_BIT_OF[MIDWIFE] = KIND_BITS["clinic"], KIND_BITS["midwife"]
 CA = {k: i for i, k in enumerate(COORD_ACTIVITIES)}
 YA = {k: i for i, k in enumerate(YOUTH_ACTIVITIES)}
-INVITED = {
-    "network_meeting": (PED, GYN, CLINIC, MIDWIFE, ASD, FH),
-    "quality_circle": (PED, GYN, MIDWIFE, ASD, FH),
-    "round_table": (PED, GYN, CLINIC, MIDWIFE, ASD, FH),
-}
 #: Bytes of memory one family slot of the ring buffer takes (for the memory check).
 FAMILY_BYTES = 4 * len(draws.KEEP_COLS) + 8 * N_CONTACTS + 260
 
@@ -165,8 +178,7 @@ class EngineError(ValueError):
 
 
 def _minutes(x):
-    """Hours to whole minutes, rounding half to even like ``round`` in the Mesa engine."""
-    return np.rint(np.asarray(x, dtype=np.float64) * 60.0).astype(np.int64)
+    return rules.minutes(np.asarray(x, dtype=np.float64))
 
 
 def structure_key(p: dict[str, Any]) -> tuple:
@@ -1029,18 +1041,15 @@ class VectorEngine:
         kinv = self.kind[inv]
         health_inv = kinv <= MIDWIFE
         base = np.zeros((R, len(inv)))
-        for code, n in ((PED, "attendance_base_physician"), (GYN, "attendance_base_physician"),
-                        (CLINIC, "attendance_base_clinic"), (MIDWIFE, "attendance_base_midwife"),
-                        (ASD, "attendance_base_youth_welfare"),
-                        (FH, "attendance_base_youth_welfare")):
+        for code, n in ATTENDANCE_BASE.items():
             base[:, kinv == code] = P[n][:, None]
         aw = np.ones((R, len(inv)))
         hcols = inv[health_inv]
         aw[:, health_inv] = self.aware[:, hcols]
-        practice = np.isin(kinv, (PED, GYN, MIDWIFE))
+        practice = np.isin(kinv, PRACTICE_KINDS)
         tf = np.where(practice[None, :] & ~evening[:, None],
                       1.0 - P["attendance_daytime_penalty_practice"][:, None], 1.0)
-        phys = np.isin(kinv, (PED, GYN))[None, :]
+        phys = np.isin(kinv, PHYSICIAN_KINDS)[None, :]
         boost = np.ones((R, len(inv)))
         boost = np.where(phys & compensated[:, None],
                          boost * (1.0 + P["attendance_compensation_boost"][:, None]), boost)

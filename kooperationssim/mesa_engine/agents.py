@@ -11,7 +11,17 @@ from typing import TYPE_CHECKING
 import mesa
 
 from .. import rules
-from ..layout import KIND_CODES, KIND_NAMES
+from ..layout import (  # noqa: F401  (states re-exported for users of the agents)
+    CRISIS,
+    DONE,
+    IN_HELP,
+    KIND_CODES,
+    KIND_NAMES,
+    NONE,
+    NOTICED,
+    STATE_NAMES,
+    WAITING,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import KooperationsModel
@@ -33,10 +43,6 @@ __all__ = [
     "STATE_NAMES",
 ]
 
-#: Family pathway states.
-NONE, NOTICED, WAITING, IN_HELP, DONE, CRISIS = range(6)
-STATE_NAMES = ("not noticed", "noticed", "accepted, waiting", "in early help", "help completed",
-               "crisis")
 NEVER_MET = -(10**9)
 
 

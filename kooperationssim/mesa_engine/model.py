@@ -36,10 +36,26 @@ from ..funding import (
     position_contracts,
 )
 from ..layout import (
+    ASD,
+    ATTENDANCE_BASE,
     BIRTH_SLOT,
+    CLINIC,
     CONTACT_OFFSETS,
-    KIND_CODES,
+    COORD,
+    FH,
+    GYN,
+    INVITED,
+    MIDWIFE,
+    OFFICE,
+    PED,
+    PHYSICIAN_KINDS,
+    PRACTICE_KINDS,
     PRENATAL_WEEKS,
+    R_CLEARING,
+    R_COORD,
+    R_FLYER,
+    R_LOTS,
+    R_WARM,
     STAY_WEEKS_AFTER_BIRTH,
     YEAR1_SLOTS,
     build_layout,
@@ -71,18 +87,11 @@ from .agents import (
 
 __all__ = ["KooperationsModel"]
 
-PED, GYN, CLINIC, MIDWIFE, ASD, FH, COORD, OFFICE = (KIND_CODES[k] for k in (
-    "pediatric", "gynecology", "clinic", "midwife", "asd", "fh_provider", "coordinator",
-    "health_office"))
 KIND_BIT = {PED: KIND_BITS["pediatric"], GYN: KIND_BITS["gynecology"],
             CLINIC: KIND_BITS["clinic"], MIDWIFE: KIND_BITS["midwife"]}
-R_WARM, R_CLEARING, R_COORD, R_FLYER, R_LOTS = range(5)
 FORMATS = draws.MEETING_FORMATS
 KI = draws.KEEP_INDEX
-
-
-def _minutes(hours: float) -> int:
-    return int(round(hours * 60.0))
+_minutes = rules.minutes
 
 
 class KooperationsModel(mesa.Model):
@@ -521,28 +530,22 @@ class KooperationsModel(mesa.Model):
         evening = p[f"{fmt}_evening"]
         compensated = self.compensation_funded and fmt != "network_meeting"
         ja_ga = p["ja_ga_cooperation"] and self.office is not None and self.office.filled
-        invited_kinds = {
-            "network_meeting": (PED, GYN, CLINIC, MIDWIFE, ASD, FH),
-            "quality_circle": (PED, GYN, MIDWIFE, ASD, FH),
-            "round_table": (PED, GYN, CLINIC, MIDWIFE, ASD, FH),
-        }[fmt]
-        base = {PED: p["attendance_base_physician"], GYN: p["attendance_base_physician"],
-                CLINIC: p["attendance_base_clinic"], MIDWIFE: p["attendance_base_midwife"],
-                ASD: p["attendance_base_youth_welfare"], FH: p["attendance_base_youth_welfare"]}
+        invited_kinds = INVITED[fmt]
+        base = {k: p[name] for k, name in ATTENDANCE_BASE.items()}
         attendees: list = []
         for a in self.health_by_district[d] + [y for y in self.youth if y.district == d]:
             if a.kind not in invited_kinds or not a.filled or a.bank < length:
                 continue
             if a.kind <= MIDWIFE:
                 aw = a.awareness
-                practice = a.kind in (PED, GYN, MIDWIFE)
+                practice = a.kind in PRACTICE_KINDS
                 tf = 1.0 if (evening or not practice) else \
                     1.0 - p["attendance_daytime_penalty_practice"]
             else:
                 aw = 1.0
                 tf = 1.0
             boost = 1.0
-            if a.kind in (PED, GYN):
+            if a.kind in PHYSICIAN_KINDS:
                 if compensated:
                     boost = boost * (1.0 + p["attendance_compensation_boost"])
                 if fmt == "quality_circle":
