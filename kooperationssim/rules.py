@@ -12,6 +12,7 @@ Equations are documented in ``docs/ODD.md`` (section "Submodels").
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -310,7 +311,7 @@ def crisis_hazard_multiplier(in_help, done, quality, help_effect, post_effect):
 def hazard_units(h):
     """A weekly hazard (probability scale) in integer units of 2**-40, rounded down."""
     if isinstance(h, float):
-        return int(np.floor(h * HAZARD_SCALE))
+        return math.floor(h * HAZARD_SCALE)
     return np.floor(np.asarray(h) * HAZARD_SCALE).astype(np.int64)
 
 

@@ -370,13 +370,16 @@ class KooperationsModel(mesa.Model):
                     if f.first_help >= 0:
                         w["fb_reached"] += 1
         leaving = self.by_birth.pop(t - STAY_WEEKS_AFTER_BIRTH, [])
+        if leaving:
+            self.recorder.add_family_flags(np.zeros(len(leaving), dtype=np.int64),
+                                           [f.contact_bits for f in leaving],
+                                           [f.noticed_bits for f in leaving])
         for f in leaving:
             if f.birth_week >= 0 and f.burden > 0:
                 w["exit_burdened"] += 1
                 if f.first_help >= 0 and (f.crisis_week < 0 or f.first_help < f.crisis_week):
                     w["exit_before_crisis"] += 1
             self._release(f)
-            self.recorder.add_family_flags([0], [f.contact_bits], [f.noticed_bits])
             del self.families[f.fid]
             f.remove()
         w["births"] = len(self.by_birth.get(t, ()))
@@ -872,8 +875,8 @@ class KooperationsModel(mesa.Model):
     # ----------------------------------------------------------- phase 3
     def _phase_intake(self, t: int, w: dict) -> None:
         p = self.p
-        waiting = sorted((f for f in self.families.values() if f.state == WAITING),
-                         key=lambda f: f.fid)
+        # self.families is in family-id order (families enter in id order)
+        waiting = [f for f in self.families.values() if f.state == WAITING]
         assigned: list[Family] = []
         free = {y.pid: y.free for y in self.youth if y.kind == FH}
         queues: dict[int, list[Family]] = {d: [] for d in range(self.layout.n_districts)}
@@ -987,7 +990,7 @@ class KooperationsModel(mesa.Model):
     # ----------------------------------------------------------- phase 3b
     def _phase_progress(self, t: int, w: dict) -> None:
         p, tab = self.p, self.modes
-        for f in sorted(self.families.values(), key=lambda f: f.fid):
+        for f in list(self.families.values()):
             if f.state == IN_HELP and f.assigned_week < t:
                 if t >= f.help_end:
                     y = f.worker
@@ -1047,7 +1050,7 @@ class KooperationsModel(mesa.Model):
         p = self.p
         hz = (p["crisis_hazard_low"], p["crisis_hazard_medium"], p["crisis_hazard_multiple"])
         crises = []
-        for f in sorted(self.families.values(), key=lambda f: f.fid):
+        for f in list(self.families.values()):
             if f.state == CRISIS:
                 continue
             base = hz[f.burden] if f.visible(t) else hz[0]
