@@ -254,7 +254,7 @@ def family_attributes_runs(
     """Turn blocks of uniforms of several runs into family attributes and contacts.
 
     Args:
-        uu: (N_FAMILY_U, n) float32 uniforms of all families, run after run.
+        uu: (N_FAMILY_U, n) 16-bit uniform codes of all families, run after run.
         birth_week: (n,) birth weeks.
         run: (n,) index into ``params`` and ``sizes`` of each family's run.
         layout: the common structure.

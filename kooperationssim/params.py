@@ -882,11 +882,13 @@ _share("quality_plan", 0.35, "Gain in help quality from joint planning.",
 _share("quality_conflict", 0.4, "Loss of help quality from conflict between the professionals.",
        "Quality loss from conflict", "Qualitätsverlust durch Konflikt",
        "seed-003: intervention leads to suboptimal results", "outcomes")
-_rate("dropout_base", 0.004, "1/week", "Weekly probability that a family leaves help early.",
+_rate("dropout_base", 0.004, "1/week",
+      "Weekly hazard that a family waiting for or in early help drops out (the weekly "
+      "probability is 1 - exp(-hazard)).",
       "Dropout", "Abbruch", "assumption", "outcomes", hi=0.5)
 _rate("dropout_conflict", 0.03, "1/week",
-      "Added weekly dropout probability per unit of conflict in the case (a family feels "
-      "controlled).",
+      "Added weekly dropout hazard in help per unit of conflict in the case (a family "
+      "feels controlled).",
       "Dropout from conflict", "Abbruch durch Konflikt", "assumption", "outcomes", hi=0.5)
 
 # ---------------------------------------------------------------------------

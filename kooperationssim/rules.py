@@ -1,11 +1,14 @@
 """Behaviour rules as pure functions, shared by both engines.
 
 Every rule takes plain numbers or NumPy arrays (elementwise) and pre-drawn uniform
-random numbers, never a generator.  The rules use only addition, subtraction,
-multiplication, division, minimum, maximum and comparisons: these are exactly rounded
-in IEEE arithmetic, so a rule called on one agent's scalars returns bit for bit what it
-returns for that agent inside an array.  Reductions go through :func:`seqsum`, a
-sequential sum whose result does not change when excluded entries are replaced by 0.
+random numbers, never a generator.  The behaviour rules use only addition, subtraction,
+multiplication, division, minimum, maximum, comparisons and floor/round-half-even to
+integers: these are exactly defined in IEEE arithmetic, so a rule called on one agent's
+scalars returns bit for bit what it returns for that agent inside an array.  The one
+transcendental function, the logarithm in :func:`threshold_units`, is applied once per
+family to a whole block of uniforms by ``draws``, the same call for both engines.
+Reductions go through :func:`seqsum`, a sequential sum whose result does not change when
+excluded entries are replaced by 0.
 
 Equations are documented in ``docs/ODD.md`` (section "Submodels").
 """

@@ -1,7 +1,8 @@
 """The vectorised NumPy engine: many runs of the same model at once.
 
 A batch holds R runs that share the municipality's structure (the numbers of slots,
-districts and coordinator positions); their parameters and seeds may differ.  The engine
+districts and coordinator positions, the health-office liaison, the horizon; see
+:func:`structure_key`); their parameters and seeds may differ.  The engine
 follows the Mesa engine phase by phase and decision by decision: it calls the same rule
 functions (``kooperationssim.rules``) on arrays, draws from the same named random
 streams (``kooperationssim.draws``), resolves competition for time and caseload places

@@ -43,9 +43,10 @@ def assert_docked(params_list, seeds):
 
 
 def random_params(rng: np.random.Generator, weeks: int = 80) -> dict:
-    """A parameter set drawn uniformly within the schema's bounds (behaviour and levers),
-    with a small municipality so that the Mesa engine stays quick; invalid combinations
-    are drawn again."""
+    """A parameter set drawn uniformly within the schema's bounds (behaviour and levers;
+    wide ranges capped at min + 60 for integers and min + 10 for numbers), with a small
+    municipality so that the Mesa engine stays quick; invalid combinations are drawn
+    again."""
     while True:
         p = {}
         for prm in PARAMS:
