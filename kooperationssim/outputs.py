@@ -26,7 +26,8 @@ import numpy as np
 from .params import FUNDING_SOURCES, FUNDING_USES
 
 __all__ = ["Output", "OUTPUTS", "SUMMARY_KEYS", "SERIES_KEYS", "Recorder", "KIND_BITS",
-           "REFERRAL_ROUTES", "MAX_DELAY", "COORD_ACTIVITIES", "YOUTH_ACTIVITIES"]
+           "REFERRAL_ROUTES", "MAX_DELAY", "COORD_ACTIVITIES", "YOUTH_ACTIVITIES",
+           "cost_per_additional_family"]
 
 #: Bits for "had a contact with / was noticed by" a professional kind.
 KIND_BITS = {"pediatric": 1, "gynecology": 2, "clinic": 4, "midwife": 8}
@@ -396,6 +397,19 @@ class Recorder:
         out["meetings_held"] = a["meetings"]
         out["positions_closed"] = a["positions_closed"]
         return out
+
+
+def cost_per_additional_family(summary: dict[str, Any], reference: dict[str, Any]) -> float:
+    """EUR per additional burdened family reached before its first birthday.
+
+    Compares a run with a run of a comparison scenario (same horizon, ideally the same
+    seed: common random numbers): (cost - cost of reference) / (families reached -
+    families reached in the reference).  NaN when no additional family was reached.
+    """
+    extra = summary["burdened_reached_first_year"] - reference["burdened_reached_first_year"]
+    if extra <= 0:
+        return float("nan")
+    return (summary["cost_total_eur"] - reference["cost_total_eur"]) / extra
 
 
 def trimmed_mean(x: np.ndarray, cut: float = 0.1) -> float:

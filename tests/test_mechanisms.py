@@ -160,3 +160,19 @@ def test_a_family_placed_again_after_dropping_out_stays_in_help():
             second.append(spells[1])
     assert len(second) >= 5
     assert np.median(second) > 2
+
+
+def test_cost_per_additional_family_against_no_coordination():
+    """With the same seed (common random numbers), coordination costs money and reaches
+    more families; the cost per additional family is their ratio."""
+    from kooperationssim.outputs import cost_per_additional_family
+    from kooperationssim.vector_engine import VectorEngine
+
+    # different structures (coordinator positions, liaison) run in separate batches
+    (a,) = VectorEngine([{"weeks": 260}], [5]).run().summaries
+    (ref,) = VectorEngine([ISOLATED | {"weeks": 260}], [5]).run().summaries
+    c = cost_per_additional_family(a, ref)
+    extra = a["burdened_reached_first_year"] - ref["burdened_reached_first_year"]
+    assert extra > 0 and c > 0
+    assert c == (a["cost_total_eur"] - ref["cost_total_eur"]) / extra
+    assert np.isnan(cost_per_additional_family(ref, a))
