@@ -1216,14 +1216,23 @@ class VectorEngine:
                 M.all_feasible, self.o_vmode[rs, wk, j, ks])
             np.add.at(self.w["mode_struct"], (rs, mode), 1)
             self._interact_one(rs, qs, mode, P["intensity_visit"][rs])
-            self.acq_new[rs, qs] = True
-            a = self.aware[rs, hs]
-            self.pend_a[rs, hs] += P["awareness_refresh_visit"][rs] * (1.0 - a)
-            self.refreshed[rs, hs] = True
-            self.pend_e[rs, hs] += rules.engagement_interaction_delta(
-                self.eng[rs, hs], M.plan[rs, mode], M.conflict[rs, mode],
-                P["engagement_gain_planning"][rs], P["engagement_loss_conflict"][rs],
-                P["intensity_visit"][rs])
+            self._met_in_person(rs, hs, qs, mode, P["intensity_visit"][rs])
+
+    def _met_in_person(self, rs, hs, qs, mode, inten) -> None:
+        """Record that a health professional met a coordinator face to face.
+
+        After a visit or an introduction they know each other, the offers are fresh in
+        mind, and the interaction's planning or conflict moves the professional's
+        engagement.
+        """
+        P, M = self.P, self.modes
+        self.acq_new[rs, qs] = True
+        a = self.aware[rs, hs]
+        self.pend_a[rs, hs] += P["awareness_refresh_visit"][rs] * (1.0 - a)
+        self.refreshed[rs, hs] = True
+        self.pend_e[rs, hs] += rules.engagement_interaction_delta(
+            self.eng[rs, hs], M.plan[rs, mode], M.conflict[rs, mode],
+            P["engagement_gain_planning"][rs], P["engagement_loss_conflict"][rs], inten)
 
     def _interact_one(self, rs: np.ndarray, qs: np.ndarray, mode: np.ndarray,
                       inten: np.ndarray, trust_level: np.ndarray | None = None) -> None:
@@ -1287,15 +1296,8 @@ class VectorEngine:
         np.add.at(self.w["mode_struct"], (rs, mode), 1)
         np.add.at(self.pend_t, (rs, q), t_eff - T)
         self._interact_one(rs, q, mode, P["intensity_door_opening"][rs], trust_level=t_eff)
-        self.acq_new[rs, q] = True
         self.touched[rs, qg_h] = True
-        a = self.aware[rs, h]
-        self.pend_a[rs, h] += P["awareness_refresh_visit"][rs] * (1.0 - a)
-        self.refreshed[rs, h] = True
-        self.pend_e[rs, h] += rules.engagement_interaction_delta(
-            self.eng[rs, h], M.plan[rs, mode], M.conflict[rs, mode],
-            P["engagement_gain_planning"][rs], P["engagement_loss_conflict"][rs],
-            P["intensity_door_opening"][rs])
+        self._met_in_person(rs, h, q, mode, P["intensity_door_opening"][rs])
 
     # ---------------------------------------------------------------- phase 2
     def _route_table(self, share: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -658,12 +658,22 @@ class KooperationsModel(mesa.Model):
                                          (1, 1, 1, 1), float(self.outreach.u_visit_mode[wk, j, k]))
                 w["mode_struct"][mode] += 1
                 r.interact(mode, tab, p, p["intensity_visit"])
-                r.acq_new = True
-                h.refresh(p["awareness_refresh_visit"])
-                h.pend_e += rules.engagement_interaction_delta(
-                    h.engagement, tab.plan_l[mode], tab.conflict_l[mode],
-                    p["engagement_gain_planning"], p["engagement_loss_conflict"],
-                    p["intensity_visit"])
+                self._met_in_person(h, r, mode, p["intensity_visit"])
+
+    def _met_in_person(self, h: HealthProfessional, r: Relationship, mode: int,
+                       intensity: float) -> None:
+        """Record that a health professional met a coordinator face to face.
+
+        After a visit or an introduction they know each other, the offers are fresh in
+        mind, and the interaction's planning or conflict moves the professional's
+        engagement.
+        """
+        p, tab = self.p, self.modes
+        r.acq_new = True
+        h.refresh(p["awareness_refresh_visit"])
+        h.pend_e += rules.engagement_interaction_delta(
+            h.engagement, tab.plan_l[mode], tab.conflict_l[mode], p["engagement_gain_planning"],
+            p["engagement_loss_conflict"], intensity)
 
     def _door_opening(self, t: int, w: dict) -> None:
         p, tab = self.p, self.modes
@@ -708,12 +718,8 @@ class KooperationsModel(mesa.Model):
         w["mode_struct"][mode] += 1
         r.pend_t += t_eff - r.trust
         r.interact(mode, tab, p, p["intensity_door_opening"], trust_level=t_eff)
-        r.acq_new = True
         rg.touched = True
-        h.refresh(p["awareness_refresh_visit"])
-        h.pend_e += rules.engagement_interaction_delta(
-            h.engagement, tab.plan_l[mode], tab.conflict_l[mode], p["engagement_gain_planning"],
-            p["engagement_loss_conflict"], p["intensity_door_opening"])
+        self._met_in_person(h, r, mode, p["intensity_door_opening"])
 
     # ----------------------------------------------------------- phase 2
     def _phase_contacts(self, t: int, w: dict) -> None:
