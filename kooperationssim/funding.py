@@ -134,40 +134,51 @@ def lotsendienst_fte_needed(params: dict[str, Any]) -> float:
     )
 
 
+#: Uses whose money buys positions (budgeted); the others are paid as they are incurred.
+POSITION_USES = ("coordinator", "lotsendienst")
+
+
 def generate_streams(params: dict[str, Any]) -> list[FundingStream]:
     """Return the funding streams of a scenario.
 
-    For ``funding_regime = "custom"`` these are the scenario's own streams; otherwise
-    streams sized ``funding_amount_factor`` times the yearly need are generated.
+    For ``funding_regime = "custom"`` these are the scenario's own streams.  Otherwise one
+    stream per use and funding phase is generated: streams for positions (coordinator,
+    Lotsendienst) pay ``funding_amount_factor`` times what the planned positions cost;
+    streams for compensation and MFA training pay what is incurred (their amount is the
+    yearly estimate of the need).
     """
     regime = params["funding_regime"]
     if regime == "custom":
         return list(params["funding_streams"])
     needs = needs_eur_per_year(params)
-    uses = tuple(u for u in FUNDING_USES if needs[u] > 0)
-    if not uses:
-        return []
-    amount = params["funding_amount_factor"] * sum(needs[u] for u in uses)
+    factor = params["funding_amount_factor"]
     y0 = params["funding_start_year"]
     py = params["funding_project_years"]
     src = params["funding_project_source"]
     if regime == "permanent":
-        return [FundingStream("municipal position", "municipality", amount, y0, None, 0.0, uses)]
-    if regime == "project":
-        return [FundingStream("project", src, amount, y0, y0 + py - 1, 0.0, uses)]
-    if regime == "project_then_municipal":
-        return [
-            FundingStream("project", src, amount, y0, y0 + py - 1, 0.0, uses),
-            FundingStream("municipal follow-up", "municipality", amount, y0 + py, None, 0.0, uses),
-        ]
-    if regime == "foundation_gap_municipal":
+        phases = [("municipal", "municipality", y0, None)]
+    elif regime == "project":
+        phases = [("project", src, y0, y0 + py - 1)]
+    elif regime == "project_then_municipal":
+        phases = [("project", src, y0, y0 + py - 1),
+                  ("municipal follow-up", "municipality", y0 + py, None)]
+    elif regime == "foundation_gap_municipal":
         fy = params["funding_foundation_years"]
         gy = params["funding_gap_years"]
-        return [
-            FundingStream("foundation", "foundation", amount, y0, y0 + fy - 1, 0.0, uses),
-            FundingStream("municipal", "municipality", amount, y0 + fy + gy, None, 0.0, uses),
-        ]
-    raise ValueError(f"unknown funding_regime {regime!r}")
+        phases = [("foundation", "foundation", y0, y0 + fy - 1),
+                  ("municipal", "municipality", y0 + fy + gy, None)]
+    else:
+        raise ValueError(f"unknown funding_regime {regime!r}")
+    streams = []
+    for name, source, start, end in phases:
+        for use in FUNDING_USES:
+            if needs[use] <= 0:
+                continue
+            amount = needs[use] * (factor if use in POSITION_USES else 1.0)
+            streams.append(FundingStream(f"{name}: {use}", source, amount, start, end, 0.0,
+                                         (use,)))
+    return streams
+
 
 
 @dataclass

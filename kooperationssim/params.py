@@ -702,7 +702,7 @@ _add("physician_compensation", bool, False, "",
 _add("compensation_eur_per_session", float, 100.0, "EUR",
      "Compensation per physician and session.",
      "Compensation per session", "Entschädigung je Sitzung", "assumption", "meetings",
-     min=0.0, max=2000.0)
+     min=1.0, max=2000.0)
 _add("attendance_compensation_boost", float, 0.5, "",
      "Relative rise in physicians' attendance when compensated.",
      "Compensation effect", "Effekt Entschädigung", "assumption", "meetings",
@@ -728,7 +728,7 @@ _share("mfa_training_coverage", 0.0,
 _add("mfa_training_cost_eur", float, 1200.0, "EUR",
      "Cost of training the MFA of one practice (four-part course).",
      "MFA training cost", "Kosten MFA-Schulung", "assumption", "measures",
-     min=0.0, max=100000.0)
+     min=1.0, max=100000.0)
 _rate("mfa_turnover_rate", 0.15, "1/year", "Annual probability that a practice loses its "
       "trained MFA.", "MFA turnover", "MFA-Fluktuation", "assumption", "measures")
 _share("lotsendienst_coverage", 0.0,
@@ -741,7 +741,7 @@ _add("lotsendienst_fte_per_1000_births", float, 1.0, "FTE per 1,000 births",
      "MODEL: BR-Drs. 623/19", "measures", min=0.1, max=10.0)
 _add("lotsin_cost_eur_per_fte_year", float, 70000.0, "EUR/year",
      "Employer cost of one FTE in the Lotsendienst.", "Lotsendienst cost per FTE",
-     "Kosten je VZÄ Lotsendienst", "assumption", "measures", min=0.0, max=500000.0)
+     "Kosten je VZÄ Lotsendienst", "assumption", "measures", min=1000.0, max=500000.0)
 _share("screening_sensitivity", 0.99,
        "Sensitivity of the clinic screening for psychosocial burden.",
        "Screening sensitivity", "Sensitivität Screening", "MODEL: Fisch et al. 2016",
@@ -1112,15 +1112,16 @@ _add("funding_project_source", str, "bundesstiftung", "",
      "Project source", "Projektmittelgeber", "seed-002; MODEL", "funding",
      choices=FUNDING_SOURCES)
 _add("funding_amount_factor", float, 1.0, "",
-     "Generated streams pay this multiple of what the planned positions and measures cost "
-     "(below 1: positions shrink to what the money pays).",
+     "Generated streams pay this multiple of what the planned positions (coordinators, "
+     "Lotsendienst) cost; below 1 the positions shrink to what the money pays. "
+     "Compensation and MFA training are paid as incurred.",
      "Funding amount factor", "Umfang der Förderung", "MODEL lever", "funding",
      min=0.0, max=10.0)
 _add("coordinator_cost_eur_per_fte_year", float, 80000.0, "EUR/year",
      "Employer cost of one coordinator FTE per year.",
      "Coordinator cost per FTE", "Kosten je VZÄ Koordination",
      "assumption: social-work pay scale with employer contributions; MODEL: federal money "
-     "~EUR 90k per municipality", "funding", min=0.0, max=500000.0)
+     "~EUR 90k per municipality", "funding", min=1000.0, max=500000.0)
 
 PARAMS: tuple[Param, ...] = tuple(_P)
 PARAMS_BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}

@@ -1205,7 +1205,7 @@ class VectorEngine:
             rs, ks = np.nonzero(succ)
             self._spend(rs, np.full(len(rs), c), vm[rs], "visits")
             hs = H[rs, ks]
-            slack = self.bank[rs, hs] / self.cap_m[rs, hs]
+            slack = self._slack(rs, hs)
             self._spend(rs, hs, hm[rs], "visits")
             qs = Q[rs, ks]
             T, U = self.T[rs, qs], self.U[rs, qs]
@@ -1217,6 +1217,11 @@ class VectorEngine:
             np.add.at(self.w["mode_struct"], (rs, mode), 1)
             self._interact_one(rs, qs, mode, P["intensity_visit"][rs])
             self._met_in_person(rs, hs, qs, mode, P["intensity_visit"][rs])
+
+    def _slack(self, run, pid) -> np.ndarray:
+        """Free share of the time accounts (0 for a slot without a time account)."""
+        cap = self.cap_m[run, pid]
+        return np.where(cap > 0, self.bank[run, pid] / np.maximum(cap, 1), 0.0)
 
     def _met_in_person(self, rs, hs, qs, mode, inten) -> None:
         """Record that a health professional met a coordinator face to face.
@@ -1281,7 +1286,7 @@ class VectorEngine:
         c = self.cpid0 + j
         q = self.lay.hc_start + h * nC + j
         qg_h = self.lay.hg_start + h
-        slack = self.bank[rs, h] / self.cap_m[rs, h]
+        slack = self._slack(rs, h)
         self._spend(rs, np.full(len(rs), g), dm[rs], "door_opening")
         self._spend(rs, c, dm[rs], "door_opening")
         self._spend(rs, h, hm[rs], "door_opening")
@@ -1369,7 +1374,7 @@ class VectorEngine:
         codes = np.concatenate([x[5] for x in parts], axis=1)
         n_c = self.n_cont[:, t, :]
         share = np.where(n_c > 0, self.bank // np.maximum(n_c, 1), 0)
-        slack = np.where(self.cap_m > 0, self.bank / np.maximum(self.cap_m, 1), 0.0)
+        slack = self._slack(slice(None), slice(None))
         route_tab = self._route_table(share)
         self._coord_cap = self._pool_capacity(self.P["coordinator_clearing_minutes"])
         self._coord_used = np.zeros(R, dtype=np.int64)

@@ -102,6 +102,12 @@ def test_random_parameter_sets_dock():
         assert_docked([random_params(rng)], [1000 + i])
 
 
+def test_professionals_without_time_dock():
+    """Zero cooperation hours (no time account) and visits that cost the practice nothing."""
+    assert_docked([{"weeks": 104, "births_per_year": 400.0, "physician_hours_per_week": 0.0,
+                    "midwife_hours_per_week": 0.0, "visit_minutes_health": 0}], [1])
+
+
 def test_batch_of_different_levers_docks():
     """One batch, different levers and seeds per run."""
     base = {"weeks": 200}

@@ -40,6 +40,7 @@ def evaluate(over: dict, replicates: int) -> tuple[np.ndarray, float, float]:
 
 
 def main() -> None:
+    """Fit the referral parameters and print the result."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--replicates", type=int, default=48)
     a = ap.parse_args()
