@@ -254,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("scenario", nargs="?", help="scenario TOML file (default: built-in defaults)")
     r.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a parameter (repeatable)")
-    r.add_argument("--rng", type=int, default=None,
+    r.add_argument("--rng", type=_seed_arg, default=None,
                    help="seed of the run (default: fresh entropy, recorded in summary.json)")
     r.add_argument("--weeks", type=int, default=None, help="horizon in weeks")
     r.add_argument("--out", default=None, help="output directory (default: runs/NAME-TIME)")
@@ -270,6 +270,17 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--markdown", action="store_true", help="print Markdown tables")
     p.set_defaults(func=cmd_params)
     return ap
+
+
+def _seed_arg(text: str) -> int:
+    """Parse ``--rng``: a non-negative integer."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:

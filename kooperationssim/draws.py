@@ -11,7 +11,11 @@ The shapes of all blocks depend only on the numbers of health and youth-welfare 
 districts and births, never on behavioural parameters or levers.  Coordinator positions
 and the health-office liaison draw from streams of their own with a fixed number of
 columns (:data:`MAX_COORD` positions), so that changing the coordinator FTE or adding the
-liaison leaves every other draw where it was.  Both engines call the functions here and
+liaison leaves every other draw where it was.  Gamma and Beta variates use rejection
+sampling, so how many raw numbers they consume depends on their parameters: they come
+last in their stream or have a stream of their own (``population_engagement``,
+``staff_engagement``), so that changing, say, the mean engagement moves no other draw.
+Both engines call the functions here and
 nothing else to obtain randomness.
 """
 
@@ -40,6 +44,7 @@ __all__ = [
     "stream_id",
     "generator",
     "new_seed",
+    "check_seed",
     "Population",
     "draw_population",
     "FamilyBlock",
@@ -59,6 +64,7 @@ __all__ = [
 #: The named streams.  New decisions get new names; existing numbers never move.
 STREAMS = (
     "population",
+    "population_engagement",
     "population_pairs",
     "population_coordinators",
     "population_office",
@@ -66,6 +72,7 @@ STREAMS = (
     "births",
     "families",
     "staff",
+    "staff_engagement",
     "staff_coordinators",
     "staff_office",
     "outreach",
@@ -76,7 +83,7 @@ MEETING_FORMATS = ("network_meeting", "quality_circle", "round_table")
 #: Meeting intervals are at least 4 weeks, so a format meets at most 13 times a year.
 MAX_MEETINGS_PER_YEAR = 13
 #: Upper bound of ``max_visits_per_week``; the outreach block always has this many columns.
-MAX_VISITS_PER_WEEK = 20
+MAX_VISITS_PER_WEEK = int(PARAMS_BY_NAME["max_visits_per_week"].max)
 #: Most coordinator positions (``coordinator_fte`` is at most 8); coordinator blocks always
 #: have this many columns.
 MAX_COORD = int(math.ceil(PARAMS_BY_NAME["coordinator_fte"].max))
@@ -92,6 +99,15 @@ def generator(seed: int, name: str, *key: int) -> np.random.Generator:
     """The generator of stream ``name`` for block ``key`` of the run seeded ``seed``."""
     ss = np.random.SeedSequence(entropy=seed, spawn_key=(stream_id(name), *key))
     return np.random.Generator(np.random.PCG64(ss))
+
+
+def check_seed(value: Any, what: str = "seed") -> int:
+    """Return ``value`` as a seed: a non-negative integer, else a ValueError naming ``what``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{what} must be a non-negative integer, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{what} must be a non-negative integer, got {value}")
+    return int(value)
 
 
 def new_seed() -> int:
@@ -163,7 +179,7 @@ def draw_population(seed: int, layout: Layout, p: dict[str, Any]) -> Population:
     rng = generator(seed, "population")
     shape = p["practice_size_shape"]
     size = rng.gamma(shape, 1.0 / shape, size=layout.n_health)
-    eng_hy = _engagement_hy(rng, layout, p)
+    eng_hy = _engagement_hy(generator(seed, "population_engagement"), layout, p)
     u_acq = _pair_uniforms(generator(seed, "population_pairs"), layout)
     rc = generator(seed, "population_coordinators")
     conc, mean = p["engagement_concentration"], p["engagement_mean_youth_welfare"]
@@ -354,12 +370,19 @@ def as_uniform(code):
     return (np.asarray(code, dtype=np.float64) + 0.5) / UNIFORM_CODES
 
 
+def _initial_counts(rng: np.random.Generator, p: dict[str, Any]) -> np.ndarray:
+    return rng.poisson(p["births_per_year"] / WEEKS_PER_YEAR, size=len(initial_birth_weeks()))
+
+
+def initial_family_counts(seed: int, p: dict[str, Any]) -> np.ndarray:
+    """Number of families present at the start for each of :func:`initial_birth_weeks`."""
+    return _initial_counts(generator(seed, "initial_families"), p)
+
+
 def initial_family_uniforms(seed: int, p: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """Birth weeks and uniforms of the families present at the start."""
     rng = generator(seed, "initial_families")
-    weeks = initial_birth_weeks()
-    counts = rng.poisson(p["births_per_year"] / WEEKS_PER_YEAR, size=len(weeks))
-    birth_week = np.repeat(weeks, counts)
+    birth_week = np.repeat(initial_birth_weeks(), _initial_counts(rng, p))
     return birth_week, _family_uniforms(rng, len(birth_week))
 
 
@@ -424,9 +447,9 @@ def draw_staff(seed: int, year: int, layout: Layout, p: dict[str, Any]) -> Staff
     conc, mean = p["engagement_concentration"], p["engagement_mean_youth_welfare"]
     rng = generator(seed, "staff", year)
     u_hy = rng.random((W, layout.n_health + layout.n_youth))
-    e_hy = _engagement_hy(rng, layout, p, (W,))
     u_mfa = rng.random((W, layout.n_health))
     u_liaison = rng.random((W, layout.n_health))
+    e_hy = _engagement_hy(generator(seed, "staff_engagement", year), layout, p, (W,))
     rc = generator(seed, "staff_coordinators", year)
     u_c = rc.random((W, MAX_COORD))
     e_c = engagement_beta(rc, mean, conc, (W, MAX_COORD))

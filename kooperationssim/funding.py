@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .params import FUNDING_SOURCES, FUNDING_USES
+from .rules import minutes
 
 __all__ = [
     "FundingStream",
@@ -28,6 +29,11 @@ __all__ = [
     "needs_eur_per_year",
     "generate_streams",
     "allocate_year",
+    "position_contracts",
+    "YearMeasures",
+    "year_measures",
+    "coordinator_accounts",
+    "meeting_reserve_per_district",
 ]
 
 
@@ -303,3 +309,69 @@ def position_contracts(
         else:
             out.append((got, "permanent" if permanent else "project", None if permanent else end))
     return out
+
+
+# ---------------------------------------------------------------------------
+# what a year's money buys (shared by both engines)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class YearMeasures:
+    """The measures a year's funding makes available.
+
+    Attributes:
+        lotsendienst_coverage: Share of clinic births the Lotsendienst covers: the wanted
+            coverage scaled by the funded share of the FTE it needs.
+        lotsin_capacity: Weekly minutes of the Lotsendienst.
+        compensation: Whether physicians are compensated for quality circles and round
+            tables (wanted and paid for).
+        mfa_practices: How many of the first physician practices (in slot order) have a
+            trained MFA after this year's training (0 if training is not paid for).
+    """
+
+    lotsendienst_coverage: float
+    lotsin_capacity: int
+    compensation: bool
+    mfa_practices: int
+
+
+def year_measures(fund: YearFunding, params: dict[str, Any], n_physician_practices: int
+                  ) -> YearMeasures:
+    """What ``fund`` buys under ``params`` (see :class:`YearMeasures`)."""
+    need = lotsendienst_fte_needed(params)
+    ratio = min(1.0, fund.lotsendienst_fte / need) if need > 0 else 0.0
+    cov = params["mfa_training_coverage"]
+    return YearMeasures(
+        lotsendienst_coverage=params["lotsendienst_coverage"] * ratio,
+        lotsin_capacity=minutes(fund.lotsendienst_fte * params["full_time_hours_per_week"]),
+        compensation=bool(params["physician_compensation"] and fund.compensation),
+        mfa_practices=(int(round(cov * n_physician_practices))
+                       if fund.mfa_training and cov > 0 else 0),
+    )
+
+
+def coordinator_accounts(fte, params: dict[str, Any]):
+    """Minute accounts of coordinator positions with ``fte`` funded FTE.
+
+    Returns ``(weekly, cap, case_weekly, case_cap)``: the weekly minutes for cooperation
+    work and the most that account may hold, and the same for case clearing.  Works for
+    scalars and, elementwise, for arrays (``params`` values broadcastable with ``fte``).
+    """
+    hours = fte * params["full_time_hours_per_week"]
+    flex = 1.0 - params["coordinator_other_duties_share"] - params["coordinator_case_share"]
+    weekly = minutes(hours * flex)
+    case_weekly = minutes(hours * params["coordinator_case_share"])
+    bank_weeks = params["hours_bank_weeks"]
+    return weekly, weekly * bank_weeks, case_weekly, case_weekly * bank_weeks
+
+
+def meeting_reserve_per_district(params: dict[str, Any], formats) -> Any:
+    """Minutes a coordinator keeps free per district for preparing and holding meetings.
+
+    Every active format (interval above 0) reserves ``meeting_prep_hours`` plus its own
+    duration.  Scalars or, elementwise, arrays.
+    """
+    return sum((params[f"{f}_interval_weeks"] > 0)
+               * (minutes(params["meeting_prep_hours"]) + minutes(params[f"{f}_hours"]))
+               for f in formats)

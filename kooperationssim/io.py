@@ -20,6 +20,11 @@ class OutputDirError(ValueError):
 
 def prepare_out_dir(out: Path) -> None:
     """Refuse a directory that already holds files; nothing is ever overwritten silently."""
+    for anc in out.parents:
+        if anc.exists():
+            if not anc.is_dir():
+                raise OutputDirError(f"--out {out}: {anc} exists and is not a directory")
+            break
     if out.exists():
         if not out.is_dir():
             raise OutputDirError(f"--out {out} exists and is not a directory")
@@ -39,8 +44,15 @@ def write_results_atomically(out: Path, writers: dict[str, Callable[[Path], None
     out = Path(out)
     prepare_out_dir(out)
     parent = out.parent if str(out.parent) else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    except OSError as e:
+        raise OutputDirError(f"--out {out}: cannot create the directory ({e.strerror})") from None
+    # mkdtemp makes a private (0700) directory; give the results the usual permissions
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o777 & ~mask)
     try:
         for name, write in writers.items():
             write(tmp / name)

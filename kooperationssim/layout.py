@@ -174,25 +174,6 @@ class Layout:
             m &= self.district == district
         return np.flatnonzero(m)
 
-    def pair_index(self, a: int, b: int) -> int:
-        """Index of the relationship between two pids, or -1 if none exists."""
-        ka, kb = int(self.kind[a]), int(self.kind[b])
-        if ka > kb:
-            a, b, ka, kb = b, a, kb, ka
-        if ka <= 3 and kb in (4, 5):
-            return self.hy_index.get((a, b), -1)
-        if ka <= 3 and kb == 6:
-            return self.hc_start + a * self.n_coord + (b - self.coord_pids.start)
-        if ka in (4, 5) and kb == 6:
-            return self.yc_start + (a - self.n_health) * self.n_coord + (b - self.coord_pids.start)
-        if ka <= 3 and kb == 7:
-            return self.hg_start + a
-        return -1
-
-    def cross_divide_mask(self) -> np.ndarray:
-        """Pairs across the health / youth-welfare divide (HY and HC)."""
-        return (self.pair_type == 0) | (self.pair_type == 1)
-
 
 def build_layout(params: dict[str, Any]) -> Layout:
     """Build the slot and pair structure for a parameter set (no randomness)."""

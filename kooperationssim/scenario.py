@@ -205,8 +205,6 @@ def check_combinations(p: dict[str, Any], streams: list[FundingStream]) -> None:
             "mode_base_negative must be > 0: negative coordination is the fallback when no "
             "other mode fits the time available"
         )
-    if p["weeks"] < 1:
-        raise ScenarioError("weeks must be at least 1")
     regime = p["funding_regime"]
     if regime != "custom":
         if streams:

@@ -17,7 +17,6 @@ are a contiguous block of ids.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,10 +26,12 @@ import numpy as np
 from . import draws, rules
 from .funding import (
     allocate_year,
+    coordinator_accounts,
     generate_streams,
-    lotsendienst_fte_needed,
+    meeting_reserve_per_district,
     planned_positions,
     position_contracts,
+    year_measures,
 )
 from .layout import (
     ASD,
@@ -75,7 +76,7 @@ from .outputs import (
     YOUTH_ACTIVITIES,
     Recorder,
 )
-from .params import FUNDING_USES, MODES, PARAMS, PARAMS_BY_NAME
+from .params import FUNDING_USES, MODES, PARAMS
 from .scenario import resolve
 
 __all__ = ["EngineError", "VectorEngine", "BatchResult", "run_batch", "structure_key"]
@@ -162,7 +163,6 @@ class _Block:
         self.fb = fb
         self.run = run
         self.fid = fid
-        self.c_ptr: np.ndarray | None = None
 
     def contacts(self, t: int) -> slice:
         """Candidate contacts of week t (indices into the c_* arrays)."""
@@ -241,6 +241,12 @@ class VectorEngine:
 
     def __init__(self, params: list[dict[str, Any]], seeds: list[int], *,
                  max_memory_gb: float | None = None):
+        if isinstance(params, dict) or not isinstance(params, (list, tuple)):
+            raise EngineError("params must be a list with one parameter dict per run, got "
+                              f"{type(params).__name__}" + (" (wrap it: [params])"
+                                                            if isinstance(params, dict) else ""))
+        if isinstance(seeds, (int, np.integer)) or not hasattr(seeds, "__len__"):
+            raise EngineError(f"seeds must be a list with one seed per run, got {seeds!r}")
         if len(params) == 0:
             raise EngineError("empty batch: give at least one parameter set")
         if len(seeds) != len(params):
@@ -251,6 +257,8 @@ class VectorEngine:
             if id(p) in cache:  # the same dict object again (replicates): validated once
                 res.append(cache[id(p)])
                 continue
+            if not isinstance(p, dict):
+                raise EngineError(f"parameter set {i} must be a dict, got {type(p).__name__}")
             q = dict(p)
             streams = q.pop("funding_streams", None)
             try:
@@ -269,7 +277,10 @@ class VectorEngine:
                     "(numbers of professionals, districts, coordinator positions, liaison or "
                     "weeks differ); run them in separate batches")
         self.params = res
-        self.seeds = [int(s) for s in seeds]
+        try:
+            self.seeds = [draws.check_seed(s, f"seeds[{i}]") for i, s in enumerate(seeds)]
+        except ValueError as e:
+            raise EngineError(str(e)) from None
         self.R = R = len(res)
         self.lay = lay = build_layout(res[0])
         self.weeks = res[0]["weeks"]
@@ -287,9 +298,8 @@ class VectorEngine:
             for y in range(years):
                 self._entries[r, y * 52:(y + 1) * 52] = draws.draw_year_entries(
                     self.seeds[r], y, res[r])
-        self._init_counts = np.stack([
-            draws.generator(self.seeds[r], "initial_families").poisson(
-                res[r]["births_per_year"] / 52, size=len(init_w)) for r in range(R)])
+        self._init_counts = np.stack([draws.initial_family_counts(self.seeds[r], res[r])
+                                      for r in range(R)])
         alive = []
         n_init = self._init_counts.sum(axis=1)
         cum_entries = np.cumsum(self._entries, axis=1)
@@ -377,7 +387,7 @@ class VectorEngine:
         self.contract = np.zeros((R, nC), dtype=np.int64)  # 0 closed, 1 permanent, 2 project
         self.end_year = np.full((R, nC), -1, dtype=np.int64)
         self.fte = np.zeros((R, nC))
-        self.planned = np.array([planned_positions(p["coordinator_fte"]) or [0.0] * 0
+        self.planned = np.array([planned_positions(p["coordinator_fte"])
                                  for p in self.params], dtype=np.float64).reshape(R, nC)
         self.case_bank = np.zeros((R, nC), dtype=np.int64)
         self.case_weekly = np.zeros((R, nC), dtype=np.int64)
@@ -918,30 +928,28 @@ class VectorEngine:
         fte = np.zeros((R, nC))
         contract = np.zeros((R, nC), dtype=np.int64)
         end = np.full((R, nC), -1, dtype=np.int64)
+        phys = np.flatnonzero(self.phys)
+        n_phys = len(phys)
         for r in range(R):
             fund = allocate_year(self.streams[r], year, self.params[r])
             self.fte_funded[r] = fund.coordinator_fte
             self.shares[r] = fund.shares
             self.lots_fte[r] = fund.lotsendienst_fte
-            need = lotsendienst_fte_needed(self.params[r])
-            ratio = min(1.0, fund.lotsendienst_fte / need) if need > 0 else 0.0
-            self.lotsendienst_coverage[r] = self.params[r]["lotsendienst_coverage"] * ratio
-            self.compensation_funded[r] = self.params[r]["physician_compensation"] and \
-                fund.compensation
+            measures = year_measures(fund, self.params[r], n_phys)
+            self.lotsendienst_coverage[r] = measures.lotsendienst_coverage
+            self.lotsin_capacity[r] = measures.lotsin_capacity
+            self.compensation_funded[r] = measures.compensation
             for j, (f_, c_, e_) in enumerate(position_contracts(
                     list(self.planned[r]), fund)):
                 fte[r, j] = f_
                 contract[r, j] = 0 if c_ is None else (1 if c_ == "permanent" else 2)
                 end[r, j] = -1 if e_ is None else e_
             # MFA training of the first practices, as far as funded
-            if fund.mfa_training and self.params[r]["mfa_training_coverage"] > 0:
-                phys = np.flatnonzero(self.phys)
-                target = int(round(self.params[r]["mfa_training_coverage"] * len(phys)))
-                sel = phys[:target]
+            if measures.mfa_practices:
+                sel = phys[:measures.mfa_practices]
                 new = int((~self.mfa[r, sel]).sum())
                 self.mfa[r, sel] = True
                 self.cost[r, 3] = new * self.params[r]["mfa_training_cost_eur"]
-        self.lotsin_capacity = _minutes(self.lots_fte * P["full_time_hours_per_week"])
         was_open = self.contract > 0
         closing = was_open & (contract == 0)
         filled_c = self.filled[:, cj]
@@ -977,19 +985,11 @@ class VectorEngine:
         om[:, cj] = opening
         self.filled &= ~om
         self.vac = np.where(om, P["hiring_delay_weeks_coordinator"][:, None] + 1, self.vac)
-        ft = P["full_time_hours_per_week"][:, None]
-        flex = (1.0 - P["coordinator_other_duties_share"] - P["coordinator_case_share"])[:, None]
-        self.weekly[:, cj] = _minutes((fte * ft) * flex)
-        self.cap_m[:, cj] = self.weekly[:, cj] * P["hours_bank_weeks"][:, None]
-        self.case_weekly = _minutes((fte * ft) * P["coordinator_case_share"][:, None])
-        self.case_cap = self.case_weekly * P["hours_bank_weeks"][:, None]
+        self.weekly[:, cj], self.cap_m[:, cj], self.case_weekly, self.case_cap = \
+            coordinator_accounts(fte, {k: v[:, None] for k, v in P.items()})
         self.bank[:, cj] = np.minimum(self.bank[:, cj], self.cap_m[:, cj])
         self.case_bank = np.minimum(self.case_bank, self.case_cap)
-        per_d = np.zeros(R, dtype=np.int64)
-        for f in FORMATS:
-            on = P[f"{f}_interval_weeks"] > 0
-            per_d += np.where(on, _minutes(P["meeting_prep_hours"]) + _minutes(P[f"{f}_hours"]),
-                              0)
+        per_d = meeting_reserve_per_district(P, FORMATS)
         self.reserve = per_d[:, None] * self.area.sum(axis=1)[None, :]
 
     # ---------------------------------------------------------------- phase 1
@@ -1162,7 +1162,6 @@ class VectorEngine:
     def _visits(self, t: int) -> None:
         R, P, M = self.R, self.P, self.modes
         wk = t % 52
-        np.arange(R)
         nH = self.nH
         vm = _minutes(P["visit_hours_coordinator"])
         hm = P["visit_minutes_health"].astype(np.int64)
@@ -2022,5 +2021,3 @@ def run_batch(params: list[dict[str, Any]], seeds: list[int],
     """Run a batch of runs with the vectorised engine and return their results."""
     return VectorEngine(params, seeds).run(progress)
 
-
-_ = (math, PARAMS_BY_NAME)

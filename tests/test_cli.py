@@ -57,6 +57,29 @@ def test_existing_results_are_never_overwritten(tmp_path, capsys):
     assert sorted(p.name for p in out.iterdir()) == ["summary.json"]
 
 
+def test_bad_seed_and_unusable_out_are_refused(tmp_path, capsys):
+    for bad in ("-3", "1.5", "abc"):
+        assert main(["run", "--weeks", "5", "--rng", bad, "--out", str(tmp_path / "r")]) == 2
+        assert "--rng: must be a non-negative integer" in capsys.readouterr().err
+    blocker = tmp_path / "afile"
+    blocker.write_text("keep")
+    assert main(["run", "--weeks", "5", "--out", str(blocker / "sub")]) == 2
+    assert "exists and is not a directory" in capsys.readouterr().err
+    assert blocker.read_text() == "keep"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+def test_results_directory_follows_the_umask(tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        assert main(["run", "--weeks", "5", "--rng", "1", "--out", str(tmp_path / "r")]) == 0
+    finally:
+        os.umask(old)
+    assert (tmp_path / "r").stat().st_mode & 0o777 == 0o755
+
+
 def test_console_script_and_module_entry_points(tmp_path):
     r = subprocess.run([sys.executable, "-m", "kooperationssim", "params", "--json"],
                        capture_output=True, text=True, check=True)

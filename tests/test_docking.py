@@ -163,3 +163,13 @@ def test_bad_engine_input_gets_clear_errors():
         VectorEngine([{}, {"coordinator_ftee": 1.0}], [1, 2])
     with pytest.raises(EngineError, match="too large for memory"):
         VectorEngine([{}] * 4, [1, 2, 3, 4], max_memory_gb=0.001)
+    with pytest.raises(EngineError, match=r"one parameter dict per run, got dict \(wrap it"):
+        VectorEngine({"weeks": 10}, [1])
+    with pytest.raises(EngineError, match="seeds must be a list"):
+        VectorEngine([{}], 1)
+    with pytest.raises(EngineError, match=r"seeds\[1\] must be a non-negative integer"):
+        VectorEngine([{}, {}], [1, -2])
+    with pytest.raises(EngineError, match=r"seeds\[0\] must be a non-negative integer"):
+        VectorEngine([{}], [1.5])
+    with pytest.raises(EngineError, match="parameter set 0 must be a dict"):
+        VectorEngine(["weeks=10"], [1])

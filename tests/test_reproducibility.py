@@ -96,3 +96,36 @@ def test_coordinator_fte_and_liaison_do_not_move_other_draws():
     np.testing.assert_array_equal(ma.u_acquaint[:, :n_pairs_hy], mb.u_acquaint[:, :n_pairs_hy])
     # the first coordinator position sees the same numbers in both scenarios
     np.testing.assert_array_equal(sa.u_turnover[:, n_hy], sb.u_turnover[:, n_hy])
+
+
+def test_rejection_sampled_draws_do_not_move_other_draws():
+    """Beta and gamma variates consume a parameter-dependent count of raw numbers; changing
+    their parameters must leave every other draw where it was."""
+    from kooperationssim.draws import draw_population
+
+    base = resolve({})
+    eng = resolve({"engagement_mean_health": 0.8, "engagement_concentration": 2.5,
+                   "engagement_mean_youth_welfare": 0.2})
+    lay = build_layout(base)
+    assert build_layout(eng).n_health == lay.n_health
+    sa, sb = draw_staff(11, 2, lay, base), draw_staff(11, 2, lay, eng)
+    assert not np.array_equal(sa.new_engagement, sb.new_engagement)
+    np.testing.assert_array_equal(sa.u_turnover, sb.u_turnover)
+    np.testing.assert_array_equal(sa.u_mfa, sb.u_mfa)
+    np.testing.assert_array_equal(sa.u_liaison, sb.u_liaison)
+    pa, pb = draw_population(11, lay, base), draw_population(11, lay, eng)
+    np.testing.assert_array_equal(pa.size, pb.size)
+    np.testing.assert_array_equal(pa.u_acquainted, pb.u_acquainted)
+
+    sizes = resolve({"practice_size_shape": 0.7})
+    pc = draw_population(11, lay, sizes)
+    assert not np.array_equal(pa.size, pc.size)
+    np.testing.assert_array_equal(pa.engagement_base, pc.engagement_base)
+
+
+def test_bad_seeds_are_refused():
+    import pytest
+
+    for bad in (-1, 2.5, "7", True):
+        with pytest.raises(ValueError, match="rng must be a non-negative integer"):
+            KooperationsModel(rng=bad, weeks=5)

@@ -52,7 +52,6 @@ class Relationship:
     __slots__ = (
         "index", "a", "b", "type", "trust", "understanding", "acquainted", "last_contact",
         "base_trust", "base_understanding", "pend_t", "pend_u", "touched", "acq_new",
-        "last_mode",
     )
 
     def __init__(self, index: int, a: int, b: int, type_: int, base_t: float, base_u: float):
@@ -70,7 +69,6 @@ class Relationship:
         self.pend_u = 0.0
         self.touched = False
         self.acq_new = False
-        self.last_mode = -1
 
     def reset(self) -> None:
         """Back to strangers (one side left)."""
@@ -78,7 +76,6 @@ class Relationship:
         self.understanding = self.base_understanding
         self.acquainted = False
         self.last_contact = NEVER_MET
-        self.last_mode = -1
 
     def interact(self, mode: int, table: rules.ModeTable, p: dict, intensity: float,
                  trust_level: float | None = None) -> None:
@@ -90,7 +87,6 @@ class Relationship:
         self.pend_u += rules.understanding_delta(self.understanding, table.info_l[mode],
                                                  p["understanding_gain"], intensity)
         self.touched = True
-        self.last_mode = mode
 
     def commit(self, t: int, trust_decay: float, und_decay: float, lapse: int) -> None:
         """End of week: apply pending changes, or decay without contact."""

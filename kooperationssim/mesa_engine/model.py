@@ -31,9 +31,11 @@ from .. import draws, rules
 from ..funding import (
     YearFunding,
     allocate_year,
+    coordinator_accounts,
     generate_streams,
-    lotsendienst_fte_needed,
+    meeting_reserve_per_district,
     position_contracts,
+    year_measures,
 )
 from ..layout import (
     ASD,
@@ -118,7 +120,7 @@ class KooperationsModel(mesa.Model):
         elif isinstance(rng, np.random.Generator):
             seed = int(rng.integers(0, 2**63 - 1))
         else:
-            seed = int(rng)
+            seed = draws.check_seed(rng, "rng")
         super().__init__(rng=seed)
         self.seed = seed
         merged = {k: v for k, v in (params or {}).items() if k != "funding_streams"}
@@ -449,25 +451,18 @@ class KooperationsModel(mesa.Model):
                         # this week, so the newcomer starts after exactly the delay
                         c.filled = False
                         c.vacancy_left = p["hiring_delay_weeks_coordinator"] + 1
-            flex = 1.0 - p["coordinator_other_duties_share"] - p["coordinator_case_share"]
-            c.weekly_minutes = _minutes((c.fte * p["full_time_hours_per_week"]) * flex)
-            c.cap = c.weekly_minutes * p["hours_bank_weeks"]
-            c.case_weekly = _minutes((c.fte * p["full_time_hours_per_week"]) *
-                                     p["coordinator_case_share"])
-            c.case_cap = c.case_weekly * p["hours_bank_weeks"]
+            c.weekly_minutes, c.cap, c.case_weekly, c.case_cap = coordinator_accounts(c.fte, p)
             c.bank = min(c.bank, c.cap)
             c.case_bank = min(c.case_bank, c.case_cap)
         self.meeting_reserve = self._meeting_reserve()
-        need = lotsendienst_fte_needed(p)
-        ratio = min(1.0, fund.lotsendienst_fte / need) if need > 0 else 0.0
-        self.lotsendienst_coverage = p["lotsendienst_coverage"] * ratio
-        self.lotsin_capacity = _minutes(fund.lotsendienst_fte * p["full_time_hours_per_week"])
-        self.compensation_funded = p["physician_compensation"] and fund.compensation
+        measures = year_measures(fund, p, len(self.physicians))
+        self.lotsendienst_coverage = measures.lotsendienst_coverage
+        self.lotsin_capacity = measures.lotsin_capacity
+        self.compensation_funded = measures.compensation
         # MFA training of the first practices in slot order, as far as funded
-        if fund.mfa_training and p["mfa_training_coverage"] > 0:
-            target = int(round(p["mfa_training_coverage"] * len(self.physicians)))
+        if measures.mfa_practices:
             trained = 0
-            for a in self.physicians[:target]:
+            for a in self.physicians[:measures.mfa_practices]:
                 if not a.mfa_trained:
                     a.mfa_trained = True
                     trained += 1
@@ -479,10 +474,7 @@ class KooperationsModel(mesa.Model):
         Outreach visits may only use time beyond this reserve, so that organising the
         meetings comes first.
         """
-        p = self.p
-        per_district = sum(
-            _minutes(p["meeting_prep_hours"]) + _minutes(p[f"{f}_hours"])
-            for f in FORMATS if p[f"{f}_interval_weeks"] > 0)
+        per_district = meeting_reserve_per_district(self.p, FORMATS)
         return [per_district * len(c.area) for c in self.coords]
 
     def _initial_coordinator_ties(self, c: Coordinator) -> None:
@@ -631,7 +623,7 @@ class KooperationsModel(mesa.Model):
         hm = p["visit_minutes_health"]
         inst = 1.0 if p["cooperation_agreement"] else 0.0
         for j, c in enumerate(self.coords):
-            if not c.filled or vm <= 0:
+            if not c.filled:
                 continue
             free = c.bank - self.meeting_reserve[j]
             n = min(p["max_visits_per_week"], free // vm) if free > 0 else 0
@@ -995,7 +987,7 @@ class KooperationsModel(mesa.Model):
 
     # ----------------------------------------------------------- phase 3b
     def _phase_progress(self, t: int, w: dict) -> None:
-        p, tab = self.p, self.modes
+        p = self.p
         for f in list(self.families.values()):
             if f.state == IN_HELP and f.assigned_week < t:
                 if t >= f.help_end:
@@ -1018,7 +1010,6 @@ class KooperationsModel(mesa.Model):
                     f.state = NOTICED
                     f.declined += 1
                     w["dropouts"] += 1
-        _ = tab
 
     def _feedback(self, t: int, f: Family, y: YouthWelfareProfessional) -> None:
         """At the end of help, let the referring professional hear how it went (or not)."""
