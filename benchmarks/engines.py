@@ -47,8 +47,9 @@ print(json.dumps({{"wall_s": wall, "peak_rss_mb": resource.getrusage(
     resource.RUSAGE_SELF).ru_maxrss / 1024, "reach": sum(s["reach_first_year"]
     for s in res.summaries) / {runs}}}))
 """
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"batch of {scenario} failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -11,10 +11,11 @@ The shapes of all blocks depend only on the numbers of health and youth-welfare 
 districts and births, never on behavioural parameters or levers.  Coordinator positions
 and the health-office liaison draw from streams of their own with a fixed number of
 columns (:data:`MAX_COORD` positions), so that changing the coordinator FTE or adding the
-liaison leaves every other draw where it was.  Gamma and Beta variates use rejection
-sampling, so how many raw numbers they consume depends on their parameters: they come
-last in their stream or have a stream of their own (``population_engagement``,
-``staff_engagement``), so that changing, say, the mean engagement moves no other draw.
+liaison leaves every other draw where it was.  Practice sizes (Gamma
+variates, drawn by rejection, so that the count of raw numbers consumed depends on the
+shape) come last in their stream; engagement is drawn by inversion of the Beta
+distribution from uniforms of its own streams (``population_engagement``,
+``staff_engagement``), so that changing the engagement parameters moves no other draw.
 Both engines call the functions here and
 nothing else to obtain randomness.
 """
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.special import betaincinv
 
 from .layout import (
     BIRTH_SLOT,
@@ -129,18 +131,26 @@ class Population:
     u_acquainted: np.ndarray  # (nPairs,) uniforms for initial acquaintance
 
 
-def engagement_beta(rng: np.random.Generator, mean: float, conc: float, shape) -> np.ndarray:
-    """Draw personal engagement from Beta(mean*conc, (1-mean)*conc)."""
-    m = min(max(mean, 1e-6), 1 - 1e-6)
-    return rng.beta(m * conc, (1.0 - m) * conc, size=shape)
+def engagement_quantile(u, mean, conc):
+    """Personal engagement of uniform ``u``: its quantile in Beta(mean·conc, (1 − mean)·conc).
+
+    Engagement is drawn by inversion, so one slot's engagement moves monotonically with
+    the mean and keeps its uniform whatever the parameters (common random numbers).
+    Scalars or arrays (elementwise, the same result either way).
+    """
+    m = np.clip(mean, 1e-6, 1.0 - 1e-6)
+    return betaincinv(m * conc, (1.0 - m) * conc, u)
 
 
-def _engagement_hy(rng, layout: Layout, p: dict[str, Any], lead: tuple = ()) -> np.ndarray:
-    """Engagement for health slots, then youth-welfare slots, from one generator."""
-    conc = p["engagement_concentration"]
-    h = engagement_beta(rng, p["engagement_mean_health"], conc, lead + (layout.n_health,))
-    y = engagement_beta(rng, p["engagement_mean_youth_welfare"], conc, lead + (layout.n_youth,))
-    return np.concatenate([h, y], axis=-1)
+def slot_engagement_means(layout: Layout, p: dict[str, Any]) -> np.ndarray:
+    """Mean engagement of each slot, in pid order.
+
+    The health mean for health slots; the youth-welfare mean for youth welfare,
+    coordinators and the liaison.
+    """
+    out = np.full(layout.n_prof, p["engagement_mean_youth_welfare"])
+    out[: layout.n_health] = p["engagement_mean_health"]
+    return out
 
 
 def assemble_slots(layout: Layout, hy: np.ndarray, coord: np.ndarray,
@@ -179,14 +189,14 @@ def draw_population(seed: int, layout: Layout, p: dict[str, Any]) -> Population:
     rng = generator(seed, "population")
     shape = p["practice_size_shape"]
     size = rng.gamma(shape, 1.0 / shape, size=layout.n_health)
-    eng_hy = _engagement_hy(generator(seed, "population_engagement"), layout, p)
+    u_hy = generator(seed, "population_engagement").random(layout.n_health + layout.n_youth)
     u_acq = _pair_uniforms(generator(seed, "population_pairs"), layout)
-    rc = generator(seed, "population_coordinators")
-    conc, mean = p["engagement_concentration"], p["engagement_mean_youth_welfare"]
-    eng_c = engagement_beta(rc, mean, conc, (MAX_COORD,))
-    eng_g = engagement_beta(generator(seed, "population_office"), mean, conc, (1,))
-    return Population(size=size, engagement_base=assemble_slots(layout, eng_hy, eng_c, eng_g),
-                      u_acquainted=u_acq)
+    u_c = generator(seed, "population_coordinators").random(MAX_COORD)
+    u_g = generator(seed, "population_office").random(1)
+    u_eng = assemble_slots(layout, u_hy, u_c, u_g)
+    eng = engagement_quantile(u_eng, slot_engagement_means(layout, p),
+                              p["engagement_concentration"])
+    return Population(size=size, engagement_base=eng, u_acquainted=u_acq)
 
 
 # ---------------------------------------------------------------------------
@@ -436,29 +446,33 @@ class StaffBlock:
     """Weekly staffing randomness of one year."""
 
     u_turnover: np.ndarray  # (52, nP)
-    new_engagement: np.ndarray  # (52, nP) baseline engagement of a newcomer
+    u_engagement: np.ndarray  # (52, nP) uniform of a newcomer's engagement baseline
     u_mfa: np.ndarray  # (52, n_health) loss of trained MFA
     u_liaison: np.ndarray  # (52, n_health) routine contacts of the health-office liaison
 
 
 def draw_staff(seed: int, year: int, layout: Layout, p: dict[str, Any]) -> StaffBlock:
-    """Draw one year of turnover, newcomer and routine-contact randomness."""
+    """Draw one year of turnover, newcomer and routine-contact randomness.
+
+    A newcomer's engagement baseline is ``engagement_quantile`` of its ``u_engagement``;
+    it is computed only for the slots that are actually filled.
+    """
     W = WEEKS_PER_YEAR
-    conc, mean = p["engagement_concentration"], p["engagement_mean_youth_welfare"]
+    nhy = layout.n_health + layout.n_youth
     rng = generator(seed, "staff", year)
-    u_hy = rng.random((W, layout.n_health + layout.n_youth))
+    u_hy = rng.random((W, nhy))
     u_mfa = rng.random((W, layout.n_health))
     u_liaison = rng.random((W, layout.n_health))
-    e_hy = _engagement_hy(generator(seed, "staff_engagement", year), layout, p, (W,))
+    e_hy = generator(seed, "staff_engagement", year).random((W, nhy))
     rc = generator(seed, "staff_coordinators", year)
     u_c = rc.random((W, MAX_COORD))
-    e_c = engagement_beta(rc, mean, conc, (W, MAX_COORD))
+    e_c = rc.random((W, MAX_COORD))
     rg = generator(seed, "staff_office", year)
     u_g = rg.random((W, 1))
-    e_g = engagement_beta(rg, mean, conc, (W, 1))
+    e_g = rg.random((W, 1))
     return StaffBlock(
         u_turnover=assemble_slots(layout, u_hy, u_c, u_g),
-        new_engagement=assemble_slots(layout, e_hy, e_c, e_g),
+        u_engagement=assemble_slots(layout, e_hy, e_c, e_g),
         u_mfa=u_mfa,
         u_liaison=u_liaison,
     )

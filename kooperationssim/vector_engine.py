@@ -368,7 +368,18 @@ class VectorEngine:
         self.capacity = np.where(k[nH:nH + nY] == FH, P["fh_caseload_capacity"][:, None], 0)
         self.pops = [draws.draw_population(self.seeds[r], lay, self.params[r]) for r in range(R)]
         eng0 = np.stack([pp.engagement_base for pp in self.pops])
+        self.eng_mean = np.stack([draws.slot_engagement_means(lay, p) for p in self.params])
         self.size = np.stack([pp.size for pp in self.pops])
+        # turnover rate and hiring delay of each slot's group
+        self.turn_rate = np.zeros((R, nP))
+        self.turn_delay = np.zeros((R, nP), dtype=np.int64)
+        for codes, g in (((PED, GYN, CLINIC, MIDWIFE), "health"),
+                         ((ASD, FH), "youth_welfare"), ((COORD,), "coordinator"),
+                         ((OFFICE,), "health_office")):
+            m = np.isin(self.kind, codes)
+            self.turn_rate[:, m] = P[f"turnover_rate_{g}"][:, None]
+            if g != "health":
+                self.turn_delay[:, m] = P[f"hiring_delay_weeks_{g}"][:, None]
         self.filled = np.zeros((R, nP), dtype=bool)
         self.vac = np.zeros((R, nP), dtype=np.int64)
         self.person = np.zeros((R, nP), dtype=np.int64)
@@ -775,20 +786,11 @@ class VectorEngine:
         open_c[:, cj] = self.contract > 0
         active = open_c
         u_turn = self.st_u[:, wk]
-        new_eng = self.st_e[:, wk]
         vacant = active & ~self.filled
         self.vac = np.where(vacant, self.vac - 1, self.vac)
         hire = vacant & (self.vac <= 0)
         staffed = active & self.filled
-        group_rate = np.zeros((R, nP))
-        delay = np.zeros((R, nP), dtype=np.int64)
-        for codes, g in (((PED, GYN, CLINIC, MIDWIFE), "health"),
-                         ((ASD, FH), "youth_welfare"), ((COORD,), "coordinator"),
-                         ((OFFICE,), "health_office")):
-            m = np.isin(k, codes)
-            group_rate[:, m] = P[f"turnover_rate_{g}"][:, None]
-            if g != "health":
-                delay[:, m] = P[f"hiring_delay_weeks_{g}"][:, None]
+        group_rate, delay = self.turn_rate, self.turn_delay
         project = np.zeros((R, nP), dtype=bool)
         project[:, cj] = self.contract == 2
         to_end = np.full((R, nP), 1e9)
@@ -801,7 +803,12 @@ class VectorEngine:
         w["turnover"] += leave.sum(axis=1)
         self._leave(leave, delay)
         newcomer = hire | (leave & (delay <= 0))
-        self._fill(newcomer, new_eng, 0)
+        if newcomer.any():
+            rr, pp = np.nonzero(newcomer)
+            new_eng = np.zeros((R, nP))
+            new_eng[rr, pp] = draws.engagement_quantile(
+                self.st_e[rr, wk, pp], self.eng_mean[rr, pp], P["engagement_concentration"][rr])
+            self._fill(newcomer, new_eng, 0)
         nonhealth = k >= ASD
         w["vacancies"] = (nonhealth & ~self.filled & active).sum(axis=1)
         # trained MFA leave
@@ -886,7 +893,7 @@ class VectorEngine:
         w = self.w
         st = [draws.draw_staff(self.seeds[r], year, lay, self.params[r]) for r in range(R)]
         self.st_u = np.stack([s.u_turnover for s in st])
-        self.st_e = np.stack([s.new_engagement for s in st])
+        self.st_e = np.stack([s.u_engagement for s in st])
         self.st_mfa = np.stack([s.u_mfa for s in st])
         self.st_lia = np.stack([s.u_liaison for s in st])
         ou = [draws.draw_outreach(self.seeds[r], year, lay, self.params[r]) for r in range(R)]

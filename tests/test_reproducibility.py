@@ -89,7 +89,7 @@ def test_coordinator_fte_and_liaison_do_not_move_other_draws():
     np.testing.assert_array_equal(pa.size, pb.size)
     sa, sb = draw_staff(7, 1, la, base), draw_staff(7, 1, lb, other)
     np.testing.assert_array_equal(sa.u_turnover[:, :n_hy], sb.u_turnover[:, :n_hy])
-    np.testing.assert_array_equal(sa.new_engagement[:, :n_hy], sb.new_engagement[:, :n_hy])
+    np.testing.assert_array_equal(sa.u_engagement[:, :n_hy], sb.u_engagement[:, :n_hy])
     np.testing.assert_array_equal(sa.u_liaison, sb.u_liaison)
     ma, mb = draw_meetings(7, 1, 0, la), draw_meetings(7, 1, 0, lb)
     np.testing.assert_array_equal(ma.u_attend, mb.u_attend)
@@ -98,9 +98,10 @@ def test_coordinator_fte_and_liaison_do_not_move_other_draws():
     np.testing.assert_array_equal(sa.u_turnover[:, n_hy], sb.u_turnover[:, n_hy])
 
 
-def test_rejection_sampled_draws_do_not_move_other_draws():
-    """Beta and gamma variates consume a parameter-dependent count of raw numbers; changing
-    their parameters must leave every other draw where it was."""
+def test_engagement_and_practice_size_parameters_do_not_move_other_draws():
+    """Engagement is drawn by inversion: its parameters change no uniform anywhere, and a
+    higher mean raises every slot's engagement (monotone coupling).  Practice sizes are
+    Gamma variates (rejection sampling): their shape moves no other draw."""
     from kooperationssim.draws import draw_population
 
     base = resolve({})
@@ -109,13 +110,14 @@ def test_rejection_sampled_draws_do_not_move_other_draws():
     lay = build_layout(base)
     assert build_layout(eng).n_health == lay.n_health
     sa, sb = draw_staff(11, 2, lay, base), draw_staff(11, 2, lay, eng)
-    assert not np.array_equal(sa.new_engagement, sb.new_engagement)
-    np.testing.assert_array_equal(sa.u_turnover, sb.u_turnover)
-    np.testing.assert_array_equal(sa.u_mfa, sb.u_mfa)
-    np.testing.assert_array_equal(sa.u_liaison, sb.u_liaison)
+    for f in ("u_turnover", "u_engagement", "u_mfa", "u_liaison"):
+        np.testing.assert_array_equal(getattr(sa, f), getattr(sb, f))
     pa, pb = draw_population(11, lay, base), draw_population(11, lay, eng)
     np.testing.assert_array_equal(pa.size, pb.size)
     np.testing.assert_array_equal(pa.u_acquainted, pb.u_acquainted)
+    nh = lay.n_health
+    assert np.all(pb.engagement_base[:nh] > pa.engagement_base[:nh])  # mean 0.35 -> 0.8
+    assert np.all(pb.engagement_base[nh:] < pa.engagement_base[nh:])  # mean 0.6 -> 0.2
 
     sizes = resolve({"practice_size_shape": 0.7})
     pc = draw_population(11, lay, sizes)

@@ -137,6 +137,7 @@ class KooperationsModel(mesa.Model):
         self.week = 0
         self.recorder = Recorder(1, self.weeks)
         self.population = draws.draw_population(seed, self.layout, p)
+        self._eng_mean = draws.slot_engagement_means(self.layout, p)
         self._build_professionals()
         self._build_relationships()
         self.families: dict[int, Family] = {}
@@ -317,6 +318,12 @@ class KooperationsModel(mesa.Model):
             w["coord_min"][activity] += minutes
 
     # ----------------------------------------------------------- phase 0
+    def _newcomer_engagement(self, wk: int, pid: int) -> float:
+        """Engagement baseline of a newcomer in slot ``pid`` in week ``wk`` of the year."""
+        return float(draws.engagement_quantile(self.staff.u_engagement[wk, pid],
+                                               self._eng_mean[pid],
+                                               self.p["engagement_concentration"]))
+
     def _phase_boundary(self, t: int, w: dict) -> None:
         p = self.p
         year, wk = divmod(t, 52)
@@ -330,7 +337,7 @@ class KooperationsModel(mesa.Model):
             if not a.filled:
                 a.vacancy_left -= 1
                 if a.vacancy_left <= 0:
-                    a.fill(float(st.new_engagement[wk, a.pid]))
+                    a.fill(self._newcomer_engagement(wk, a.pid))
                 continue
             group = ("health" if a.kind <= MIDWIFE else "youth_welfare" if a.kind in (ASD, FH)
                      else "coordinator" if a.kind == COORD else "health_office")
@@ -345,7 +352,7 @@ class KooperationsModel(mesa.Model):
                 w["turnover"] += 1
                 a.leave(delay)
                 if delay <= 0:
-                    a.fill(float(st.new_engagement[wk, a.pid]))
+                    a.fill(self._newcomer_engagement(wk, a.pid))
         w["vacancies"] = sum(1 for a in self.profs if a.kind >= ASD and not a.filled
                              and (a.kind != COORD or a.open))
         # trained MFA leave
