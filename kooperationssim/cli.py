@@ -238,6 +238,113 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------
+# sweep, summarize
+# ---------------------------------------------------------------------------
+
+
+def _reach_table(summ, factors: list[str]) -> str:
+    """reach_first_year by coordinator FTE and funding regime (or the first two factors)."""
+    m = "reach_first_year_mean"
+    if m not in summ.columns:
+        return ""
+    rows_f = "coordinator_fte" if "coordinator_fte" in factors else factors[0]
+    cols_f = ("funding_regime" if "funding_regime" in factors and rows_f != "funding_regime"
+              else next((f for f in factors if f != rows_f), None))
+    if cols_f is None:
+        tab = summ.groupby(rows_f)[m].mean().to_frame("reach_first_year")
+    else:
+        tab = summ.pivot_table(index=rows_f, columns=cols_f, values=m, aggfunc="mean")
+    if len(tab) > 40 or tab.shape[1] > 8:
+        return ""
+    return ("mean reach_first_year (share of burdened families in early help before the "
+            f"first birthday) by {rows_f}" + (f" and {cols_f}" if cols_f else "") + ":\n"
+            + tab.to_string(float_format=lambda v: f"{v:.3f}"))
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run every design point x replicate of an experiment into a results directory."""
+    from .experiment import ExperimentError, load_experiment
+    from .summarize import summarize
+    from .sweep import SweepError, bar_progress, plain_progress, sweep
+
+    try:
+        ex = load_experiment(args.experiment)
+    except ExperimentError as e:
+        raise InputError(str(e)) from None
+    out = Path(args.out) if args.out else Path("sweeps") / ex.name
+    quiet = args.quiet
+    close = None
+    if quiet:
+        progress = None
+    elif sys.stderr.isatty():
+        progress, close = bar_progress(ex.name)
+    else:
+        progress = plain_progress()
+    if not quiet:
+        where = (f"cluster {args.scheduler}" if args.scheduler else
+                 f"{args.workers} worker process" + ("es" if args.workers > 1 else "")
+                 if args.workers > 1 else "this process")
+        print(f"kooperationssim {__version__} - sweep '{ex.name}': {len(ex.points)} design "
+              f"points x {ex.replicates} replicates = {ex.n_runs} runs of {ex.weeks} weeks, "
+              f"on {where}, into {out}/", file=sys.stderr)
+    try:
+        rep_ = sweep(ex, out, workers=args.workers, scheduler=args.scheduler,
+                     chunk_size=args.chunk_size, resume=args.resume,
+                     retry_failed=args.retry_failed, progress=progress)
+    except SweepError as e:
+        raise InputError(str(e)) from None
+    finally:
+        if close is not None:
+            close()
+    if rep_.already_complete and not quiet:
+        print(f"{out}/ already holds every run of this experiment; nothing to do",
+              file=sys.stderr)
+    elif not quiet:
+        rate = rep_.runs_this_session / rep_.wall_s if rep_.wall_s > 0 else 0.0
+        print(f"{rep_.runs_this_session} runs in {rep_.wall_s:.1f} s ({rate:.1f} runs/s); "
+              f"{rep_.runs_done}/{rep_.runs_total} runs in the store", file=sys.stderr)
+    if rep_.failed_chunks:
+        print(f"kooperationssim: {rep_.failed_chunks} chunk(s) failed; tracebacks are in "
+              f"{out}/manifest.json; rerun them with --retry-failed", file=sys.stderr)
+    if rep_.runs_done and not args.no_summary:
+        res = summarize(out)
+        if not quiet:
+            table = _reach_table(res["summary"], res["factors"])
+            if table:
+                print(table)
+            print(f"results: {out}/runs.parquet, {out}/manifest.json; summary: "
+                  + ", ".join(p.name for p in res["files"]))
+    return EXIT_INTERNAL if rep_.failed_chunks else EXIT_OK
+
+
+def cmd_summarize(args: argparse.Namespace) -> int:
+    """Write summary.csv and the plots of a results directory."""
+    from .summarize import SummarizeError, summarize
+    from .sweep import SweepError
+
+    try:
+        res = summarize(args.dir, x=args.x, y=args.y, metric=args.metric)
+    except (SummarizeError, SweepError) as e:
+        raise InputError(str(e)) from None
+    if not args.quiet:
+        table = _reach_table(res["summary"], res["factors"])
+        if table:
+            print(table)
+        print("wrote " + ", ".join(str(p) for p in res["files"]))
+    return EXIT_OK
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        v = 0
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return v
+
+
+# ---------------------------------------------------------------------------
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -263,6 +370,38 @@ def build_parser() -> argparse.ArgumentParser:
                    "both give identical results")
     r.add_argument("--quiet", action="store_true", help="print nothing on success")
     r.set_defaults(func=cmd_run)
+
+    w = sub.add_parser("sweep", help="run an experiment: every design point x replicate",
+                       description="Run every design point x replicate of an experiment "
+                       "file on the NumPy engine, in chunks, into a resumable results store "
+                       "(runs.parquet, manifest.json), then write its summary.")
+    w.add_argument("experiment", help="experiment TOML file (e.g. experiments/"
+                   "staffing_funding.toml)")
+    w.add_argument("--out", default=None, help="results directory (default: sweeps/NAME)")
+    w.add_argument("--workers", type=_positive_int, default=1,
+                   help="worker processes of a local Dask cluster (default 1: this process)")
+    w.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="address of an existing Dask scheduler, e.g. tcp://host:8786")
+    w.add_argument("--chunk-size", type=_positive_int, default=None,
+                   help="runs per chunk, one engine batch (default: chosen from the size of "
+                   "the municipality, 128 for 1,200 births a year)")
+    w.add_argument("--resume", action="store_true",
+                   help="complete the results in --out without redoing finished chunks")
+    w.add_argument("--retry-failed", action="store_true",
+                   help="rerun the chunks that failed (implies --resume)")
+    w.add_argument("--no-summary", action="store_true",
+                   help="do not write summary.csv and plots at the end")
+    w.add_argument("--quiet", action="store_true", help="no progress and no summary table")
+    w.set_defaults(func=cmd_sweep)
+
+    m = sub.add_parser("summarize", help="summary.csv and plots of a sweep's results")
+    m.add_argument("dir", help="results directory of a sweep")
+    m.add_argument("--x", default=None, help="factor on the heatmap's x axis")
+    m.add_argument("--y", default=None, help="factor on the heatmap's y axis")
+    m.add_argument("--metric", default="reach_first_year",
+                   help="output shown in the plots (default reach_first_year)")
+    m.add_argument("--quiet", action="store_true", help="print nothing on success")
+    m.set_defaults(func=cmd_summarize)
 
     p = sub.add_parser("params", help="list every parameter with default, bounds and source")
     g = p.add_mutually_exclusive_group()
@@ -290,6 +429,9 @@ def main(argv: list[str] | None = None) -> int:
         args = ap.parse_args(argv)
     except SystemExit as e:  # argparse errors exit with 2 already
         return int(e.code or 0)
+    from .memory import tune_allocator
+
+    tune_allocator()
     try:
         return int(args.func(args))
     except (ScenarioError, InputError, OutputDirError) as e:
