@@ -1,4 +1,4 @@
-"""Command line: ``kooperationssim run``, ``kooperationssim params``.
+"""Command line: ``run``, ``sweep``, ``summarize``, ``sensitivity``, ``report``, ``params``.
 
 Exit codes: 0 success, 2 bad input (one message naming the key or value; nothing
 written), 1 internal error.
@@ -269,6 +269,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     try:
         ex = load_experiment(args.experiment)
+        ex = ex.with_target(args.target_ci if args.target_ci is not None else ex.target_ci,
+                            args.max_replicates if args.max_replicates is not None
+                            else (ex.max_replicates if args.target_ci is None else None))
     except ExperimentError as e:
         raise InputError(str(e)) from None
     out = Path(args.out) if args.out else Path("sweeps") / ex.name
@@ -287,6 +290,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(f"kooperationssim {__version__} - sweep '{ex.name}': {len(ex.points)} design "
               f"points x {ex.replicates} replicates = {ex.n_runs} runs of {ex.weeks} weeks, "
               f"on {where}, into {out}/", file=sys.stderr)
+        if ex.adaptive:
+            print(f"adaptive: rounds of {ex.replicates} replicates per point until the 95 % "
+                  f"half-width of reach_first_year is <= {ex.target_ci:g}, at most "
+                  f"{ex.max_replicates} replicates", file=sys.stderr)
     try:
         rep_ = sweep(ex, out, workers=args.workers, scheduler=args.scheduler,
                      chunk_size=args.chunk_size, resume=args.resume,
@@ -303,6 +310,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         rate = rep_.runs_this_session / rep_.wall_s if rep_.wall_s > 0 else 0.0
         print(f"{rep_.runs_this_session} runs in {rep_.wall_s:.1f} s ({rate:.1f} runs/s); "
               f"{rep_.runs_done}/{rep_.runs_total} runs in the store", file=sys.stderr)
+    if rep_.stopping is not None and not quiet:
+        print(_stopping_table(rep_.stopping, ex))
     if rep_.failed_chunks:
         print(f"kooperationssim: {rep_.failed_chunks} chunk(s) failed; tracebacks are in "
               f"{out}/manifest.json; rerun them with --retry-failed", file=sys.stderr)
@@ -315,6 +324,85 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             print(f"results: {out}/runs.parquet, {out}/manifest.json; summary: "
                   + ", ".join(p.name for p in res["files"]))
     return EXIT_INTERNAL if rep_.failed_chunks else EXIT_OK
+
+
+def _stopping_table(stopping: list[dict[str, Any]], ex) -> str:
+    """Where each design point of an adaptive sweep stopped."""
+    if not stopping:
+        return "adaptive: no design point has stopped yet (a round is incomplete)"
+    hit = sum(1 for s in stopping if s["stopped"] == "target")
+    lines = [f"adaptive: {hit} of {len(ex.points)} points reached the target half-width "
+             f"{ex.target_ci:g}; {len(stopping) - hit} stopped at max {ex.max_replicates} "
+             "replicates"]
+    factors = [f.name for f in ex.factors]
+    for s in stopping[:60]:
+        pt = ex.points[s["point"]]
+        desc = ", ".join(f"{f}={pt[f]}" for f in factors)
+        lines.append(f"  point {s['point']:>4} ({desc}): {s['replicates']} replicates, "
+                     f"half-width {s['half_width']:.4f} ({s['stopped']})")
+    if len(stopping) > 60:
+        lines.append(f"  ... {len(stopping) - 60} more in manifest.json (adaptive.stopping)")
+    return "\n".join(lines)
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """Run a Sobol or Morris sensitivity analysis and write indices and bar plots."""
+    from .sensitivity import SensitivityError, load_sensitivity, run_sensitivity
+    from .sweep import SweepError, plain_progress
+
+    try:
+        sa = load_sensitivity(args.experiment, method=args.method)
+    except SensitivityError as e:
+        raise InputError(str(e)) from None
+    ex = sa.experiment
+    out = Path(args.out) if args.out else Path("sweeps") / f"{ex.name}-{sa.method}"
+    if not args.quiet:
+        print(f"kooperationssim {__version__} - sensitivity '{ex.name}' ({sa.method}): "
+              f"{len(sa.problem['names'])} parameters, {len(ex.points)} points x "
+              f"{ex.replicates} replicates = {ex.n_runs} runs of {ex.weeks} weeks, into "
+              f"{out}/", file=sys.stderr)
+    try:
+        res = run_sensitivity(sa, out, workers=args.workers, scheduler=args.scheduler,
+                              resume=args.resume,
+                              progress=None if args.quiet else plain_progress())
+    except SweepError as e:
+        raise InputError(str(e)) from None
+    rep_ = res["report"]
+    if rep_.failed_chunks:
+        print(f"kooperationssim: {rep_.failed_chunks} chunk(s) failed; tracebacks are in "
+              f"{out}/manifest.json; complete them with --resume", file=sys.stderr)
+        return EXIT_INTERNAL
+    if not args.quiet:
+        idx, noise = res["indices"], res["noise"]
+        key = "ST" if sa.method == "sobol" else "mu_star"
+        conf = f"{key}_conf"
+        for o in sa.outputs:
+            d = idx[idx.output == o].sort_values(key, ascending=False)
+            nz = noise[noise.output == o].iloc[0]
+            print(f"{o}: {key} (95 % half-width); seed noise = "
+                  f"{100 * nz['seed_noise_share']:.1f} % of the variance of the replicate "
+                  f"means (replicate sd {nz['seed_sd_pooled']:.4g})")
+            for _, r in d.iterrows():
+                extra = f", S1 {r['S1']:.3f}" if sa.method == "sobol" else \
+                    f", sigma {r['sigma']:.4g}"
+                print(f"  {r['parameter']:<32} {r[key]:.4g} (±{r[conf]:.3g}){extra}")
+        print("wrote " + ", ".join(str(p) for p in res["files"]))
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write a self-contained HTML report of an experiment file or a results directory."""
+    from .experiment import ExperimentError
+    from .report import ReportError, write_report
+    from .sweep import SweepError
+
+    try:
+        out = write_report(args.source, args.out)
+    except (ReportError, ExperimentError, SweepError) as e:
+        raise InputError(str(e)) from None
+    if not args.quiet:
+        print(f"wrote {out}")
+    return EXIT_OK
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:
@@ -389,6 +477,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="complete the results in --out without redoing finished chunks")
     w.add_argument("--retry-failed", action="store_true",
                    help="rerun the chunks that failed (implies --resume)")
+    w.add_argument("--target-ci", type=_positive_float, default=None, metavar="HALF_WIDTH",
+                   help="add rounds of the file's replicates per design point until the "
+                   "95 %% confidence half-width of reach_first_year is at most HALF_WIDTH "
+                   "(e.g. 0.01)")
+    w.add_argument("--max-replicates", type=_positive_int, default=None, metavar="N",
+                   help="most replicates per design point with --target-ci (default: ten "
+                   "rounds)")
     w.add_argument("--no-summary", action="store_true",
                    help="do not write summary.csv and plots at the end")
     w.add_argument("--quiet", action="store_true", help="no progress and no summary table")
@@ -403,12 +498,52 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--quiet", action="store_true", help="print nothing on success")
     m.set_defaults(func=cmd_summarize)
 
+    s = sub.add_parser("sensitivity", help="Sobol or Morris sensitivity analysis (SALib)",
+                       description="Sample the factor ranges of a sensitivity file with "
+                       "SALib, run every point x replicate as a resumable sweep, and write "
+                       "the indices (on replicate means), the seed noise and bar plots.")
+    s.add_argument("experiment", help="sensitivity file (e.g. experiments/sensitivity.toml)")
+    s.add_argument("--method", choices=("sobol", "morris"), default=None,
+                   help="overrides sensitivity.method of the file")
+    s.add_argument("--out", default=None, help="results directory (default: "
+                   "sweeps/NAME-METHOD)")
+    s.add_argument("--workers", type=_positive_int, default=1,
+                   help="worker processes of a local Dask cluster (default 1: this process)")
+    s.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="address of an existing Dask scheduler")
+    s.add_argument("--resume", action="store_true",
+                   help="complete the runs in --out, then analyse")
+    s.add_argument("--quiet", action="store_true", help="print nothing on success")
+    s.set_defaults(func=cmd_sensitivity)
+
+    rp = sub.add_parser("report", help="self-contained HTML report of an experiment or "
+                        "results directory",
+                        description="Write one HTML file (figures embedded, no network "
+                        "needed) with the comparison table (paired differences against the "
+                        "first design point), plots and the run manifest.")
+    rp.add_argument("source", help="experiment file (runs its design points in this "
+                    "process) or results directory of a sweep")
+    rp.add_argument("--out", required=True, metavar="FILE.html", help="the report file "
+                    "(must not exist)")
+    rp.add_argument("--quiet", action="store_true", help="print nothing on success")
+    rp.set_defaults(func=cmd_report)
+
     p = sub.add_parser("params", help="list every parameter with default, bounds and source")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--json", action="store_true", help="print a JSON list")
     g.add_argument("--markdown", action="store_true", help="print Markdown tables")
     p.set_defaults(func=cmd_params)
     return ap
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        v = float("nan")
+    if not (v > 0 and v != float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return v
 
 
 def _seed_arg(text: str) -> int:

@@ -9,6 +9,8 @@ An experiment file (``experiments/*.toml``) looks like this::
     weeks = 520
     seed = 20261124
     series = false                 # also keep the weekly series of every run
+    # target_ci = 0.01             # add rounds of `replicates` runs per point until the
+    # max_replicates = 400         # 95 % half-width of reach_first_year is below this
 
     [parameters]                   # fixed overrides on top of the scenario
     funding_project_years = 3
@@ -65,7 +67,12 @@ __all__ = [
 EXPERIMENT_DIR = Path(__file__).resolve().parent.parent / "experiments"
 DESIGN_METHODS = ("factorial", "lhs", "sobol")
 _TOP = ("experiment", "parameters", "design", "factors")
-_EXP_KEYS = ("name", "description", "scenario", "replicates", "weeks", "seed", "series")
+_EXP_KEYS = ("name", "description", "scenario", "replicates", "weeks", "seed", "series",
+             "target_ci", "max_replicates")
+#: Output whose confidence half-width decides adaptive replication (``target_ci``).
+TARGET_METRIC = "reach_first_year"
+#: Rounds of replicates with ``target_ci`` when no ``max_replicates`` is given.
+DEFAULT_MAX_ROUNDS = 10
 _DESIGN_KEYS = ("method", "samples")
 #: Most design points one experiment may have (each point is resolved up front).
 MAX_POINTS = 100_000
@@ -114,6 +121,10 @@ class Experiment:
         series: Whether the weekly series of every run are kept.
         points: Parameter values of every design point (factor name -> value).
         path: File the experiment came from, if any.
+        target_ci: With a value, replicates are added per design point in rounds of
+            ``replicates`` until the 95 % confidence half-width of ``reach_first_year``
+            is at most this (adaptive replication); ``None``: exactly ``replicates``.
+        max_replicates: Most replicates per design point with ``target_ci``.
     """
 
     name: str
@@ -130,11 +141,40 @@ class Experiment:
     series: bool
     points: list[dict[str, Any]] = field(default_factory=list)
     path: Path | None = None
+    target_ci: float | None = None
+    max_replicates: int | None = None
+
+    @property
+    def adaptive(self) -> bool:
+        """Whether replicates are added until the confidence target is met."""
+        return self.target_ci is not None
 
     @property
     def n_runs(self) -> int:
-        """Design points times replicates."""
+        """Design points times replicates (with ``target_ci``: of the first round)."""
         return len(self.points) * self.replicates
+
+    @property
+    def replicate_limit(self) -> int:
+        """Most replicates any design point can get."""
+        return int(self.max_replicates) if self.adaptive else self.replicates
+
+    def with_target(self, target_ci: float | None, max_replicates: int | None = None
+                    ) -> Experiment:
+        """A copy with adaptive replication (``target_ci``) set or changed.
+
+        Raises:
+            ExperimentError: for a non-positive target or a maximum below ``replicates``.
+        """
+        import dataclasses
+
+        if target_ci is None:
+            if max_replicates is not None:
+                raise ExperimentError("--max-replicates needs --target-ci")
+            return self
+        t, m = _check_target(target_ci, max_replicates, self.replicates, "--target-ci",
+                             "--max-replicates", "")
+        return dataclasses.replace(self, target_ci=t, max_replicates=m)
 
     def point_params(self, i: int) -> dict[str, Any]:
         """Overrides of design point ``i`` (base, factor values and the horizon)."""
@@ -154,9 +194,13 @@ class Experiment:
         """Seed of every replicate (the same for every design point)."""
         return [replicate_seed(self.seed, r) for r in range(self.replicates)]
 
+    def seed_of(self, replicate: int) -> int:
+        """Seed of replicate ``replicate`` (the same for every design point)."""
+        return replicate_seed(self.seed, replicate)
+
     def spec(self) -> dict[str, Any]:
         """Everything that determines the results (the basis of :meth:`spec_hash`)."""
-        return {
+        out = {
             "base": _jsonable(self.base),
             "funding_streams": _jsonable(self.funding_streams),
             "factors": [f.to_json() for f in self.factors],
@@ -168,6 +212,11 @@ class Experiment:
             "series": self.series,
             "points": _jsonable(self.points),
         }
+        if self.adaptive:  # absent otherwise: hashes of fixed designs stay as they were
+            out["target_ci"] = self.target_ci
+            out["target_metric"] = TARGET_METRIC
+            out["max_replicates"] = self.max_replicates
+        return out
 
     def spec_hash(self) -> str:
         """SHA-256 of :meth:`spec` as canonical JSON."""
@@ -229,6 +278,23 @@ def _int(v: Any, label: str, where: str, lo: int) -> int:
     if v < lo:
         raise ExperimentError(f"{where}{label} must be at least {lo}, got {v}")
     return v
+
+
+def _check_target(target: Any, maximum: Any, replicates: int, t_label: str, m_label: str,
+                  where: str) -> tuple[float, int]:
+    """Validate a confidence target and the maximum number of replicates."""
+    if isinstance(target, bool) or not isinstance(target, int | float) or \
+            not math.isfinite(target) or target <= 0:
+        raise ExperimentError(f"{where}{t_label} must be a positive half-width (e.g. 0.01 for "
+                              f"one percentage point of reach), got {target!r}")
+    if maximum is None:
+        maximum = replicates * DEFAULT_MAX_ROUNDS
+    if isinstance(maximum, bool) or not isinstance(maximum, int):
+        raise ExperimentError(f"{where}{m_label} must be an integer, got {maximum!r}")
+    if maximum < max(replicates, 2):
+        raise ExperimentError(f"{where}{m_label} = {maximum} is below the replicates of the "
+                              f"first round ({replicates}) or below 2")
+    return float(target), int(maximum)
 
 
 def _check_value(name: str, v: Any, label: str, where: str) -> Any:
@@ -329,6 +395,9 @@ def _sample(factors: list[Factor], method: str, n: int, seed: int) -> list[dict[
 def experiment_from_dict(data: dict[str, Any], *, path: Path | None = None) -> Experiment:
     """Validate the parsed content of an experiment file."""
     where = f"{path}: " if path else ""
+    if "sensitivity" in data:
+        raise ExperimentError(f"{where}this is a sensitivity analysis file ([sensitivity]); "
+                              "run it with 'kooperationssim sensitivity'")
     for k in data:
         if k not in _TOP:
             hint = (" (parameters belong in [parameters], varied ones in [factors])"
@@ -351,6 +420,13 @@ def experiment_from_dict(data: dict[str, Any], *, path: Path | None = None) -> E
     series = exp.get("series", False)
     if not isinstance(series, bool):
         raise ExperimentError(f"{where}experiment.series must be true or false")
+    target_ci, max_replicates = None, None
+    if "target_ci" in exp:
+        target_ci, max_replicates = _check_target(
+            exp["target_ci"], exp.get("max_replicates"), replicates, "experiment.target_ci",
+            "experiment.max_replicates", where)
+    elif "max_replicates" in exp:
+        raise ExperimentError(f"{where}experiment.max_replicates needs experiment.target_ci")
 
     # base scenario
     scen_path: Path | None = None
@@ -437,7 +513,8 @@ def experiment_from_dict(data: dict[str, Any], *, path: Path | None = None) -> E
     ex = Experiment(name=name, description=description, scenario=scen_path, base=base,
                     funding_streams=streams, factors=factors, method=method,
                     samples=samples, replicates=replicates, weeks=weeks, seed=seed,
-                    series=series, points=points, path=path)
+                    series=series, points=points, path=path, target_ci=target_ci,
+                    max_replicates=max_replicates)
     # every design point must describe a municipality
     for i in range(len(points)):
         try:

@@ -55,6 +55,8 @@ __all__ = [
     "read_series",
     "read_manifest",
     "SweepReport",
+    "AdaptiveState",
+    "adaptive_state",
 ]
 
 RUNS_DIR = "runs.parquet"
@@ -121,10 +123,12 @@ def plan_chunks(ex: Experiment, todo: Iterable[tuple[int, int]], chunk_size: int
 
     Runs are ordered by design point, then replicate, within each structure group.
     """
-    todo = set(todo)
+    by_point: dict[int, list[int]] = {}
+    for p, r in set(todo):
+        by_point.setdefault(p, []).append(r)
     chunks: list[Chunk] = []
     for pts in _structure_groups(ex):
-        runs = [(p, r) for p in pts for r in range(ex.replicates) if (p, r) in todo]
+        runs = [(p, r) for p in pts for r in sorted(by_point.get(p, ()))]
         for i in range(0, len(runs), chunk_size):
             chunks.append(Chunk(tuple(runs[i:i + chunk_size])))
     return chunks
@@ -168,7 +172,7 @@ def run_chunk(ex: Experiment, runs: tuple[tuple[int, int], ...]):
     from .vector_engine import VectorEngine
 
     tune_allocator()
-    seeds = ex.seeds()
+    seeds = {r: ex.seed_of(r) for r in sorted({r for _p, r in runs})}
     pparams: dict[int, dict[str, Any]] = {}
     params = []
     for p, _r in runs:
@@ -327,11 +331,13 @@ class SweepReport:
     failed_chunks: int
     wall_s: float
     already_complete: bool = False
+    stopping: list[dict[str, Any]] | None = None
+    finished: bool = True
 
     @property
     def complete(self) -> bool:
         """Whether every run of the experiment is in the store."""
-        return self.runs_done == self.runs_total
+        return self.runs_done == self.runs_total and self.finished
 
 
 def _check_out_dir(out: Path, ex: Experiment, resume: bool, retry_failed: bool
@@ -419,19 +425,25 @@ def sweep(ex: Experiment, out: str | Path, *, workers: int = 1, scheduler: str |
     done = _done_runs(out)
     failures: dict[str, Any] = dict(man.get("failures", {}))
     failed_runs = {tuple(x) for f in failures.values() for x in f["runs"]}
-    if done == all_runs:
-        return SweepReport(out, ex.n_runs, len(done), 0, 0, 0.0, already_complete=True)
+    adaptive = None
+    if ex.adaptive:
+        adaptive = adaptive_state(ex, out)
+        all_runs = adaptive.required
+    if done >= all_runs and (adaptive is None or adaptive.finished):
+        if adaptive is not None:
+            _record_adaptive(man, ex, adaptive)
+            _write_json_atomically(man, out / MANIFEST)
+        return SweepReport(out, len(all_runs), len(done), 0, 0, 0.0, already_complete=True,
+                           stopping=adaptive.stopping if adaptive else None)
     if retry_failed:
         failures = {}
         failed_runs = set()
     elif not resume and (done or failed_runs):
         raise SweepError(f"--out {out} already holds results of this experiment; use "
                          "--resume to complete them")
-    todo = all_runs - done - failed_runs
     session = {"started": datetime.now(UTC).isoformat(timespec="seconds"),
                "workers": workers, "scheduler": scheduler, "chunk_size": chunk_size,
-               "runs_planned": len(todo)}
-    chunks = plan_chunks(ex, todo, chunk_size)
+               "runs_planned": len(all_runs - done - failed_runs)}
     (out / RUNS_DIR).mkdir(exist_ok=True)
     if ex.series:
         (out / SERIES_DIR).mkdir(exist_ok=True)
@@ -440,8 +452,7 @@ def sweep(ex: Experiment, out: str | Path, *, workers: int = 1, scheduler: str |
     man["status"] = "running"
     _write_json_atomically(man, out / MANIFEST)
 
-    n_done0 = len(done)
-    state = {"done": n_done0, "this": 0}
+    state = {"done": len(done), "this": 0, "total": len(all_runs)}
 
     def store(chunk: Chunk, result) -> None:
         runs_t, series_t = result
@@ -453,38 +464,159 @@ def sweep(ex: Experiment, out: str | Path, *, workers: int = 1, scheduler: str |
 
     def fail(chunk: Chunk, tb: str) -> None:
         failures[chunk.name] = {"runs": [list(x) for x in chunk.runs], "traceback": tb}
+        failed_runs.update(chunk.runs)
         man["failures"] = failures
         _write_json_atomically(man, out / MANIFEST)
 
     def tick() -> None:
         if progress is not None:
             el = time.perf_counter() - t0
-            progress(state["done"], ex.n_runs, state["this"] / el if el > 0 else 0.0)
+            progress(state["done"], state["total"], state["this"] / el if el > 0 else 0.0)
 
     tick()
     try:
-        if scheduler is None and workers == 1:
-            for c in chunks:
-                try:
-                    res = run_chunk(ex, c.runs)
-                except Exception:  # noqa: BLE001 - recorded, the sweep goes on
-                    fail(c, traceback.format_exc())
+        while True:
+            todo = all_runs - done - failed_runs
+            if todo:
+                chunks = plan_chunks(ex, todo, chunk_size)
+                if scheduler is None and workers == 1:
+                    for c in chunks:
+                        try:
+                            res = run_chunk(ex, c.runs)
+                        except Exception:  # noqa: BLE001 - recorded, the sweep goes on
+                            fail(c, traceback.format_exc())
+                        else:
+                            store(c, res)
+                        tick()
                 else:
-                    store(c, res)
-                tick()
-        else:
-            _run_dask(ex, chunks, workers, scheduler, store, fail, tick)
+                    _run_dask(ex, chunks, workers, scheduler, store, fail, tick)
+                done = _done_runs(out)
+            if adaptive is None:
+                break
+            # the next round is decided only from complete rounds: deterministic
+            adaptive = adaptive_state(ex, out)
+            _record_adaptive(man, ex, adaptive)
+            if adaptive.required <= all_runs:
+                break  # finished, or a round is blocked by failed runs
+            all_runs = adaptive.required
+            state["total"] = len(all_runs)
+            session["runs_planned"] = len(all_runs) - len(done)
     finally:
         wall = time.perf_counter() - t0
         session["wall_s"] = round(wall, 3)
         session["runs_done"] = state["this"]
         session["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
         man["runs_done"] = state["done"]
+        man["runs_total"] = len(all_runs)
         man["wall_s_total"] = round(sum(s.get("wall_s", 0.0) for s in man["sessions"]), 3)
-        man["status"] = ("complete" if state["done"] == ex.n_runs else
+        finished = adaptive is None or adaptive.finished
+        man["status"] = ("complete" if state["done"] == len(all_runs) and finished else
                          "failed chunks" if failures else "incomplete")
         _write_json_atomically(man, out / MANIFEST)
-    return SweepReport(out, ex.n_runs, state["done"], state["this"], len(failures), wall)
+    return SweepReport(out, len(all_runs), state["done"], state["this"], len(failures), wall,
+                       stopping=adaptive.stopping if adaptive else None,
+                       finished=adaptive is None or adaptive.finished)
+
+
+# ---------------------------------------------------------------------------
+# adaptive replication (target_ci)
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class AdaptiveState:
+    """Where the rounds of an adaptive sweep stand, read from the results store.
+
+    Attributes:
+        required: Every run decided so far (complete rounds plus the next one).
+        stopping: One record per design point that stopped: ``point``, ``replicates``,
+            ``half_width`` of ``reach_first_year``, ``stopped`` (``"target"`` or
+            ``"max_replicates"``).
+        finished: Whether every design point has stopped.
+    """
+
+    required: set[tuple[int, int]]
+    stopping: list[dict[str, Any]]
+    finished: bool
+
+
+def _target_values(out: Path, metric: str) -> dict[tuple[int, int], float]:
+    import pyarrow.parquet as pq
+
+    vals: dict[tuple[int, int], float] = {}
+    for f in _files(out / RUNS_DIR):
+        t = pq.read_table(f, columns=["point", "replicate", metric])
+        for p, r, v in zip(t.column("point").to_pylist(), t.column("replicate").to_pylist(),
+                           t.column(metric).to_pylist(), strict=True):
+            vals[(p, r)] = float("nan") if v is None else float(v)
+    return vals
+
+
+def _half_width(x: list[float]) -> float:
+    from scipy import stats
+
+    a = np.asarray(x, dtype=np.float64)
+    a = a[np.isfinite(a)]
+    if len(a) < 2:
+        return float("nan")
+    return float(stats.t.ppf(0.975, len(a) - 1) * a.std(ddof=1) / math.sqrt(len(a)))
+
+
+def adaptive_state(ex: Experiment, out: str | Path) -> AdaptiveState:
+    """Replay the rounds of an adaptive sweep from the runs in the store.
+
+    Round 1 runs replicates ``0 .. replicates-1`` of every design point.  After a round
+    is complete, a point whose 95 % half-width of ``reach_first_year`` (over all its
+    replicates so far) is at most ``target_ci`` stops; the others get the next
+    ``replicates`` replicates, up to ``max_replicates``.  The decisions depend only on
+    the results of complete rounds, so they are the same for every worker count, chunk
+    size, order of completion and after a resume.
+    """
+    from .experiment import TARGET_METRIC
+
+    vals = _target_values(Path(out), TARGET_METRIC)
+    n_pts, step, limit = len(ex.points), ex.replicates, ex.replicate_limit
+    active = list(range(n_pts))
+    required = {(p, r) for p in active for r in range(step)}
+    stopping: list[dict[str, Any]] = []
+    n = step
+    while True:
+        if any((p, r) not in vals for p in active for r in range(n)):
+            return AdaptiveState(required, stopping, False)
+        still = []
+        for p in active:
+            hw = _half_width([vals[(p, r)] for r in range(n)])
+            if np.isfinite(hw) and hw <= float(ex.target_ci):
+                stopping.append({"point": p, "replicates": n, "half_width": hw,
+                                 "stopped": "target"})
+            elif n >= limit:
+                stopping.append({"point": p, "replicates": n, "half_width": hw,
+                                 "stopped": "max_replicates"})
+            else:
+                still.append(p)
+        active = still
+        if not active:
+            stopping.sort(key=lambda d: d["point"])
+            return AdaptiveState(required, stopping, True)
+        nxt = min(n + step, limit)
+        required |= {(p, r) for p in active for r in range(n, nxt)}
+        n = nxt
+
+
+def _record_adaptive(man: dict[str, Any], ex: Experiment, st: AdaptiveState) -> None:
+    from .experiment import TARGET_METRIC
+
+    man["adaptive"] = {
+        "metric": TARGET_METRIC,
+        "target_ci": ex.target_ci,
+        "replicates_per_round": ex.replicates,
+        "max_replicates": ex.max_replicates,
+        "finished": st.finished,
+        "runs_required": len(st.required),
+        "stopping": st.stopping,
+    }
+    man["seeds"] = [ex.seed_of(r) for r in range(max((r for _p, r in st.required),
+                                                      default=-1) + 1)]
 
 
 def _run_dask(ex, chunks, workers, scheduler, store, fail, tick) -> None:

@@ -25,7 +25,14 @@ def test_every_shipped_experiment_loads():
     files = sorted(EXPERIMENT_DIR.glob("*.toml"))
     assert files
     for f in files:
-        ex = load_experiment(f)
+        if "[sensitivity]" in f.read_text(encoding="utf-8"):
+            from kooperationssim.sensitivity import load_sensitivity
+
+            ex = load_sensitivity(f).experiment
+            with pytest.raises(ExperimentError, match="kooperationssim sensitivity"):
+                load_experiment(f)
+        else:
+            ex = load_experiment(f)
         assert ex.n_runs == len(ex.points) * ex.replicates > 0
 
 

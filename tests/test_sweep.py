@@ -249,3 +249,121 @@ def test_manifest_is_valid_json_while_running(tmp_path):
 
     sweep(ex, tmp_path / "out", chunk_size=6, progress=check)
     assert seen[0] == "running" and len(seen) == 4
+
+
+# ---------------------------------------------------------------------------
+# adaptive replication (--target-ci)
+# ---------------------------------------------------------------------------
+
+ADAPTIVE = """
+[experiment]
+name = "adaptive"
+scenario = "kleinstadt"
+replicates = 2
+weeks = 70
+seed = 5
+
+[factors]
+coordinator_fte = [0.0, 1.0, 2.0]
+"""
+
+
+def _hw(x):
+    from scipy import stats
+
+    x = np.asarray(x, dtype=float)
+    return stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
+
+
+def _expected_stops(full: pd.DataFrame, target: float, step: int, limit: int):
+    """The stopping rule, replayed by hand on the complete data."""
+    out = []
+    for p, d in full.groupby("point"):
+        y = d.sort_values("replicate")["reach_first_year"].to_numpy()
+        n = step
+        while True:
+            h = _hw(y[:n])
+            if h <= target:
+                out.append((p, n, "target"))
+                break
+            if n >= limit:
+                out.append((p, n, "max_replicates"))
+                break
+            n = min(n + step, limit)
+    return out
+
+
+def test_target_ci_rounds_are_deterministic_and_resumable(tmp_path, monkeypatch):
+    """Replicates are added in fixed rounds until the half-width of reach is below the target.
+
+    The stopping of each point follows the rule replayed by hand on the complete data; the
+    runs do not depend on the chunk size, and a sweep interrupted in round 2 resumes to
+    the same result.
+    """
+    f = tmp_path / "a.toml"
+    f.write_text(ADAPTIVE)
+    ex = load_experiment(f)
+    full = ex.with_target(1e-12, 6)
+    rep = sweep(full, tmp_path / "full", chunk_size=1)
+    assert rep.complete and rep.runs_done == 18
+    assert [s["stopped"] for s in rep.stopping] == ["max_replicates"] * 3
+    data = read_runs(tmp_path / "full")
+    hws = sorted(_hw(d.sort_values("replicate")["reach_first_year"].to_numpy()[:2])
+                 for _p, d in data.groupby("point"))
+    target = (hws[0] + hws[1]) / 2  # at least one point stops after round 1, one goes on
+    exp = _expected_stops(data, target, 2, 6)
+    assert {s for _p, _n, s in exp} >= {"target"} and max(n for _p, n, _s in exp) > 2
+    ad = ex.with_target(target, 6)
+    rep = sweep(ad, tmp_path / "b", chunk_size=4)
+    assert [(s["point"], s["replicates"], s["stopped"]) for s in rep.stopping] == exp
+    man = read_manifest(tmp_path / "b")
+    assert man["adaptive"]["stopping"] == rep.stopping and man["status"] == "complete"
+    assert man["runs_total"] == sum(n for _p, n, _s in exp) == rep.runs_done
+    b = read_runs(tmp_path / "b")
+    key = ["point", "replicate"]
+    sub = data.merge(b[key], on=key).sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(b, sub[b.columns], check_exact=True)
+    # interrupted in round 2, then resumed: the same runs and stops
+    real = sweep_mod.run_chunk
+
+    def fails_late(ex_, runs):
+        if any(r >= 2 for _p, r in runs):
+            raise RuntimeError("interrupted")
+        return real(ex_, runs)
+
+    monkeypatch.setattr(sweep_mod, "run_chunk", fails_late)
+    rep = sweep(ad, tmp_path / "c", chunk_size=1)
+    assert not rep.complete and rep.failed_chunks > 0
+    assert read_manifest(tmp_path / "c")["status"] == "failed chunks"
+    monkeypatch.setattr(sweep_mod, "run_chunk", real)
+    rep = sweep(ad, tmp_path / "c", chunk_size=3, retry_failed=True)
+    assert rep.complete
+    assert [(s["point"], s["replicates"], s["stopped"]) for s in rep.stopping] == exp
+    pd.testing.assert_frame_equal(read_runs(tmp_path / "c"), b, check_exact=True)
+    again = sweep(ad, tmp_path / "c", resume=True)
+    assert again.already_complete and again.runs_this_session == 0
+
+
+def test_target_ci_on_the_command_line(tmp_path, capsys):
+    """--target-ci reports where each point stopped; bad values exit with 2."""
+    f = tmp_path / "a.toml"
+    f.write_text(ADAPTIVE)
+    out = tmp_path / "out"
+    assert main(["sweep", str(f), "--out", str(out), "--target-ci", "0.5",
+                 "--max-replicates", "4", "--no-summary"]) == 0
+    cap = capsys.readouterr()
+    assert "3 of 3 points reached the target half-width 0.5" in cap.out
+    man = read_manifest(out)
+    assert man["adaptive"]["target_ci"] == 0.5 and man["adaptive"]["max_replicates"] == 4
+    assert all(s["replicates"] == 2 for s in man["adaptive"]["stopping"])
+    # another target is another experiment: refused for this directory
+    assert main(["sweep", str(f), "--out", str(out), "--target-ci", "0.1", "--resume"]) == 2
+    assert "different experiment" in capsys.readouterr().err
+    assert main(["sweep", str(f), "--out", str(tmp_path / "x"), "--max-replicates",
+                 "4"]) == 2
+    assert "--max-replicates needs --target-ci" in capsys.readouterr().err
+    assert main(["sweep", str(f), "--out", str(tmp_path / "x"), "--target-ci", "-1"]) == 2
+    assert main(["sweep", str(f), "--out", str(tmp_path / "x"), "--target-ci", "0.1",
+                 "--max-replicates", "1"]) == 2
+    assert "below the replicates" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()

@@ -1,0 +1,296 @@
+"""Self-contained HTML reports of comparisons, sweeps and sensitivity analyses.
+
+One HTML file with everything inside: figures as base64 PNG, styles inline, no scripts
+and no external links, so it opens offline and can be mailed as it is.  It holds the
+comparison table (means and paired differences against the reference with 95 %
+intervals, cost per additional family), the figures and the run manifest.
+
+Sources:
+
+* a results directory of ``kooperationssim sweep`` (design points compared with the
+  first point, paired by replicate; the weekly bands when the sweep kept series; the
+  figures already in the directory, e.g. ``reach_by_fte.png`` or the bar plots of a
+  sensitivity analysis);
+* an experiment file: its design points run in this process for the file's replicates
+  and seed (the same runs a sweep of the file makes) and are compared as above;
+* a :class:`kooperationssim.compare.Comparison` (from Python, :func:`comparison_html`).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+
+__all__ = ["ReportError", "comparison_html", "write_report", "save_comparison", "figure_png"]
+
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2em auto;
+max-width:1100px;color:#222;line-height:1.45;padding:0 1em}
+h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.6em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;font-size:.85em;margin:.6em 0}
+th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+img{max-width:100%;height:auto;margin:.5em 0}
+pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:.75em;max-height:40em}
+.note{color:#555;font-size:.9em}
+"""
+
+#: Table rows shown first (the rest of the metrics follow).
+_MAIN = ("reach_first_year", "burdened_reached_first_year", "eur_per_additional_family",
+         "cost_total_eur", "reach_before_crisis", "crises_per_1000_births")
+
+
+class ReportError(ValueError):
+    """Bad report input (unknown source, existing output file)."""
+
+
+def figure_png(fig) -> str:
+    """A matplotlib figure as an ``<img>`` tag with the PNG inline (base64)."""
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    return _img(buf.getvalue())
+
+
+def _img(data: bytes, alt: str = "figure") -> str:
+    b64 = base64.b64encode(data).decode("ascii")
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{b64}">'
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float | np.floating):
+        if not np.isfinite(v):
+            return "∞" if v == np.inf else ("−∞" if v == -np.inf else "–")
+        a = abs(v)
+        if a >= 1000:
+            return f"{v:,.0f}"
+        if a >= 10:
+            return f"{v:.1f}"
+        return f"{v:.4f}"
+    return html.escape(str(v))
+
+
+def _table_html(table) -> str:
+    cols = ["scenario", "metric", "n", "mean", "ci_low", "ci_high", "diff", "diff_ci_low",
+            "diff_ci_high", "variance_reduction"]
+    t = table.reindex(columns=cols).copy()
+    order = {m: i for i, m in enumerate(_MAIN)}
+    t["_o"] = t["metric"].map(lambda m: order.get(m, len(order)))
+    t = t.sort_values(["_o", "metric"], kind="stable").drop(columns="_o")
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+    body = []
+    for _, r in t.iterrows():
+        body.append("<tr>" + "".join(f"<td>{_fmt(r[c])}</td>" for c in cols) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _df_html(df) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    body = "".join("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in row) + "</tr>"
+                   for row in df.itertuples(index=False))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def comparison_html(table, *, title: str, manifest: dict[str, Any], bands=None,
+                    extra_images: list[tuple[str, bytes]] | None = None,
+                    extra_html: str = "") -> str:
+    """The HTML text of a report of a comparison table (see :mod:`kooperationssim.compare`).
+
+    Args:
+        table: The tidy comparison table (``None``: no comparison, e.g. a sensitivity
+            analysis shown through ``extra_html`` and ``extra_images``).
+        title: Heading of the report.
+        manifest: Run manifest (shown as JSON).
+        bands: Weekly bands (optional; plotted for ``reach_first_year`` and its
+            difference to the reference).
+        extra_images: ``(caption, PNG bytes)`` shown after the comparison figures.
+        extra_html: More HTML inserted before the manifest.
+    """
+    from .compare import COST_METRIC, plot_differences, plot_series
+
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+             f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+             f"<h1>{html.escape(title)}</h1>"]
+    if table is None:  # a sensitivity analysis: its indices instead of a comparison
+        parts.append(extra_html)
+        parts.append("<h2>Figures</h2>")
+        for caption, data in extra_images or []:
+            parts.append(f"<p class='note'>{html.escape(caption)}</p>" + _img(data, caption))
+        parts.append(_manifest_html(manifest))
+        return "\n".join(parts)
+    ref = str(table["reference"].iloc[0]) if len(table) else ""
+    n = int(table["n"].max()) if len(table) else 0
+    parts.append(
+        f"<p class='note'>kooperationssim {html.escape(__version__)}. Reference: "
+        f"<b>{html.escape(ref)}</b>. Up to {n} replicates per scenario; replicate <i>r</i> "
+        "of every scenario uses the same seed (common random numbers), so differences are "
+        "paired by replicate. Intervals are 95 % (Student's t over replicates; the cost per "
+        "additional family is a ratio of mean differences with a paired bootstrap "
+        "percentile interval, ∞ meaning that no upper bound exists because the data do not "
+        "rule out zero additional families).</p>")
+    parts.append("<h2>Comparison</h2>")
+    parts.append(_table_html(table))
+    parts.append("<h2>Figures</h2>")
+    n_sc = table["scenario"].nunique()
+    if n_sc <= 60:
+        for metric in ("reach_first_year", "burdened_reached_first_year", COST_METRIC):
+            if (table.metric == metric).any():
+                parts.append(figure_png(plot_differences(table, metric)))
+    if bands is not None and len(bands) and n_sc <= 12:
+        for s in dict.fromkeys(bands["series"]):
+            if s in ("reach_first_year", "coordinator_fte_filled", "trust_mean"):
+                parts.append(figure_png(plot_series(bands, s)))
+        if "reach_first_year" in set(bands["series"]):
+            parts.append(figure_png(plot_series(bands, "reach_first_year", diff=True)))
+    for caption, data in extra_images or []:
+        parts.append(f"<p class='note'>{html.escape(caption)}</p>" + _img(data, caption))
+    parts.append(extra_html)
+    parts.append(_manifest_html(manifest))
+    return "\n".join(parts)
+
+
+def _manifest_html(manifest: dict[str, Any]) -> str:
+    return ("<h2>Run manifest</h2><pre>"
+            + html.escape(json.dumps(manifest, indent=2, ensure_ascii=False, default=str),
+                          quote=False)
+            + "</pre></body></html>")
+
+
+def _point_labels(runs, factors: list[str]) -> dict[int, str]:
+    firsts = runs.groupby("point")[factors].first() if factors else None
+    out = {}
+    for p in sorted(runs["point"].unique()):
+        if firsts is None:
+            out[int(p)] = f"point {p}"
+        else:
+            out[int(p)] = ", ".join(f"{f}={_short(firsts.loc[p, f])}" for f in factors)
+    return out
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, float | np.floating):
+        return f"{v:.4g}"
+    return str(v)
+
+
+def _from_results(src: Path) -> str:
+    from .compare import comparison_from_runs, series_bands
+    from .sweep import read_manifest, read_runs, read_series
+
+    man = read_manifest(src)
+    name = man["experiment"].get("name", src.name)
+    images = [(png.name, png.read_bytes()) for png in sorted(src.glob("*.png"))]
+    sj = src / "sensitivity.json"
+    if sj.is_file():
+        import pandas as pd
+
+        s = json.loads(sj.read_text(encoding="utf-8"))
+        extra = (f"<h2>Sensitivity ({html.escape(s['method'])}, {s['points']} points x "
+                 f"{s['replicates']} replicates, {s['weeks']} weeks)</h2>"
+                 "<p class='note'>Indices on replicate means; *_conf columns are "
+                 "half-widths of 95 % bootstrap intervals.</p>"
+                 + _df_html(pd.DataFrame(s["indices"]))
+                 + "<p class='note'>Seed noise (variance between replicates) beside the "
+                 "indices:</p>" + _df_html(pd.DataFrame(s["seed_noise"])))
+        return comparison_html(None, title=f"kooperationssim report: {name}", manifest=man,
+                               extra_images=images, extra_html=extra)
+    runs = read_runs(src)
+    factors = [f["name"] for f in man["experiment"]["factors"]]
+    labels = _point_labels(runs, factors)
+    runs = runs.copy()
+    runs["scenario"] = runs["point"].map(labels)
+    table = comparison_from_runs(runs, seed=int(man["experiment"].get("seed", 0)))
+    bands = None
+    if (src / "series.parquet").is_dir():
+        ser = read_series(src)
+        names = [s for s in ("reach_first_year", "coordinator_fte_filled", "trust_mean")
+                 if s in ser.columns]
+        arrays, reps = {}, {}
+        for p, d in ser.groupby("point", sort=True):
+            piv = {s: d.pivot(index="replicate", columns="week", values=s) for s in names}
+            arrays[labels[int(p)]] = {s: v.to_numpy() for s, v in piv.items()}
+            reps[labels[int(p)]] = piv[names[0]].index.to_numpy()
+        bands = series_bands(arrays, names, reps, labels[min(labels)])
+    return comparison_html(table, title=f"kooperationssim report: {name}", manifest=man,
+                           bands=bands, extra_images=images)
+
+
+def _from_experiment(path: Path) -> str:
+    from .compare import run_comparison
+    from .experiment import load_experiment
+
+    ex = load_experiment(path)
+    factors = [f.name for f in ex.factors]
+    specs = {}
+    for i, pt in enumerate(ex.points):
+        label = ", ".join(f"{f}={_short(pt[f])}" for f in factors) or f"point {i}"
+        specs[label] = {k: v for k, v in ex.point_run_params(i).items() if k != "weeks"}
+    cmp = run_comparison(specs, replicates=ex.replicates, rng=ex.seed, weeks=ex.weeks,
+                         target_ci=ex.target_ci, max_replicates=ex.max_replicates)
+    man = dict(cmp.manifest)
+    man["experiment"] = ex.to_json()
+    man["spec_hash"] = ex.spec_hash()
+    return comparison_html(cmp.table, title=f"kooperationssim report: {ex.name}",
+                           manifest=man, bands=cmp.series)
+
+
+def save_comparison(cmp, out: str | Path, title: str = "kooperationssim comparison") -> Path:
+    """Write the HTML report of a :class:`kooperationssim.compare.Comparison` (notebooks).
+
+    Raises:
+        ReportError: for an ``out`` that already exists or is not ``*.html``.
+    """
+    out = Path(out)
+    _check_out(out)
+    text = comparison_html(cmp.table, title=title, manifest=cmp.manifest, bands=cmp.series)
+    _write(out, text)
+    return out
+
+
+def _check_out(out: Path) -> None:
+    if out.exists():
+        raise ReportError(f"--out {out} already exists; choose another file (nothing was "
+                          "written)")
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise ReportError(f"--out {out}: the report is an HTML file; name it *.html")
+
+
+def _write(out: Path, text: str) -> None:
+    if str(out.parent) and not out.parent.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)
+
+
+def write_report(source: str | Path, out: str | Path) -> Path:
+    """Write the HTML report of ``source`` (results directory or experiment file) to ``out``.
+
+    Raises:
+        ReportError: for a source that is neither, or an ``out`` that already exists.
+    """
+    src, out = Path(source), Path(out)
+    _check_out(out)
+    if src.is_dir():
+        if not (src / "manifest.json").is_file():
+            raise ReportError(f"{src} is not a results directory (no manifest.json)")
+        text = _from_results(src)
+    elif src.is_file() and src.suffix == ".toml":
+        text = _from_experiment(src)
+    elif not src.exists():
+        raise ReportError(f"source not found: {src} (give an experiment file or a results "
+                          "directory)")
+    else:
+        raise ReportError(f"{src}: give an experiment file (*.toml) or a results directory")
+    _write(out, text)
+    return out
