@@ -533,6 +533,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--json", action="store_true", help="print a JSON list")
     g.add_argument("--markdown", action="store_true", help="print Markdown tables")
     p.set_defaults(func=cmd_params)
+
+    from .dashboard import register_cli as register_dashboard
+
+    register_dashboard(sub)
     return ap
 
 
