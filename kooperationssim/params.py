@@ -796,6 +796,8 @@ for _nm, _v, _en, _de in (
            "MODEL: referral rises with awareness, engagement, trust in the route and time "
            "slack; floors assumed, the route floor calibrated to the referrals per pediatric "
            "practice (experiments/calibration/fit_referrals.py)", "pathway")
+_ROUTE_DE = {"warm": "warme Übergabe", "coordinator": "Koordination",
+             "clearing": "Clearingstelle", "flyer": "Flyer"}
 for _r, _v, _m, _acc, _src in (
     ("warm", 1.0, 10, 0.75, "seed-001: 'zum Hörer greifen' when people know each other"),
     ("coordinator", 0.8, 5, 0.55, "seed-001: coordinators as a service to practices"),
@@ -804,15 +806,15 @@ for _r, _v, _m, _acc, _src in (
 ):
     _share(f"route_value_{_r}", _v,
            f"Value a referring professional attaches to the {_r} route (times route trust).",
-           f"Route value: {_r}", f"Wert des Wegs: {_r}", _src, "pathway")
+           f"Route value: {_r}", f"Wert des Wegs: {_ROUTE_DE[_r]}", _src, "pathway")
     _add(f"referral_minutes_{_r}", int, _m, "minutes",
          f"Minutes of the referring professional for a referral by the {_r} route.",
-         f"Referral minutes: {_r}", f"Minuten je Vermittlung: {_r}", "assumption", "pathway",
+         f"Referral minutes: {_r}", f"Minuten je Vermittlung: {_ROUTE_DE[_r]}", "assumption", "pathway",
          min=0, max=240)
     _share(f"acceptance_{_r}", _acc,
            f"Probability that a family accepts help offered by the {_r} route "
            f"(before trust and stigma).",
-           f"Acceptance: {_r}", f"Annahme: {_r}", _src, "pathway")
+           f"Acceptance: {_r}", f"Annahme: {_ROUTE_DE[_r]}", _src, "pathway")
 _share("acceptance_lotsendienst", 0.7,
        "Probability that a family accepts help arranged by the clinic guide (Lotsin).",
        "Acceptance: Lotsendienst", "Annahme: Lotsendienst",
@@ -981,12 +983,14 @@ _share("engagement_gain_planning", 0.05,
        "joint planning.",
        "Engagement from joint planning", "Engagement durch gemeinsame Planung",
        "seed-000: engagement grows with cooperation experience", "relationships")
+_INTENSITY_DE = {"case": "Fallarbeit", "visit": "Besuch", "door_opening": "Türöffnung",
+                 "crisis": "Krise", "feedback": "Rückmeldung"}
 for _k, _v in (("case", 1.0), ("visit", 0.7), ("door_opening", 0.5), ("crisis", 1.0),
                ("feedback", 0.5)):
     _share(f"intensity_{_k}", _v,
            f"Strength of relationship updates in a {_k.replace('_', '-')} interaction "
            f"relative to a case.",
-           f"Intensity: {_k.replace('_', ' ')}", f"Intensität: {_k.replace('_', ' ')}",
+           f"Intensity: {_k.replace('_', ' ')}", f"Intensität: {_INTENSITY_DE[_k]}",
            "assumption", "relationships")
 
 # ---------------------------------------------------------------------------
@@ -1039,6 +1043,9 @@ _MODE_CHOICE = {
 _CHOICE_SRC = "seed-003 / MODEL: mode chosen from trust, understanding, logic distance, time " \
               "slack, urgency, facilitation and institutional design; values fitted to assumed " \
               "mode shares in reference situations (experiments/calibration/fit_mode_choice.py)"
+_FEATURE_DE = {"trust": "Vertrauen", "understanding": "Verständnis", "distance": "Distanz",
+               "slack": "Zeitreserve", "urgency": "Dringlichkeit",
+               "facilitation": "Moderation", "institution": "Institutionalisierung"}
 for _m, (_b, _coefs) in _MODE_CHOICE.items():
     _add(f"mode_base_{_m}", float, _b, "",
          f"Base weight of {_m} coordination in the mode choice.",
@@ -1048,7 +1055,7 @@ for _m, (_b, _coefs) in _MODE_CHOICE.items():
         _add(f"mode_{_m}_{_feat}", float, _c, "",
              f"Effect of {_feat} (0-1) on the weight of {_m} coordination "
              f"(factor 1 + c * {_feat}, floored at 0).",
-             f"{_m.capitalize()} by {_feat}", f"{_MODE_DE[_m]} nach {_feat}", _CHOICE_SRC,
+             f"{_m.capitalize()} by {_feat}", f"{_MODE_DE[_m]} nach {_FEATURE_DE[_feat]}", _CHOICE_SRC,
              "modes", min=-1.0, max=20.0)
 _share("urgency_medium", 0.3, "Urgency of a case with medium burden (0-1).",
        "Urgency, medium", "Dringlichkeit, mittel", "assumption", "modes")
@@ -1058,6 +1065,8 @@ _share("urgency_multiple", 0.7, "Urgency of a case with multiple burden (0-1).",
 # ---------------------------------------------------------------------------
 # staffing
 # ---------------------------------------------------------------------------
+_STAFF_DE = {"health": "Gesundheitswesen", "youth_welfare": "Kinder- und Jugendhilfe",
+             "coordinator": "Koordination", "health_office": "Gesundheitsamt"}
 for _k, _v, _src in (
     ("health", 0.05, "assumption: practice hand-overs and staff changes"),
     ("youth_welfare", 0.12, "seed-004: 'häufige Personalwechsel'; value assumption"),
@@ -1066,7 +1075,7 @@ for _k, _v, _src in (
 ):
     _rate(f"turnover_rate_{_k}", _v, "1/year",
           f"Annual turnover probability of {_k.replace('_', '-')} staff (base).",
-          f"Turnover: {_k.replace('_', ' ')}", f"Fluktuation: {_k.replace('_', ' ')}", _src,
+          f"Turnover: {_k.replace('_', ' ')}", f"Fluktuation: {_STAFF_DE[_k]}", _src,
           "staffing")
 _add("project_turnover_multiplier", float, 1.5, "",
      "Multiplier of the coordinator turnover hazard on a project contract.",
@@ -1081,7 +1090,7 @@ _add("contract_end_turnover_multiplier", float, 4.0, "",
 for _k, _v in (("coordinator", 16), ("youth_welfare", 12), ("health_office", 12)):
     _add(f"hiring_delay_weeks_{_k}", int, _v, "weeks",
          f"Weeks a vacant {_k.replace('_', '-')} position stays empty before a newcomer starts.",
-         f"Hiring delay: {_k.replace('_', ' ')}", f"Wiederbesetzung: {_k.replace('_', ' ')}",
+         f"Hiring delay: {_k.replace('_', ' ')}", f"Wiederbesetzung: {_STAFF_DE[_k]}",
          "assumption", "staffing", min=0, max=520)
 
 # ---------------------------------------------------------------------------
