@@ -106,7 +106,7 @@ def network_data(model: DashboardModel) -> dict[str, np.ndarray]:
             a_idx.append(r.a)
             b_idx.append(r.b)
             trust.append(r.trust)
-            mode.append(int(model.last_mode[r.index]))
+            mode.append(r.last_mode)
     return {"a": np.array(a_idx, dtype=np.int64), "b": np.array(b_idx, dtype=np.int64),
             "trust": np.array(trust, dtype=float), "mode": np.array(mode, dtype=np.int64),
             "filled": filled, "kind": np.array([a.kind for a in profs], dtype=np.int64)}

@@ -6,12 +6,10 @@ two additions that do not touch the model's behaviour:
 * it is built from keyword arguments only (the scenario's overrides as ``base``, the
   controls by parameter name, the seed as text), because Mesa's SolaraViz re-creates
   the model as ``type(model)(**model_parameters)`` when *Reset* is pressed;
-* it records, per relationship, the coordination mode of the last interaction, so that
-  the network view can colour the edges.  The relationships of the engine keep no such
-  record; the dashboard swaps their class for a subclass whose ``interact`` notes the
-  mode in an array and then does exactly what the engine's ``interact`` does.  The runs
-  are therefore identical to the engine's runs with the same seed and parameters (this
-  is tested).
+* it gives, per relationship, the coordination mode of the last interaction
+  (``Relationship.last_mode``, which the engine records and its rules never read), so that
+  the network view can colour the edges.  The runs are identical to the engine's runs with
+  the same seed and parameters (this is tested).
 """
 
 from __future__ import annotations
@@ -22,7 +20,6 @@ import numpy as np
 
 from ..draws import check_seed
 from ..mesa_engine import KooperationsModel
-from ..mesa_engine.agents import Relationship
 
 __all__ = ["DashboardModel", "parse_seed", "NO_MODE"]
 
@@ -46,23 +43,6 @@ def parse_seed(text: Any) -> int | None:
             raise ValueError(f"seed must be a non-negative whole number, got {text!r}")
         return int(s)
     return check_seed(text, "seed")
-
-
-def _traced_relationship_class(last_mode: np.ndarray) -> type[Relationship]:
-    """A Relationship subclass (no new slots) that notes each interaction's mode."""
-
-    class TracedRelationship(Relationship):
-        __slots__ = ()
-
-        def interact(self, mode, table, p, intensity, trust_level=None):  # noqa: D102
-            last_mode[self.index] = mode
-            Relationship.interact(self, mode, table, p, intensity, trust_level)
-
-        def reset(self) -> None:  # noqa: D102
-            last_mode[self.index] = NO_MODE
-            Relationship.reset(self)
-
-    return TracedRelationship
 
 
 class DashboardModel(KooperationsModel):
@@ -89,7 +69,9 @@ class DashboardModel(KooperationsModel):
         params = dict(base or {})
         params.update(controls)
         super().__init__(params, rng=parse_seed(seed), funding_streams=funding_streams)
-        self.last_mode = np.full(len(self.rels), NO_MODE, dtype=np.int8)
-        cls = _traced_relationship_class(self.last_mode)
-        for r in self.rels:
-            r.__class__ = cls
+
+    @property
+    def last_mode(self) -> np.ndarray:
+        """The coordination mode of each relationship's last interaction, or ``NO_MODE``."""
+        return np.fromiter((r.last_mode for r in self.rels), dtype=np.int8,
+                           count=len(self.rels))

@@ -52,6 +52,7 @@ class Relationship:
     __slots__ = (
         "index", "a", "b", "type", "trust", "understanding", "acquainted", "last_contact",
         "base_trust", "base_understanding", "pend_t", "pend_u", "touched", "acq_new",
+        "last_mode",
     )
 
     def __init__(self, index: int, a: int, b: int, type_: int, base_t: float, base_u: float):
@@ -69,6 +70,9 @@ class Relationship:
         self.pend_u = 0.0
         self.touched = False
         self.acq_new = False
+        #: coordination mode of the last interaction (index into params.MODES), -1 for none;
+        #: observed only (the dashboard colours the network by it), never read by the rules
+        self.last_mode = -1
 
     def reset(self) -> None:
         """Back to strangers (one side left)."""
@@ -76,10 +80,12 @@ class Relationship:
         self.understanding = self.base_understanding
         self.acquainted = False
         self.last_contact = NEVER_MET
+        self.last_mode = -1
 
     def interact(self, mode: int, table: rules.ModeTable, p: dict, intensity: float,
                  trust_level: float | None = None) -> None:
         """Accumulate the consequences of one interaction (committed at the end of the week)."""
+        self.last_mode = mode
         t = self.trust if trust_level is None else trust_level
         self.pend_t += rules.trust_delta(t, table.info_l[mode], table.plan_l[mode],
                                          table.conflict_l[mode], p["trust_gain"],
