@@ -42,13 +42,13 @@ import hashlib
 import itertools
 import json
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .io import read_toml
 from .params import PARAMS, PARAMS_BY_NAME, suggest
 from .scenario import SCENARIO_DIR, ScenarioError, load_scenario, resolve
 
@@ -547,17 +547,5 @@ def load_experiment(path: str | Path) -> Experiment:
         ExperimentError: for a missing or malformed file and any invalid content.
     """
     path = Path(path)
-    if not path.exists():
-        hint = ""
-        if not path.suffix and (EXPERIMENT_DIR / f"{path.name}.toml").exists():
-            hint = f" (did you mean experiments/{path.name}.toml?)"
-        raise ExperimentError(f"experiment file not found: {path}{hint}")
-    if path.is_dir():
-        raise ExperimentError(f"experiment path is a directory, not a TOML file: {path}")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise ExperimentError(f"{path}: malformed TOML: {e}") from None
-    except UnicodeDecodeError:
-        raise ExperimentError(f"{path}: not a UTF-8 text file") from None
+    data = read_toml(path, "experiment", ExperimentError, EXPERIMENT_DIR)
     return experiment_from_dict(data, path=path)

@@ -11,7 +11,42 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["OutputDirError", "prepare_out_dir", "write_results_atomically", "to_jsonable"]
+__all__ = [
+    "OutputDirError",
+    "prepare_out_dir",
+    "write_results_atomically",
+    "to_jsonable",
+    "read_toml",
+]
+
+
+def read_toml(path: Path, what: str, error: type[Exception],
+              shipped_dir: Path | None = None) -> dict[str, Any]:
+    """Read a TOML input file, raising ``error`` with one clear message on any problem.
+
+    Args:
+        path: The file.
+        what: What the file is, for the messages ("scenario", "experiment", ...).
+        error: The exception class to raise.
+        shipped_dir: Directory of the shipped files of this kind: a bare name that
+            exists there as ``NAME.toml`` is suggested.
+    """
+    import tomllib
+
+    if not path.exists():
+        hint = ""
+        if shipped_dir is not None and not path.suffix \
+                and (shipped_dir / f"{path.name}.toml").exists():
+            hint = f" (did you mean {shipped_dir.name}/{path.name}.toml?)"
+        raise error(f"{what} file not found: {path}{hint}")
+    if path.is_dir():
+        raise error(f"{what} path is a directory, not a TOML file: {path}")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise error(f"{path}: malformed TOML: {e}") from None
+    except UnicodeDecodeError:
+        raise error(f"{path}: not a UTF-8 text file") from None
 
 
 class OutputDirError(ValueError):

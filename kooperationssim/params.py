@@ -809,8 +809,8 @@ for _r, _v, _m, _acc, _src in (
            f"Route value: {_r}", f"Wert des Wegs: {_ROUTE_DE[_r]}", _src, "pathway")
     _add(f"referral_minutes_{_r}", int, _m, "minutes",
          f"Minutes of the referring professional for a referral by the {_r} route.",
-         f"Referral minutes: {_r}", f"Minuten je Vermittlung: {_ROUTE_DE[_r]}", "assumption", "pathway",
-         min=0, max=240)
+         f"Referral minutes: {_r}", f"Minuten je Vermittlung: {_ROUTE_DE[_r]}", "assumption",
+         "pathway", min=0, max=240)
     _share(f"acceptance_{_r}", _acc,
            f"Probability that a family accepts help offered by the {_r} route "
            f"(before trust and stigma).",
@@ -1055,8 +1055,8 @@ for _m, (_b, _coefs) in _MODE_CHOICE.items():
         _add(f"mode_{_m}_{_feat}", float, _c, "",
              f"Effect of {_feat} (0-1) on the weight of {_m} coordination "
              f"(factor 1 + c * {_feat}, floored at 0).",
-             f"{_m.capitalize()} by {_feat}", f"{_MODE_DE[_m]} nach {_FEATURE_DE[_feat]}", _CHOICE_SRC,
-             "modes", min=-1.0, max=20.0)
+             f"{_m.capitalize()} by {_feat}", f"{_MODE_DE[_m]} nach {_FEATURE_DE[_feat]}",
+             _CHOICE_SRC, "modes", min=-1.0, max=20.0)
 _share("urgency_medium", 0.3, "Urgency of a case with medium burden (0-1).",
        "Urgency, medium", "Dringlichkeit, mittel", "assumption", "modes")
 _share("urgency_multiple", 0.7, "Urgency of a case with multiple burden (0-1).",

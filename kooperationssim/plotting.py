@@ -12,7 +12,7 @@ import pandas as pd  # noqa: E402
 
 from .outputs import OUTPUTS  # noqa: E402
 
-__all__ = ["run_figure", "MODE_COLOURS"]
+__all__ = ["run_figure", "save_png_svg", "MODE_COLOURS"]
 
 #: One colour per coordination mode, used in every figure and the dashboard.
 MODE_COLOURS = {
@@ -74,3 +74,14 @@ def run_figure(series: pd.DataFrame, path: Path, title: str = "", lang: str = "e
         fig.suptitle(title)
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def save_png_svg(fig, path: Path, dpi: int = 130) -> list[Path]:
+    """Save ``fig`` as ``path`` with the suffixes .png and .svg, close it, return the paths."""
+    written = []
+    for ext in ("png", "svg"):
+        p = Path(path).with_suffix(f".{ext}")
+        fig.savefig(p, dpi=dpi)
+        written.append(p)
+    plt.close(fig)
+    return written

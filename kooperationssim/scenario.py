@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .funding import FundingStream, n_districts, planned_positions
+from .io import read_toml
 from .params import FUNDING_USES, PARAMS, PARAMS_BY_NAME, STREAM_FIELDS, suggest
 
 __all__ = [
@@ -322,19 +323,7 @@ def load_scenario(
         ScenarioError: for a missing or malformed file and any invalid content.
     """
     path = Path(path)
-    if not path.exists():
-        hint = ""
-        if not path.suffix and (SCENARIO_DIR / f"{path.name}.toml").exists():
-            hint = f" (did you mean scenarios/{path.name}.toml?)"
-        raise ScenarioError(f"scenario file not found: {path}{hint}")
-    if path.is_dir():
-        raise ScenarioError(f"scenario path is a directory, not a TOML file: {path}")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(f"{path}: malformed TOML: {e}") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not a UTF-8 text file") from None
+    data = read_toml(path, "scenario", ScenarioError, SCENARIO_DIR)
     return scenario_from_dict(data, path=path, extra=extra)
 
 

@@ -41,7 +41,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +48,7 @@ from typing import Any
 import numpy as np
 
 from .experiment import Experiment, ExperimentError, experiment_from_dict
+from .io import read_toml
 from .outputs import SUMMARY_KEYS
 from .params import PARAMS_BY_NAME, suggest
 from .scenario import ScenarioError, resolve
@@ -216,14 +216,7 @@ def load_sensitivity(path: str | Path, method: str | None = None) -> Sensitivity
         SensitivityError: for a missing or malformed file and any invalid content.
     """
     path = Path(path)
-    if not path.is_file():
-        raise SensitivityError(f"sensitivity file not found: {path}")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise SensitivityError(f"{path}: malformed TOML: {e}") from None
-    except UnicodeDecodeError:
-        raise SensitivityError(f"{path}: not a UTF-8 text file") from None
+    data = read_toml(path, "sensitivity", SensitivityError)
     return sensitivity_from_dict(data, path=path, method=method)
 
 
@@ -316,6 +309,8 @@ def _bar_plot(indices, noise, output: str, method: str, path: Path) -> list[Path
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
+    from .plotting import save_png_svg
+
     d = indices[indices.output == output]
     key = "ST" if method == "sobol" else "mu_star"
     d = d.sort_values(key, ascending=True)
@@ -340,13 +335,7 @@ def _bar_plot(indices, noise, output: str, method: str, path: Path) -> list[Path
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
-    written = []
-    for ext in ("png", "svg"):
-        p = path.with_suffix(f".{ext}")
-        fig.savefig(p, dpi=120)
-        written.append(p)
-    plt.close(fig)
-    return written
+    return save_png_svg(fig, path, dpi=120)
 
 
 def write_analysis(sa: Sensitivity, out: str | Path) -> dict[str, Any]:

@@ -83,6 +83,8 @@ def _line_plot(summ, x: str, group: str | None, metric: str, path: Path) -> list
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from .plotting import save_png_svg
+
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     groups = [(None, summ)] if group is None else list(summ.groupby(group, sort=False))
     for val, d in groups:
@@ -102,13 +104,7 @@ def _line_plot(summ, x: str, group: str | None, metric: str, path: Path) -> list
         ax.legend(title=_label(group), fontsize=8, title_fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    written = []
-    for ext in ("png", "svg"):
-        p = path.with_suffix(f".{ext}")
-        fig.savefig(p, dpi=130)
-        written.append(p)
-    plt.close(fig)
-    return written
+    return save_png_svg(fig, path, dpi=130)
 
 
 def _binned(values, sampled: bool, bins: int = 8):
@@ -127,6 +123,8 @@ def _heatmap(summ, x: str, y: str, metric: str, sampled: set[str], path: Path
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from .plotting import save_png_svg
 
     d = summ[[x, y, f"{metric}_mean"]].copy()
     d[x] = _binned(d[x], x in sampled)
@@ -157,13 +155,7 @@ def _heatmap(summ, x: str, y: str, metric: str, sampled: set[str], path: Path
                             color="w" if vals[i, j] < (lo + hi) / 2 else "k")
     fig.colorbar(im, ax=ax, shrink=0.85)
     fig.tight_layout()
-    written = []
-    for ext in ("png", "svg"):
-        p = path.with_suffix(f".{ext}")
-        fig.savefig(p, dpi=130)
-        written.append(p)
-    plt.close(fig)
-    return written
+    return save_png_svg(fig, path, dpi=130)
 
 
 def summarize(out: str | Path, *, x: str | None = None, y: str | None = None,
