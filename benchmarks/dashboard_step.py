@@ -77,6 +77,7 @@ def main() -> None:
         if Path(a.scenario).exists() else a.scenario
     from kooperationssim.dashboard import app
 
+    app.new_classroom_seed = lambda: a.rng  # the page's first run uses the benchmark's seed
     _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
     step = rc.find(v.Btn, children=["Step"]).widget
     for _ in range(a.start):

@@ -365,7 +365,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         res = run_sensitivity(sa, out, workers=args.workers, scheduler=args.scheduler,
                               resume=args.resume,
                               progress=None if args.quiet else plain_progress())
-    except SweepError as e:
+    except (SweepError, SensitivityError) as e:
         raise InputError(str(e)) from None
     rep_ = res["report"]
     if rep_.failed_chunks:
@@ -377,8 +377,11 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         key = "ST" if sa.method == "sobol" else "mu_star"
         conf = f"{key}_conf"
         for o in sa.outputs:
-            d = idx[idx.output == o].sort_values(key, ascending=False)
             nz = noise[noise.output == o].iloc[0]
+            d = idx[idx.output == o].sort_values(key, ascending=False) if len(idx) else idx
+            if not len(d):
+                print(f"{o}: no indices ({nz.get('note', 'no values')})")
+                continue
             print(f"{o}: {key} (95 % half-width); seed noise = "
                   f"{100 * nz['seed_noise_share']:.1f} % of the variance of the replicate "
                   f"means (replicate sd {nz['seed_sd_pooled']:.4g})")

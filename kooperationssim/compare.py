@@ -425,7 +425,7 @@ def run_comparison(
     """
     import pandas as pd
 
-    from .outputs import SERIES_KEYS
+    from .outputs import SERIES_KEYS, SUMMARY_KEYS
     from .sweep import _environment, _git_commit, _summary_columns
     from .vector_engine import VectorEngine, structure_key
 
@@ -441,8 +441,16 @@ def run_comparison(
     if isinstance(rng, bool) or not isinstance(rng, int | np.integer) or rng < 0:
         raise CompareError(f"rng must be a non-negative integer seed, got {rng!r}")
     rng = int(rng)
-    if target_ci is not None and not (isinstance(target_ci, int | float) and target_ci > 0):
+    if target_ci is not None and (isinstance(target_ci, bool)
+                                  or not isinstance(target_ci, int | float)
+                                  or not target_ci > 0):
         raise CompareError(f"target_ci must be a positive half-width, got {target_ci!r}")
+    if max_replicates is not None and (isinstance(max_replicates, bool)
+                                       or not isinstance(max_replicates, int | np.integer)):
+        raise CompareError(f"max_replicates must be a positive integer, got "
+                           f"{max_replicates!r}")
+    if isinstance(metrics, str):
+        metrics = (metrics,)
     if max_replicates is None:
         max_replicates = replicates * (10 if target_ci is not None else 1)
     elif target_ci is None:
@@ -456,6 +464,14 @@ def run_comparison(
             raise CompareError(f"unknown series '{s}'{suggest(s, list(SERIES_KEYS))}")
     base_t = _base_params(base)
     params = {n: _resolve_one(n, s, base_t, weeks) for n, s in named.items()}
+    # check the metrics before the runs: the columns of a one-week run of the first scenario
+    first = dict(next(iter(params.values())))
+    first["weeks"] = 1
+    known = set(SUMMARY_KEYS) | set(_summary_columns(VectorEngine([first], [0]).run()
+                                                     .summaries[0]))
+    for m in metrics:
+        if m not in known:
+            raise CompareError(f"unknown metric '{m}'{suggest(m, sorted(known))}")
 
     # scenarios that share a municipality structure share engine batches
     groups: dict[tuple, list[str]] = {}

@@ -72,6 +72,8 @@ def _fmt(v: Any) -> str:
         if not np.isfinite(v):
             return "∞" if v == np.inf else ("−∞" if v == -np.inf else "–")
         a = abs(v)
+        if float(v).is_integer() and a < 1e6:
+            return f"{int(v):,}"
         if a >= 1000:
             return f"{v:,.0f}"
         if a >= 10:
@@ -81,8 +83,8 @@ def _fmt(v: Any) -> str:
 
 
 def _table_html(table) -> str:
-    cols = ["scenario", "metric", "n", "mean", "ci_low", "ci_high", "diff", "diff_ci_low",
-            "diff_ci_high", "variance_reduction"]
+    cols = ["scenario", "metric", "n", "mean", "ci_low", "ci_high", "n_pairs", "diff",
+            "diff_ci_low", "diff_ci_high", "variance_reduction"]
     t = table.reindex(columns=cols).copy()
     order = {m: i for i, m in enumerate(_MAIN)}
     t["_o"] = t["metric"].map(lambda m: order.get(m, len(order)))

@@ -357,10 +357,9 @@ def write_analysis(sa: Sensitivity, out: str | Path) -> dict[str, Any]:
         tmp.replace(out / name)
         files.append(out / name)
     dump_json(out / "sensitivity.json", {
-        "method": sa.method, "samples": sa.samples, "levels": sa.levels,
-        "resamples": sa.resamples, "points": len(sa.experiment.points),
+        **_settings(sa), "points": len(sa.experiment.points),
         "replicates": sa.experiment.replicates, "weeks": sa.experiment.weeks,
-        "problem": sa.problem, "outputs": list(sa.outputs),
+        "problem": sa.problem,
         "indices": indices.to_dict(orient="records"),
         "seed_noise": noise.to_dict(orient="records")})
     files.append(out / "sensitivity.json")
@@ -368,6 +367,36 @@ def write_analysis(sa: Sensitivity, out: str | Path) -> dict[str, Any]:
         if len(indices) and (indices.output == o).any():
             files += _bar_plot(indices, noise, o, sa.method, out / f"{sa.method}_{o}")
     return {"indices": indices, "noise": noise, "files": files}
+
+
+def _settings(sa: Sensitivity) -> dict[str, Any]:
+    return {"method": sa.method, "samples": sa.samples, "levels": sa.levels,
+            "resamples": sa.resamples, "outputs": list(sa.outputs)}
+
+
+def check_previous_analysis(sa: Sensitivity, out: str | Path) -> None:
+    """Refuse ``out`` if it holds an analysis made with other settings.
+
+    The sweep itself refuses results of a different design; this guards the analysis
+    files (indices, seed noise, plots), which depend on the outputs and resamples too.
+    """
+    import json
+
+    f = Path(out) / "sensitivity.json"
+    if not f.exists():
+        return
+    try:
+        old = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise SensitivityError(f"{f} exists but cannot be read; choose another --out") \
+            from None
+    new = _settings(sa)
+    diff = [k for k, v in new.items() if old.get(k) != v]
+    if diff:
+        k = diff[0]
+        raise SensitivityError(
+            f"{out} holds an analysis with {k} = {old.get(k)!r}, not {new[k]!r}; nothing "
+            "is overwritten: choose another --out")
 
 
 def run_sensitivity(sa: Sensitivity, out: str | Path, **sweep_kwargs: Any) -> dict[str, Any]:
@@ -379,6 +408,7 @@ def run_sensitivity(sa: Sensitivity, out: str | Path, **sweep_kwargs: Any) -> di
     """
     from .sweep import sweep
 
+    check_previous_analysis(sa, out)
     rep = sweep(sa.experiment, out, **sweep_kwargs)
     res: dict[str, Any] = {"report": rep}
     if rep.complete:

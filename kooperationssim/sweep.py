@@ -626,7 +626,11 @@ def _run_dask(ex, chunks, workers, scheduler, store, fail, tick) -> None:
     if scheduler is None:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=40)
-        client = Client(cluster)
+        try:
+            client = Client(cluster)
+        except BaseException:
+            cluster.close()
+            raise
     else:
         try:
             client = Client(scheduler, timeout="20s")

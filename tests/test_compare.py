@@ -155,8 +155,38 @@ def test_no_worker_processes(monkeypatch):
     ({"scenarios": {"a": {}, "b": {}}, "max_replicates": 5}, "max_replicates needs target_ci"),
     ({"scenarios": {"a": "scenarios/nowhere.toml", "b": {}}}, "file not found"),
     ({"scenarios": {"a": {}, "b": {}}, "series": ["reach_frist_year"]}, "unknown series"),
+    ({"scenarios": {"a": {}, "b": {}}, "metrics": ["reach_frist_year"]},
+     "unknown metric 'reach_frist_year'"),
+    ({"scenarios": {"a": {}, "b": {}}, "target_ci": 0.01, "max_replicates": 20.5},
+     "max_replicates must be a positive integer"),
+    ({"scenarios": {"a": {}, "b": {}}, "target_ci": True}, "target_ci must be a positive"),
 ])
 def test_bad_input_names_the_culprit(kwargs, msg):
     """Each bad input gets one message naming the key or value."""
     with pytest.raises(CompareError, match=msg):
         run_comparison(weeks=20, **kwargs)
+
+
+def test_unknown_metric_is_refused_before_the_runs(monkeypatch):
+    """A misspelt metric fails at once, not after hours of runs (only a 1-week probe runs)."""
+    import kooperationssim.vector_engine as ve
+
+    weeks_run = []
+    real = ve.VectorEngine.run
+
+    def counting(self, *a, **k):
+        weeks_run.append(self.weeks)
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(ve.VectorEngine, "run", counting)
+    with pytest.raises(CompareError, match="unknown metric 'reach_frist_year'"):
+        run_comparison({"a": {}, "b": {}}, metrics=["reach_frist_year"], weeks=200)
+    assert weeks_run == [1]
+
+
+def test_metric_given_as_a_string_is_one_metric():
+    t = compare({"a": {}, "b": {"coordinator_fte": 0.5}}, metrics="trust_mean", replicates=2,
+                rng=1, weeks=20, series=None)
+    assert "trust_mean" in set(t.metric) and "t" not in set(t.metric)
+
+

@@ -124,7 +124,7 @@ def test_controls_come_from_the_schema():
 
 
 def test_dashboard_model_is_the_engine_bit_for_bit():
-    """Recording the last mode does not change the run: same seed, same outputs."""
+    """The page's model (built from keyword arguments) is the engine: same seed, same run."""
     base = load_base("kleinstadt")
     a = DashboardModel(base.overrides, seed="123", weeks=40)
     b = KooperationsModel(base.overrides, rng=123, weeks=40)

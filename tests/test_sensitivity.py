@@ -155,6 +155,15 @@ def test_cli_runs_analysis_and_refuses_to_overwrite(tmp_path, method, samples, c
     assert main(["sensitivity", str(f), "--out", str(out), "--quiet"]) == 0
     assert (out / "indices.csv").read_bytes() == before
     assert json.loads((out / "manifest.json").read_text())["sessions"] == man["sessions"]
+    # an analysis with other settings (same design) is refused, nothing is rewritten
+    js_before = (out / "sensitivity.json").read_bytes()
+    f.write_text(TINY.format(method=method, samples=samples).replace(
+        'outputs = ["reach_first_year", "trust_mean"]', 'outputs = ["trust_mean"]'))
+    assert 'outputs = ["trust_mean"]' in f.read_text()
+    assert main(["sensitivity", str(f), "--out", str(out), "--quiet"]) == 2
+    assert "outputs" in capsys.readouterr().err
+    assert (out / "sensitivity.json").read_bytes() == js_before
+    assert (out / "indices.csv").read_bytes() == before
     # a different design is refused
     f.write_text(TINY.format(method=method, samples=samples).replace("seed = 3", "seed = 4"))
     assert main(["sensitivity", str(f), "--out", str(out), "--quiet"]) == 2
@@ -168,3 +177,14 @@ def test_cli_bad_file_exit_2(tmp_path, capsys):
     assert main(["sensitivity", str(f), "--out", str(tmp_path / "o")]) == 2
     assert "power of two" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_cli_output_without_values_is_reported_not_a_crash(tmp_path, capsys):
+    """An output with no value at any point (reach before week 52) gets a note, exit 0."""
+    f = tmp_path / "short.toml"
+    f.write_text(TINY.format(method="sobol", samples=4).replace("weeks = 70", "weeks = 20")
+                 .replace('outputs = ["reach_first_year", "trust_mean"]',
+                          'outputs = ["reach_first_year"]'))
+    out = tmp_path / "out"
+    assert main(["sensitivity", str(f), "--out", str(out)]) == 0
+    assert "reach_first_year: no indices" in capsys.readouterr().out
