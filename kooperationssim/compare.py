@@ -43,6 +43,7 @@ from . import __version__
 from .experiment import replicate_seed
 from .params import PARAMS_BY_NAME, suggest
 from .scenario import SCENARIO_DIR, ScenarioError, load_scenario, resolve
+from .sweep import half_width
 
 __all__ = [
     "CompareError",
@@ -92,15 +93,6 @@ def _tq(n: int) -> float:
     from scipy import stats
 
     return float(stats.t.ppf(0.975, max(n - 1, 1)))
-
-
-def half_width(x: np.ndarray) -> float:
-    """Half-width of the t-based 95 % confidence interval of the mean of ``x``."""
-    x = np.asarray(x, dtype=np.float64)
-    x = x[np.isfinite(x)]
-    if len(x) < 2:
-        return float("nan")
-    return _tq(len(x)) * float(np.std(x, ddof=1)) / math.sqrt(len(x))
 
 
 def _mean_ci(x: np.ndarray) -> tuple[float, float, float]:

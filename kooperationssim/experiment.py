@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from .io import read_toml
+from .io import read_toml, to_jsonable
 from .params import PARAMS, PARAMS_BY_NAME, suggest
 from .scenario import SCENARIO_DIR, ScenarioError, load_scenario, resolve
 
@@ -201,8 +201,8 @@ class Experiment:
     def spec(self) -> dict[str, Any]:
         """Everything that determines the results (the basis of :meth:`spec_hash`)."""
         out = {
-            "base": _jsonable(self.base),
-            "funding_streams": _jsonable(self.funding_streams),
+            "base": to_jsonable(self.base),
+            "funding_streams": to_jsonable(self.funding_streams),
             "factors": [f.to_json() for f in self.factors],
             "method": self.method,
             "samples": self.samples,
@@ -210,7 +210,7 @@ class Experiment:
             "weeks": self.weeks,
             "seed": self.seed,
             "series": self.series,
-            "points": _jsonable(self.points),
+            "points": to_jsonable(self.points),
         }
         if self.adaptive:  # absent otherwise: hashes of fixed designs stay as they were
             out["target_ci"] = self.target_ci
@@ -232,18 +232,6 @@ class Experiment:
         out.pop("points")
         out["n_points"] = len(self.points)
         return out
-
-
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_jsonable(v) for v in x]
-    if hasattr(x, "to_json"):
-        return x.to_json()
-    if hasattr(x, "item") and not isinstance(x, str):
-        return x.item()
-    return x
 
 
 def replicate_seed(seed: int, replicate: int) -> int:

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from .outputs import OUTPUTS  # noqa: E402
+from .outputs import OUTPUTS
 
 __all__ = ["run_figure", "save_png_svg", "MODE_COLOURS"]
 
-#: One colour per coordination mode, used in every figure and the dashboard.
+#: One colour per coordination mode, used in every figure and the dashboard (from
+#: avoiding each other, red, to planning together, green).
 MODE_COLOURS = {
-    "negative": "#9e9e9e",
-    "intervention": "#d62728",
+    "negative": "#d62728",
+    "intervention": "#ff7f0e",
     "exchange": "#1f77b4",
     "positive": "#2ca02c",
 }
@@ -32,7 +30,9 @@ def _label(name: str, lang: str) -> str:
 def run_figure(series: pd.DataFrame, path: Path, title: str = "", lang: str = "en") -> None:
     """Draw the four-panel figure of a run and save it to ``path`` (PNG or SVG)."""
     years = series["week"] / 52.0
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), sharex=True, constrained_layout=True)
+    # a bare Figure (no pyplot): importing this module selects no backend
+    fig = Figure(figsize=(11, 7.5), constrained_layout=True)
+    axes = fig.subplots(2, 2, sharex=True)
     ax = axes[0, 0]
     for k in ("reach_first_year", "reach_before_crisis"):
         ax.plot(years, series[k], label=_label(k, lang))
@@ -73,7 +73,6 @@ def run_figure(series: pd.DataFrame, path: Path, title: str = "", lang: str = "e
     if title:
         fig.suptitle(title)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def save_png_svg(fig, path: Path, dpi: int = 130) -> list[Path]:
@@ -83,5 +82,7 @@ def save_png_svg(fig, path: Path, dpi: int = 130) -> list[Path]:
         p = Path(path).with_suffix(f".{ext}")
         fig.savefig(p, dpi=dpi)
         written.append(p)
+    import matplotlib.pyplot as plt
+
     plt.close(fig)
     return written

@@ -552,7 +552,11 @@ def _target_values(out: Path, metric: str) -> dict[tuple[int, int], float]:
     return vals
 
 
-def _half_width(x: list[float]) -> float:
+def half_width(x) -> float:
+    """Half-width of the t-based 95 % confidence interval of the mean of ``x``.
+
+    Non-finite values are left out; with fewer than two values the result is NaN.
+    """
     from scipy import stats
 
     a = np.asarray(x, dtype=np.float64)
@@ -585,7 +589,7 @@ def adaptive_state(ex: Experiment, out: str | Path) -> AdaptiveState:
             return AdaptiveState(required, stopping, False)
         still = []
         for p in active:
-            hw = _half_width([vals[(p, r)] for r in range(n)])
+            hw = half_width([vals[(p, r)] for r in range(n)])
             if np.isfinite(hw) and hw <= float(ex.target_ci):
                 stopping.append({"point": p, "replicates": n, "half_width": hw,
                                  "stopped": "target"})

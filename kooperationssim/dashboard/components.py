@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 from ..layout import KIND_NAMES
 from ..params import MODES
+from ..plotting import MODE_COLOURS
 from . import i18n
 from .model import NO_MODE
 
@@ -33,7 +34,7 @@ __all__ = ["MODE_COLORS", "NO_MODE_COLOR", "KIND_STYLE", "SERIES_KEYS", "SERIES_
 
 #: Colour of each coordination mode, in ``params.MODES`` order (red to green: from
 #: avoiding each other to planning together).
-MODE_COLORS = ("#d62728", "#ff7f0e", "#1f77b4", "#2ca02c")
+MODE_COLORS = tuple(MODE_COLOURS[m] for m in MODES)
 NO_MODE_COLOR = "#c7c7c7"
 #: Colour and marker of each kind of professional slot.
 KIND_STYLE = {
