@@ -183,8 +183,10 @@ def div(a, b):
     """Elementwise a / b as float64, NaN where b == 0."""
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(b != 0, a / np.where(b != 0, b, 1.0), np.nan)
+    shape = np.broadcast_shapes(a.shape, b.shape)
+    out = np.full(shape, np.nan)
+    np.divide(a, b, out=out, where=b != 0)  # nothing is divided where b == 0
+    return out if shape else out[()]
 
 
 def median_from_hist(hist: np.ndarray) -> np.ndarray:

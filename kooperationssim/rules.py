@@ -126,6 +126,10 @@ def seqsum(x, axis: int = -1):
     x = np.asarray(x, dtype=np.float64)
     if x.shape[axis] == 0:
         return np.zeros(np.delete(np.array(x.shape), axis % x.ndim)) if x.ndim > 1 else 0.0
+    if x.ndim == 2 and axis % 2 == 1 and x.shape[0] >= 2:
+        # rows of a batch: adding whole columns one after another keeps the order of each
+        # row's sum and is several times faster than an accumulation along the row
+        return np.add.reduce(np.ascontiguousarray(x.T), axis=0)
     return np.take(np.cumsum(x, axis=axis), -1, axis=axis)
 
 

@@ -119,6 +119,11 @@ N_FAMILY_KEEP = len(draws._U_KEEP)
 NEVER_WEEK = np.iinfo(np.int64).max // 4
 
 
+#: Booking categories of spent minutes (see VectorEngine._spend).
+_SPEND_PHYS, _SPEND_PHYS_PAID, _SPEND_YOUTH, _SPEND_OFFICE, _SPEND_COORD, _SPEND_OTHER = range(6)
+_N_SPEND = 6
+
+
 def _first_crossing(t_upd, H0, h, E):
     """First week w >= t_upd whose cumulative hazard H0 + (w - t_upd + 1) * h reaches E."""
     h = np.asarray(h, dtype=np.int64)
@@ -128,31 +133,59 @@ def _first_crossing(t_upd, H0, h, E):
 
 
 class _Calendar:
-    """Events by week: arrays of (run, family id) added under their week."""
+    """Events by week: arrays of (run, family id) added under their week.
+
+    Events are kept in buckets of ``_Calendar.WIDTH`` weeks, so that adding a spread-out
+    batch costs one entry per bucket rather than one per week; :meth:`pop` takes the
+    week's events out of its bucket.
+    """
+
+    WIDTH = 4
 
     def __init__(self):
-        self.b: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+        self.b: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
 
     def add(self, week: np.ndarray, run: np.ndarray, fid: np.ndarray) -> None:
         if len(week) == 0:
             return
-        o = np.argsort(week, kind="stable")
-        w, r, f = week[o], run[o], fid[o]
-        cut = np.flatnonzero(np.diff(w)) + 1
+        week = np.asarray(week, dtype=np.int64)
+        bk = week // self.WIDTH
+        if bk[0] == bk[-1] and (bk == bk[0]).all():
+            self.b.setdefault(int(bk[0]), []).append((week, run, fid))
+            return
+        o = np.argsort(bk, kind="stable")
+        k, w, r, f = bk[o], week[o], run[o], fid[o]
+        cut = np.flatnonzero(np.diff(k)) + 1
         starts = np.r_[0, cut]
-        ends = np.r_[cut, len(w)]
-        for a, e in zip(starts, ends, strict=True):
-            self.b.setdefault(int(w[a]), []).append((r[a:e], f[a:e]))
+        ends = np.r_[cut, len(k)]
+        for a, e in zip(starts.tolist(), ends.tolist(), strict=True):
+            self.b.setdefault(int(k[a]), []).append((w[a:e], r[a:e], f[a:e]))
 
     def pop(self, week: int) -> tuple[np.ndarray, np.ndarray]:
-        """The (run, family id) pairs scheduled for ``week``, each once, in (run, id) order."""
-        lst = self.b.pop(week, None)
+        """The (run, family id) pairs scheduled for ``week``, each once, in (run, id) order.
+
+        Events of earlier weeks still in the bucket are dropped: their week has passed.
+        """
+        key_b = week // self.WIDTH
+        lst = self.b.get(key_b)
+        z = np.zeros(0, dtype=np.int64)
         if not lst:
-            z = np.zeros(0, dtype=np.int64)
             return z, z
-        run = np.concatenate([x[0] for x in lst])
-        fid = np.concatenate([x[1] for x in lst])
-        key = np.unique(run * (1 << 40) + fid)
+        if len(lst) == 1:
+            w, run, fid = lst[0]
+        else:
+            w = np.concatenate([x[0] for x in lst])
+            run = np.concatenate([x[1] for x in lst])
+            fid = np.concatenate([x[2] for x in lst])
+        now = w == week
+        later = w > week
+        if later.any():
+            self.b[key_b] = [(w[later], run[later], fid[later])]
+        else:
+            del self.b[key_b]
+        if not now.any():
+            return z, z
+        key = np.unique(run[now] * (1 << 40) + fid[now])
         return key >> 40, key & ((1 << 40) - 1)
 
 
@@ -394,6 +427,7 @@ class VectorEngine:
         self.mfa = np.zeros((R, nH), dtype=bool)
         self.attended = np.zeros((R, nH), dtype=bool)
         self.refring = np.zeros((R, 52, nH), dtype=np.int64)
+        self.ref52 = np.zeros((R, nH), dtype=np.int64)  # refring summed over its 52 weeks
         self.cases = np.zeros((R, nY), dtype=np.int64)
         self.contract = np.zeros((R, nC), dtype=np.int64)  # 0 closed, 1 permanent, 2 project
         self.end_year = np.full((R, nC), -1, dtype=np.int64)
@@ -461,6 +495,9 @@ class VectorEngine:
             self.warm_q[h, :len(ys)] = self.hy_pair[h, ys]
         self.cross = (self.ptype == 0) | (self.ptype == 1)
         self.phys = (k[:nH] == PED) | (k[:nH] == GYN)
+        self.spend_cat = np.select(
+            [(k == PED) | (k == GYN), (k == ASD) | (k == FH), k == OFFICE, k == COORD],
+            [_SPEND_PHYS, _SPEND_YOUTH, _SPEND_OFFICE, _SPEND_COORD], _SPEND_OTHER)
         self.is_youth = (k == ASD) | (k == FH)
         # families
         self._init_families()
@@ -722,6 +759,7 @@ class VectorEngine:
         """One week of every run."""
         t = self.week
         self._new_week()
+        self.ref52 -= self.refring[:, t % 52, :]
         self.refring[:, t % 52, :] = 0  # this slot held the referrals of 52 weeks ago
         self._phase_boundary(t)
         self._phase_structural(t)
@@ -748,30 +786,28 @@ class VectorEngine:
         """Take minutes from time accounts (arrays of equal length) and book them."""
         run = np.asarray(run, dtype=np.int64)
         pid = np.asarray(pid, dtype=np.int64)
-        minutes = np.broadcast_to(np.asarray(minutes, dtype=np.int64), run.shape)
+        minutes = np.asarray(minutes, dtype=np.int64)
+        if minutes.shape != run.shape:
+            minutes = np.full(run.shape, minutes, dtype=np.int64)
         if run.size == 0:
             return
         np.subtract.at(self.bank, (run, pid), minutes)
         R = self.R
-        kp = self.kind[pid]
+        # one count per run and booking category (see _SPEND_*); minutes are integers far
+        # below 2**53, so the float sums of bincount are exact
+        cat = self.spend_cat[pid]
+        if paid is not None:
+            cat = np.where(paid & (cat == _SPEND_PHYS), _SPEND_PHYS_PAID, cat)
+        sums = np.bincount(run * _N_SPEND + cat, minutes, R * _N_SPEND).reshape(
+            R, _N_SPEND).astype(np.int64)
         w = self.w
-        phys = (kp == PED) | (kp == GYN)
-        if paid is None:
-            paid = np.zeros(run.shape, dtype=bool)
-        w["physician_unpaid_min"] += np.bincount(run[phys & ~paid],
-                                                 minutes[phys & ~paid], R).astype(np.int64)
-        w["physician_paid_min"] += np.bincount(run[phys & paid], minutes[phys & paid],
-                                               R).astype(np.int64)
-        yo = (kp == ASD) | (kp == FH)
+        w["physician_unpaid_min"] += sums[:, _SPEND_PHYS]
+        w["physician_paid_min"] += sums[:, _SPEND_PHYS_PAID]
         if activity in YA:
-            w["youth_min"][:, YA[activity]] += np.bincount(run[yo], minutes[yo], R).astype(
-                np.int64)
-        g = kp == OFFICE
-        w["office_min"] += np.bincount(run[g], minutes[g], R).astype(np.int64)
-        c = kp == COORD
+            w["youth_min"][:, YA[activity]] += sums[:, _SPEND_YOUTH]
+        w["office_min"] += sums[:, _SPEND_OFFICE]
         if activity in CA:
-            w["coord_min"][:, CA[activity]] += np.bincount(run[c], minutes[c], R).astype(
-                np.int64)
+            w["coord_min"][:, CA[activity]] += sums[:, _SPEND_COORD]
 
     # ---------------------------------------------------------------- phase 0
     def _phase_boundary(self, t: int) -> None:
@@ -1010,7 +1046,9 @@ class VectorEngine:
         P = self.P
         for fi, fmt in enumerate(FORMATS):
             iv = P[f"{fmt}_interval_weeks"].astype(np.int64)
-            occ = np.array([draws.meeting_occurrence(t, int(v), fi) for v in iv])
+            vals, inv = np.unique(iv, return_inverse=True)
+            occ = np.array([draws.meeting_occurrence(t, int(v), fi) for v in vals],
+                           dtype=np.int64)[inv.reshape(-1)]
             if (occ < 0).all():
                 continue
             for d in range(self.lay.n_districts):
@@ -1526,6 +1564,7 @@ class VectorEngine:
         R, P, F = self.R, self.P, self.F
         np.add.at(self.w["routes"], (run, route), 1)
         np.add.at(self.refring, (run, t % 52, h), 1)
+        np.add.at(self.ref52, (run, h), 1)
         F["referrer"][run, pos] = h
         F["ref_person"][run, pos] = self.person[run, h]
         F["route"][run, pos] = route
@@ -1958,7 +1997,7 @@ class VectorEngine:
         w["health_acquainted"] = hacq.sum(axis=1)
         w["health_filled"] = fh.sum(axis=1)
         w["physicians"] = np.full(R, int(self.phys.sum()))
-        active = self.refring.sum(axis=1) > 0
+        active = self.ref52 > 0
         w["physicians_active"] = (active & self.phys).sum(axis=1)
         w["physicians_attended"] = (self.attended & self.phys).sum(axis=1)
         w["families"] = self.tail - self.head

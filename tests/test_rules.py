@@ -106,6 +106,26 @@ def test_seqsum_ignores_inserted_zeros():
     assert rules.seqsum(two, axis=1)[0] == rules.seqsum(x)
 
 
+@pytest.mark.parametrize("rows", [1, 2, 3, 7, 64, 257])
+def test_seqsum_of_a_batch_is_the_left_to_right_sum_of_each_row(rows):
+    """Each row's sum is the plain left-to-right sum, whatever the number of rows.
+
+    The values are chosen so that any other order of addition (pairwise, blocked) gives a
+    different result: 1e16 + 1 rounds back to 1e16, but 1 + 1 added first survives.
+    """
+    base = np.array([1e16, 1.0, 1.0, -1e16, 0.5, 1.0, 1.0, 3.0, -2.0, 1e-3] * 9)
+    x = np.vstack([np.roll(base, i) for i in range(rows)]) * RNG.choice([1.0, 2.0], (rows, 1))
+    expected = []
+    for row in x:
+        s = 0.0
+        for v in row:
+            s += float(v)
+        expected.append(s)
+    got = rules.seqsum(x, axis=1)
+    assert got.tolist() == expected
+    assert rules.seqsum(x, axis=-1).tolist() == expected
+
+
 def test_all_modes_infeasible_falls_back_to_negative_coordination():
     w = [0.0, 0.0, 0.0, 0.0]
     assert rules.choose_mode(w, [1, 1, 1, 1], 0.7) == rules.NEGATIVE
