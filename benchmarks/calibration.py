@@ -1,7 +1,8 @@
-"""Print the model's calibration figures against the empirical figures of the specification.
+"""Print the model's calibration figures against the empirical figures.
 
-Every figure of the table "Empirical figures for calibration" that the model reproduces
-is compared with the simulated value: the mean over replicates with its t-based 95 %
+Every empirical calibration figure that the model reproduces (``docs/ODD.md``, 10.7 and
+11: KiD 0-3, QUAG, KiGGS Wave 2, Fisch et al. 2016, ZuFa monitoring, van Staa & Renner
+2019) is compared with the simulated value: the mean over replicates with its t-based 95 %
 confidence interval, a tolerance band around the empirical value and whether the mean
 lies inside it.  Two kinds of figures are reported:
 

@@ -51,6 +51,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from kooperationssim.compare import run_comparison
+from kooperationssim.scenario import load_scenario
 
 QUICK = os.environ.get("KOOPERATIONSSIM_QUICK", "") not in ("", "0")
 REPLICATES = 3 if QUICK else 100
@@ -63,20 +64,29 @@ pd.set_option("display.float_format", "{:,.4g}".format)
 # ## The arrangements
 #
 # Each arrangement is a dict of overrides on `scenarios/mittelstadt.toml`; every value
-# names its source in the source documents (seed-001: case studies and
-# recommendations on prevention chains; seed-002: the Bundesinitiative Frühe Hilfen) or
-# is marked as an assumption.
+# names its source (Schönknecht et al. 2021: case studies and recommendations on
+# prevention chains; Land Brandenburg n.d.: the Bundesinitiative Frühe Hilfen; full
+# references in `docs/ODD.md`, section 13) or is marked as an assumption.  Costs, births
+# and staffing norms are read from the benchmark town's parameters (the schema defaults
+# where `mittelstadt.toml` does not set them), so they follow the model if a default
+# changes.
 
 # %%
-# EUR per coordinator FTE and year: the schema default (coordinator_cost_eur_per_fte_year)
-COST_FTE = 80_000
-# seed-002: federal money "auf einen Zeitraum von vier Jahren – von 2012 bis 2015"
+# The parameters of the benchmark town: every parameter, schema defaults filled in
+BASE = load_scenario("mittelstadt").params
+# EUR per coordinator FTE and year (coordinator_cost_eur_per_fte_year, default 80,000)
+COST_FTE = BASE["coordinator_cost_eur_per_fte_year"]
+# Land Brandenburg n.d.: federal money "auf einen Zeitraum von vier Jahren – von 2012 bis
+# 2015"
 FEDERAL_YEARS = 4
 FEDERAL_BUDGET = FEDERAL_YEARS * 1.0 * COST_FTE  # one position for four years: 320,000 EUR
-# Lotsendienst in one of the town's two clinics (Bonn: two of four clinics, seed-001):
-# coverage 0.5 x 1,200 births x 0.98 born in clinics / 1,000 x 1.0 FTE per 1,000 births
-# (lotsendienst_fte_per_1000_births, default) x 70,000 EUR (lotsin_cost_eur_per_fte_year)
-LOTSEN_EUR = 0.5 * 1200 * 0.98 / 1000 * 1.0 * 70_000  # = 41,160 EUR a year
+# Lotsendienst in one of the town's two clinics (Bonn: two of four clinics, Schönknecht
+# et al. 2021): coverage 0.5 x births per year (1,200) x share born in clinics (0.98)
+# / 1,000 x FTE per 1,000 births (lotsendienst_fte_per_1000_births, 1.0) x EUR per FTE
+# and year (lotsin_cost_eur_per_fte_year, 70,000)
+LOTSEN_EUR = (0.5 * BASE["births_per_year"] * BASE["clinic_birth_share"] / 1000
+              * BASE["lotsendienst_fte_per_1000_births"]
+              * BASE["lotsin_cost_eur_per_fte_year"])  # = 41,160 EUR a year
 
 ARRANGEMENTS = {
     "keine_koordination": {
@@ -84,31 +94,33 @@ ARRANGEMENTS = {
     },
     "bundesinitiative": {
         "coordinator_fte": 1.0,  # one position (as in scenarios/bundesinitiative.toml)
-        "funding_regime": "project",  # seed-002: money "zunächst befristet" (time-limited)
-        "funding_project_years": FEDERAL_YEARS,  # seed-002: 2012-2015, four years
-        # federal money (MODEL: Bundesstiftung Frühe Hilfen)
+        # Land Brandenburg n.d.: money "zunächst befristet" (time-limited)
+        "funding_regime": "project",
+        "funding_project_years": FEDERAL_YEARS,  # Land Brandenburg n.d.: 2012-2015, 4 years
+        # federal money (Bundesstiftung Frühe Hilfen)
         "funding_project_source": "bundesstiftung",
     },
     "dauerstelle_gleiches_budget": {
         # the federal project's 320,000 EUR spread over ten years: 32,000 EUR a year,
         # i.e. 0.4 FTE at 80,000 EUR (assumption: same total budget, permanent post)
         "coordinator_fte": FEDERAL_BUDGET / (10 * COST_FTE),
-        "funding_regime": "permanent",  # seed-001: "... als Dauerstelle anzulegen"
+        "funding_regime": "permanent",  # Schönknecht et al. 2021: "... als Dauerstelle anzulegen"
     },
     "projekt_dann_kommune": {
         "coordinator_fte": 1.0,  # one position
-        # seed-001: municipal follow-up funding after the project
+        # Schönknecht et al. 2021: municipal follow-up funding after the project
         "funding_regime": "project_then_municipal",
-        "funding_project_years": FEDERAL_YEARS,  # seed-002: four years of federal money first
+        # Land Brandenburg n.d.: four years of federal money first
+        "funding_project_years": FEDERAL_YEARS,
         "funding_project_source": "bundesstiftung",  # federal money first (default, stated)
     },
     "dauerstelle": {
         "coordinator_fte": 1.0,  # one permanent position: mittelstadt as it is
-        "funding_regime": "permanent",  # seed-001 recommendation (Dauerstelle)
+        "funding_regime": "permanent",  # Schönknecht et al. 2021 recommendation (Dauerstelle)
     },
     "lotsendienst_bonn": {
         "coordinator_fte": 1.0,  # as dauerstelle: the city pays one coordinator position
-        # seed-001: Lotsendienst in two of Bonn's four clinics; here one of two
+        # Schönknecht et al. 2021: Lotsendienst in two of Bonn's four clinics; here one of two
         "lotsendienst_coverage": 0.5,
         "funding_regime": "custom",  # the streams below
         "funding_streams": [
@@ -116,13 +128,14 @@ ARRANGEMENTS = {
              "eur_per_year": COST_FTE, "start_year": 0,  # assumption: permanent municipal post
              "pays_for": ["coordinator"]},
             {"name": "Lotsendienst (Stiftungen)", "source": "foundation",
-             # seed-001: "Der Bonner Lotsendienst wurde zunächst durch Stiftungen finanziert"
+             # Schönknecht et al. 2021: "Der Bonner Lotsendienst wurde zunächst durch
+             # Stiftungen finanziert"
              "eur_per_year": LOTSEN_EUR, "start_year": 0,
              "end_year": 2,  # assumption: three years of foundation money (as scenarios/bonn.toml)
              "pays_for": ["lotsendienst"]},
             {"name": "Lotsendienst (Stadt)", "source": "municipality",
-             # seed-001: "Seit Ablauf der Stiftungsfinanzierung finanziert die Stadt Bonn
-             # das Projekt mit"
+             # Schönknecht et al. 2021: "Seit Ablauf der Stiftungsfinanzierung finanziert die
+             # Stadt Bonn das Projekt mit"
              "eur_per_year": LOTSEN_EUR, "start_year": 3,
              "pays_for": ["lotsendienst"]},
         ],

@@ -6,17 +6,22 @@ constructors, the command line, scenario validation, the parameter table in
 ``docs/ODD.md`` and the JSON listing of ``kooperationssim params --json`` are all
 derived from :data:`PARAMS`.  No default is written anywhere else.
 
-Sources are cited by short keys that ``docs/ODD.md`` resolves:
+Sources are cited by short author-year keys, resolved in the references of
+``docs/ODD.md`` (section 13), for example:
 
-* ``MODEL`` — the calibration table of the model specification.
-* ``seed-000`` — Fischer & Geene (2019), FGW-Impuls Vorbeugende Sozialpolitik 19.
-* ``seed-001`` — Schönknecht, Böhm & Langness (2021), Bertelsmann Stiftung / ZEFIR,
-  "Gesundheitsförderung und Prävention gemeinsam gestalten!".
-* ``seed-002`` — "Vernetzung und Kooperation in den Frühen Hilfen" (Brandenburg;
-  after Landua et al. 2009 and Thyen 2010).
-* ``seed-003`` — Stöbe-Blossey (2023), multiprofessional cooperation; four modes
-  of coordination after Stöbe-Blossey et al. (2019) and Fischer et al. (2023).
-* ``seed-004`` — Borgstädt & Chlebig (2018), "Zukunft für Kinder", Düsseldorf.
+* ``Fischer & Geene 2019`` — FGW-Impuls Vorbeugende Sozialpolitik 19.
+* ``Schönknecht et al. 2021`` — Schönknecht, Böhm & Langness (2021), Bertelsmann
+  Stiftung / ZEFIR, "Gesundheitsförderung und Prävention gemeinsam gestalten!".
+* ``Land Brandenburg n.d.`` — "Vernetzung und Kooperation in den Frühen Hilfen"
+  (Brandenburg; after Landua et al. 2009 and Thyen 2010).
+* ``Stöbe-Blossey 2023`` — multiprofessional cooperation; four modes of coordination
+  after Stöbe-Blossey et al. (2019) and Fischer et al. (2023).
+* ``Borgstädt & Chlebig 2018`` — "Zukunft für Kinder", Düsseldorf.
+* the empirical calibration figures: NZFH (KiD 0-3, ZuFa monitoring), QUAG,
+  Schmidtke et al. 2018 (KiGGS Wave 2), Fisch et al. 2016, van Staa & Renner 2019,
+  BR-Drs. 623/19, Destatis/BÄK.
+* ``design assumption`` — a choice of the model's design (a mechanism or lever), not an
+  empirical figure.
 * ``assumption`` — a modelling assumption, stated with its reasoning; these are
   the first candidates for sensitivity analysis.
 """
@@ -234,7 +239,8 @@ def _rate(name, default, unit, help_, en, de, source, group, hi=1.0) -> None:
 # ---------------------------------------------------------------------------
 _add("weeks", int, 520, "weeks", "Simulated horizon in weekly steps.",
      "Weeks simulated", "Simulierte Wochen",
-     "MODEL: weekly steps, default horizon 10 years", "run", min=1, max=5200, sweepable=False)
+     "design assumption: weekly steps, default horizon 10 years", "run",
+     min=1, max=5200, sweepable=False)
 
 # ---------------------------------------------------------------------------
 # municipality and families
@@ -242,18 +248,19 @@ _add("weeks", int, 520, "weeks", "Simulated horizon in weekly steps.",
 _add("births_per_year", float, 1000.0, "births/year",
      "Births per year in the municipality; pregnancies enter the model at this rate.",
      "Births per year", "Geburten pro Jahr",
-     "assumption: a mid-sized town; compare MODEL (Düsseldorf 5,530, Kassel ~1,900)",
+     "assumption: a mid-sized town; compare Düsseldorf 5,530 (IT.NRW, 2023) and Kassel "
+     "~1,900 births of residents",
      "municipality", min=20.0, max=30000.0)
 _add("births_per_district", float, 600.0, "births/year",
      "Size of one social district (Sozialraum); professionals of a district meet and "
      "hand over within it.",
      "Births per district", "Geburten je Sozialraum",
      "assumption: networks and round tables are organised by district in larger "
-     "cities (seed-004: district-oriented team talks)", "municipality",
+     "cities (Borgstädt & Chlebig 2018: district-oriented team talks)", "municipality",
      min=50.0, max=30000.0)
 _add("n_pediatric_practices", int, 8, "practices", "Pediatric practices (Kinderarztpraxen).",
      "Pediatric practices", "Kinderarztpraxen",
-     "MODEL: ~6.8 ambulatory pediatricians per 10,000 children under 15; "
+     "Destatis/BÄK: ~6.8 ambulatory pediatricians per 10,000 children under 15; "
      "1,000 births ~ 15,000 children under 15 ~ 10 pediatricians in ~8 practices",
      "municipality", min=1, max=5000)
 _add("n_gynecology_practices", int, 10, "practices", "Gynecology practices (Frauenarztpraxen).",
@@ -278,10 +285,10 @@ _add("n_fh_providers", int, 6, "professionals",
      min=1, max=5000)
 _share("burden_share_medium", 0.36, "Share of families with medium psychosocial burden.",
        "Medium burden share", "Anteil mittlere Belastung",
-       "MODEL: KiD 0-3 (NZFH), latent classes", "municipality")
+       "NZFH, KiD 0-3: latent classes", "municipality")
 _share("burden_share_multiple", 0.05, "Share of families with multiple psychosocial burden.",
        "Multiple burden share", "Anteil Mehrfachbelastung",
-       "MODEL: KiD 0-3 (NZFH), latent classes", "municipality")
+       "NZFH, KiD 0-3: latent classes", "municipality")
 _share("burden_onset_postpartum_share", 0.3,
        "Share of burdened families whose burden becomes noticeable only after birth "
        "(e.g. postpartum depression).",
@@ -292,19 +299,21 @@ _add("burden_onset_postpartum_max_week", int, 26, "weeks",
      "Latest postpartum onset", "Späteste Belastung nach Geburt", "assumption",
      "municipality", min=1, max=150)
 _share("clinic_birth_share", 0.98, "Share of births in a maternity clinic.",
-       "Births in clinics", "Klinikgeburten", "MODEL: QUAG quality reports (~98 %)",
+       "Births in clinics", "Klinikgeburten", "QUAG quality reports (~98 %)",
        "municipality")
 _share("gyn_checkup_participation", 0.95,
        "Probability that a scheduled prenatal check-up at the gynecology practice takes place.",
        "Prenatal check-up attendance", "Teilnahme Schwangerenvorsorge",
-       "seed-001: gynecologists care for almost all expectant mothers; value assumption",
+       "Schönknecht et al. 2021: gynecologists care for almost all expectant mothers; value "
+       "assumption",
        "municipality")
 _share("u2_participation", 0.996, "Participation in U2 (in the clinic, first days).",
-       "U2 participation", "Teilnahme U2", "MODEL: KiGGS Wave 2 (U1/U2 ~99.6 %)",
+       "U2 participation", "Teilnahme U2", "Schmidtke et al. 2018 (KiGGS Wave 2): U1/U2 ~99.6 %",
        "municipality")
 _share("u_exam_participation", 0.96,
        "Participation in each of U3 to U7 at the pediatric practice.",
-       "U3-U7 participation", "Teilnahme U3-U7", "MODEL: KiGGS Wave 2 (most > 95 %)",
+       "U3-U7 participation", "Teilnahme U3-U7",
+       "Schmidtke et al. 2018 (KiGGS Wave 2): most > 95 %",
        "municipality")
 _share("u_exam_participation_multiple_burden", 0.9,
        "Participation in each of U3 to U7 for families with multiple burden.",
@@ -328,8 +337,8 @@ _add("physician_hours_per_week", float, 1.0, "hours/week",
      "Hours per week a practice physician can give to cooperation; unpaid, it costs "
      "practice income.",
      "Physician cooperation hours", "Kooperationszeit Ärzt:innen",
-     "seed-001: little time, cooperation not reimbursed; MODEL: 'no time' 53 %, "
-     "value assumption", "health", min=0.0, max=40.0)
+     "Schönknecht et al. 2021: little time, cooperation not reimbursed; van Staa & Renner "
+     "2019: 'no time' 53 %; value assumption", "health", min=0.0, max=40.0)
 _add("clinic_hours_per_week", float, 2.0, "hours/week",
      "Cooperation hours per week of a maternity clinic's contact person.",
      "Clinic cooperation hours", "Kooperationszeit Klinik", "assumption", "health",
@@ -346,7 +355,8 @@ _add("hours_bank_weeks", int, 4, "weeks",
 _share("engagement_mean_health", 0.35,
        "Mean personal engagement of health professionals for cooperation.",
        "Engagement (health)", "Engagement (Gesundheit)",
-       "seed-001: cooperation rests on the engagement of individuals; value assumption",
+       "Schönknecht et al. 2021: cooperation rests on the engagement of individuals; value "
+       "assumption",
        "health")
 _add("engagement_concentration", float, 2.5, "",
      "Concentration (a+b) of the Beta distribution of personal engagement; smaller means "
@@ -358,11 +368,11 @@ _add("engagement_concentration", float, 2.5, "",
 _share("skill_pediatric", 0.185,
        "Probability scale of noticing a visible burden at a U-examination.",
        "Noticing skill, pediatric", "Erkennen, Kinderarztpraxis",
-       "calibrated to MODEL: ZuFa monitoring, 14 % of families judged endangered", "health")
+       "calibrated to the ZuFa monitoring (NZFH): 14 % of families judged endangered", "health")
 _share("skill_gynecology", 0.065,
        "Probability scale of noticing a visible burden at a prenatal check-up.",
        "Noticing skill, gynecology", "Erkennen, Frauenarztpraxis",
-       "calibrated to MODEL: ZuFa monitoring, 8 % of families judged endangered", "health")
+       "calibrated to the ZuFa monitoring (NZFH): 8 % of families judged endangered", "health")
 _share("skill_clinic", 0.25,
        "Probability scale of noticing a visible burden at birth in the clinic.",
        "Noticing skill, clinic", "Erkennen, Geburtsklinik", "assumption", "health")
@@ -379,11 +389,11 @@ _share("false_positive_rate", 0.02,
 _share("noticing_time_floor", 0.6,
        "Share of noticing ability that remains when the professional has no time slack.",
        "Noticing without time", "Erkennen ohne Zeitreserve",
-       "assumption; MODEL: noticing rises with time available", "health")
+       "assumption (design): noticing rises with the time available", "health")
 _add("mfa_noticing_boost", float, 0.5, "",
      "Relative increase of noticing in a practice whose MFA are trained as guides (Lotsinnen).",
      "Trained-MFA noticing boost", "Effekt geschulter MFA",
-     "seed-001 (Kassel): MFA spend more time with families and notice needs beyond "
+     "Schönknecht et al. 2021 (Kassel): MFA spend more time with families and notice needs beyond "
      "medicine; value assumption", "health", min=0.0, max=10.0)
 _share("awareness_initial", 0.4,
        "Initial awareness of local help offers of a health professional (0-1).",
@@ -391,18 +401,20 @@ _share("awareness_initial", 0.4,
 _rate("awareness_decay", 0.02, "1/week",
       "Weekly loss of awareness of help offers without contact.",
       "Awareness decay", "Vergessen der Angebote",
-      "seed-001: offers 'geraten im Arbeitsalltag schnell in Vergessenheit'; value assumption",
+      "Schönknecht et al. 2021: offers 'geraten im Arbeitsalltag schnell in Vergessenheit'; value "
+      "assumption",
       "health", hi=1.0)
 _share("logic_pediatric", 0.1,
        "Position of pediatric practices on the professional-logic axis "
        "(0 medical, case-based; 1 social-work, systemic).",
-       "Logic, pediatric", "Handlungslogik Kinderarztpraxis", "seed-001; value assumption",
-       "health")
+       "Logic, pediatric", "Handlungslogik Kinderarztpraxis",
+       "Schönknecht et al. 2021; value assumption", "health")
 _share("logic_gynecology", 0.1, "Position of gynecology practices on the logic axis.",
-       "Logic, gynecology", "Handlungslogik Frauenarztpraxis", "seed-001; value assumption",
-       "health")
+       "Logic, gynecology", "Handlungslogik Frauenarztpraxis",
+       "Schönknecht et al. 2021; value assumption", "health")
 _share("logic_clinic", 0.15, "Position of maternity clinics on the logic axis.",
-       "Logic, clinic", "Handlungslogik Geburtsklinik", "seed-001; value assumption", "health")
+       "Logic, clinic", "Handlungslogik Geburtsklinik",
+       "Schönknecht et al. 2021; value assumption", "health")
 _share("logic_midwife", 0.35, "Position of midwives on the logic axis.",
        "Logic, midwife", "Handlungslogik Hebamme",
        "assumption: midwives work in families' homes", "health")
@@ -426,7 +438,8 @@ _share("engagement_mean_youth_welfare", 0.6,
        "Engagement (youth welfare)", "Engagement (Jugendhilfe)", "assumption",
        "youth_welfare")
 _share("logic_asd", 0.9, "Position of the ASD on the logic axis.",
-       "Logic, ASD", "Handlungslogik ASD", "seed-001; value assumption", "youth_welfare")
+       "Logic, ASD", "Handlungslogik ASD", "Schönknecht et al. 2021; value assumption",
+       "youth_welfare")
 _share("logic_fh_provider", 0.7,
        "Position of early-help providers (many with a health background) on the logic axis.",
        "Logic, early help", "Handlungslogik Frühe Hilfen", "assumption", "youth_welfare")
@@ -437,19 +450,21 @@ _share("logic_fh_provider", 0.7,
 _add("coordinator_fte", float, 1.0, "FTE",
      "Planned full-time equivalents of network coordination (Netzwerkkoordination Frühe "
      "Hilfen); split into positions of at most 1 FTE, filled as far as funding allows.",
-     "Coordinator FTE", "Koordination (VZÄ)", "MODEL lever; seed-000: a firm coordination is "
-     "a central success factor", "coordination", min=0.0, max=8.0)
+     "Coordinator FTE", "Koordination (VZÄ)",
+     "lever of the model; Fischer & Geene 2019: a firm coordination is a central success "
+     "factor", "coordination", min=0.0, max=8.0)
 _add("coordinator_host", str, "jugendamt", "",
      "Where coordination is hosted: youth-welfare office (Jugendamt), health office "
      "(Gesundheitsamt) or a non-statutory provider (freier Träger).",
      "Coordinator host", "Ansiedlung der Koordination",
-     "seed-000: networks mostly anchored at the Jugendamt; seed-001: Bonn outsources to two "
-     "freie Träger", "coordination", choices=("jugendamt", "gesundheitsamt", "freier_traeger"))
+     "Fischer & Geene 2019: networks mostly anchored at the Jugendamt; Schönknecht et al. 2021: "
+     "Bonn outsources to two freie Träger", "coordination",
+     choices=("jugendamt", "gesundheitsamt", "freier_traeger"))
 _add("coordinator_medical_experience", bool, False, "",
      "Whether coordinators have working experience in the medical field (lowers the distance "
      "to physicians' logic).",
      "Coordinator medical experience", "Medizinische Erfahrung der Koordination",
-     "seed-001 (Münster: coordinator with psychiatric experience)", "coordination")
+     "Schönknecht et al. 2021 (Münster: coordinator with psychiatric experience)", "coordination")
 _share("coordinator_medical_logic_shift", 0.3,
        "How far medical experience moves a coordinator towards the medical logic.",
        "Logic shift by medical experience", "Logik-Verschiebung durch med. Erfahrung",
@@ -464,7 +479,7 @@ _share("coordinator_other_duties_share", 0.6,
        "Share of coordinator time bound by administration and by network work beyond the "
        "health system (Kitas, family education, planning).",
        "Other duties share", "Anteil sonstiger Aufgaben",
-       "assumption; seed-000: much coordination work is invisible from outside",
+       "assumption; Fischer & Geene 2019: much coordination work is invisible from outside",
        "coordination")
 _share("coordinator_case_share", 0.1,
        "Share of coordinator time reserved for case clearing (referrals via the coordinator).",
@@ -482,8 +497,8 @@ _add("coordinator_initial_tenure_weeks", int, 0, "weeks",
      min=0, max=2080)
 _share("coordinator_competence_start", 0.3, "Competence of a newly hired coordinator (0-1).",
        "Newcomer competence", "Kompetenz bei Einstieg",
-       "seed-001: coordinators need expertise; competence grows with long tenure; value "
-       "assumption", "coordination")
+       "Schönknecht et al. 2021: coordinators need expertise; competence grows with long tenure; "
+       "value assumption", "coordination")
 _add("coordinator_competence_halftime_weeks", float, 78.0, "weeks",
      "Tenure after which a coordinator has gained half of the remaining competence.",
      "Competence half-time", "Halbwertszeit Kompetenz", "assumption", "coordination",
@@ -492,7 +507,8 @@ _add("visit_hours_coordinator", float, 2.0, "hours",
      "Coordinator hours per practice visit or presence in a physicians' quality circle, "
      "including travel.",
      "Hours per visit", "Stunden je Praxisbesuch",
-     "seed-001: visits and presence in physicians' own quality circles; value assumption",
+     "Schönknecht et al. 2021: visits and presence in physicians' own quality circles; value "
+     "assumption",
      "coordination", min=0.25, max=20.0)
 _add("visit_minutes_health", int, 30, "minutes",
      "Minutes a visited health professional spends with the coordinator.",
@@ -506,13 +522,15 @@ _share("visit_success_base", 0.5,
        "Probability that a practice agrees to a visit, for an engaged practice and an "
        "experienced coordinator.",
        "Visit success", "Erfolg der Besuchsanfrage",
-       "seed-001: practices without personal contact are hard to win; value assumption",
+       "Schönknecht et al. 2021: practices without personal contact are hard to win; value "
+       "assumption",
        "coordination")
 _share("visit_success_cold", 0.2,
        "Relative success of a visit request to a practice that does not know the coordinator "
        "personally.",
        "Cold visit success", "Erfolg ohne persönlichen Kontakt",
-       "seed-001: providers without personal contact are hard to win; value assumption",
+       "Schönknecht et al. 2021: providers without personal contact are hard to win; value "
+       "assumption",
        "coordination")
 for _nm, _en, _de in (("engagement", "the practice's engagement", "Engagement der Praxis"),
                       ("competence", "the coordinator's competence", "Kompetenz der Koordination")):
@@ -524,7 +542,7 @@ _add("coordinator_feedback_minutes", int, 15, "minutes",
      "Coordinator minutes to report back to the referring professional at the end of a case "
      "referred via the coordinator (taken from the case-clearing time).",
      "Minutes per feedback", "Minuten je Rückmeldung",
-     "MODEL: coordinators' hours go to case feedback; value assumption", "coordination",
+     "design assumption: coordinators' hours go to case feedback; value assumption", "coordination",
      min=0, max=240)
 _add("visit_request_minutes", int, 15, "minutes",
      "Coordinator minutes for a visit request that the practice declines.",
@@ -534,7 +552,7 @@ _add("letter_interval_weeks", int, 13, "weeks",
      "Interval of coordinator mailings to all health professionals of the districts "
      "(0: none).",
      "Mailing interval", "Intervall Rundschreiben",
-     "seed-001: regular contact by post or e-mail", "coordination", min=4, max=520,
+     "Schönknecht et al. 2021: regular contact by post or e-mail", "coordination", min=4, max=520,
      zero_or_min=True)
 _add("letter_minutes_per_recipient", int, 3, "minutes",
      "Coordinator minutes per recipient of a mailing.",
@@ -542,10 +560,12 @@ _add("letter_minutes_per_recipient", int, 3, "minutes",
      min=0, max=120)
 _share("awareness_refresh_letter", 0.15,
        "Share of the awareness gap closed by a letter or e-mail (cheap and weak).",
-       "Letter refresh", "Wirkung Anschreiben", "seed-001; value assumption", "coordination")
+       "Letter refresh", "Wirkung Anschreiben", "Schönknecht et al. 2021; value assumption",
+       "coordination")
 _share("awareness_refresh_visit", 0.6,
        "Share of the awareness gap closed by a personal visit (costly and strong).",
-       "Visit refresh", "Wirkung Besuch", "seed-001; value assumption", "coordination")
+       "Visit refresh", "Wirkung Besuch", "Schönknecht et al. 2021; value assumption",
+       "coordination")
 _share("awareness_refresh_meeting", 0.5,
        "Share of the awareness gap closed by attending a meeting.",
        "Meeting refresh", "Wirkung Treffen", "assumption", "coordination")
@@ -556,20 +576,20 @@ _add("health_office_liaison", bool, True, "",
      "Whether a health-office liaison (Gesundheitsamt, child and youth medical service) is "
      "part of the network.",
      "Health-office liaison", "Gesundheitsamt beteiligt",
-     "seed-001: the Gesundheitsamt has contacts to many providers and a similar professional "
-     "background", "coordination")
+     "Schönknecht et al. 2021: the Gesundheitsamt has contacts to many providers and a similar "
+     "professional background", "coordination")
 _add("health_office_hours_per_week", float, 2.0, "hours/week",
      "Hours per week the health-office liaison gives to door-opening and meetings.",
      "Health-office hours", "Stunden Gesundheitsamt", "assumption", "coordination",
      min=0.0, max=40.0)
 _share("logic_health_office", 0.25, "Position of the health-office liaison on the logic axis.",
        "Logic, health office", "Handlungslogik Gesundheitsamt",
-       "seed-001: similar professional background to providers", "coordination")
+       "Schönknecht et al. 2021: similar professional background to providers", "coordination")
 _add("ja_ga_cooperation", bool, False, "",
      "Whether cooperation between Jugendamt and Gesundheitsamt is institutionalised "
      "(regular exchange; the Gesundheitsamt co-invites and opens doors more often).",
      "Jugendamt-Gesundheitsamt cooperation", "Kooperation Jugendamt-Gesundheitsamt",
-     "seed-001: recommendation to institutionalise it", "coordination")
+     "Schönknecht et al. 2021: recommendation to institutionalise it", "coordination")
 _share("door_opening_probability", 0.1,
        "Weekly probability that the liaison introduces a coordinator to a practice "
        "(without institutionalised cooperation).",
@@ -578,7 +598,7 @@ _add("ja_ga_door_opening_multiplier", float, 4.0, "",
      "Multiplier of the door-opening rate when Jugendamt-Gesundheitsamt cooperation is "
      "institutionalised.",
      "Institutionalised door-opening", "Türöffner bei Kooperation JA-GA",
-     "seed-001; value assumption", "coordination", min=1.0, max=20.0)
+     "Schönknecht et al. 2021; value assumption", "coordination", min=1.0, max=20.0)
 _add("door_opening_minutes", int, 60, "minutes",
      "Minutes the liaison and the coordinator each spend on one introduction.",
      "Minutes per introduction", "Minuten je Türöffnung", "assumption", "coordination",
@@ -590,7 +610,8 @@ _share("trust_transfer_door_opening", 0.8,
 _share("health_office_initial_acquaintance", 0.7,
        "Share of health professionals the liaison knows personally at the start.",
        "Liaison acquaintances", "Bekanntheit Gesundheitsamt",
-       "seed-001: the KJGD has case contacts with many pediatricians", "coordination")
+       "Schönknecht et al. 2021: the KJGD has case contacts with many pediatricians",
+       "coordination")
 _rate("health_office_contact_rate", 0.01, "1/week",
       "Weekly probability that the liaison meets a health professional in routine work "
       "(school-entry examinations, supervision).",
@@ -599,7 +620,8 @@ _rate("health_office_contact_rate", 0.01, "1/week",
 _add("clearing_desk", bool, False, "",
      "Whether a joint clearing desk (Clearingstelle) of Gesundheitsamt and Jugendamt takes "
      "referrals (Düsseldorf).",
-     "Clearing desk", "Clearingstelle", "seed-004 (Zukunft für Kinder)", "coordination")
+     "Clearing desk", "Clearingstelle", "Borgstädt & Chlebig 2018 (Zukunft für Kinder)",
+     "coordination")
 _add("clearing_desk_hours_per_week", float, 10.0, "hours/week",
      "Staff hours per week at the clearing desk for taking referrals.",
      "Clearing-desk hours", "Stunden Clearingstelle", "assumption", "coordination",
@@ -608,13 +630,15 @@ _add("clearing_desk_minutes_per_referral", int, 45, "minutes",
      "Clearing-desk minutes per family referred (first assessment, organising the first "
      "home visit).",
      "Minutes per clearing-desk referral", "Minuten je Anmeldung Clearingstelle",
-     "seed-004: first assessment and organisation of the first home visit; value assumption",
+     "Borgstädt & Chlebig 2018: first assessment and organisation of the first home visit; value "
+     "assumption",
      "coordination", min=1, max=600)
 _add("cooperation_agreement", bool, False, "",
      "Whether a cooperation agreement with clear roles and responsibilities exists "
      "(institutional design).",
      "Cooperation agreement", "Kooperationsvereinbarung",
-     "seed-001 (clear rules and responsibilities); seed-004 (Schlüsselprozess)",
+     "Schönknecht et al. 2021 (clear rules and responsibilities); Borgstädt & Chlebig 2018 "
+     "(Schlüsselprozess)",
      "coordination")
 
 # ---------------------------------------------------------------------------
@@ -622,11 +646,13 @@ _add("cooperation_agreement", bool, False, "",
 # ---------------------------------------------------------------------------
 _FORMATS = {
     "network_meeting": ("network meetings (Netzwerktreffen)", "Netzwerktreffen", 13, 3.0, False,
-                        "seed-001: partners meet at least once, mostly several times a year"),
+                        "Schönknecht et al. 2021: partners meet at least once, mostly several "
+                        "times a year"),
     "quality_circle": ("interprofessional quality circles (IQZ)", "Qualitätszirkel", 0, 2.0, True,
-                       "seed-001 (Bonn; framework agreement on reimbursement since 2014)"),
+                       "Schönknecht et al. 2021 (Bonn; framework agreement on reimbursement since "
+                       "2014)"),
     "round_table": ("one-hour early-evening round tables", "Runder Tisch", 0, 1.0, True,
-                    "seed-001 (Kassel: one hour, early evening, fixed topics)"),
+                    "Schönknecht et al. 2021 (Kassel: one hour, early evening, fixed topics)"),
 }
 for _f, (_en, _de, _iv, _h, _ev, _src) in _FORMATS.items():
     _add(f"{_f}_interval_weeks", int, _iv, "weeks",
@@ -657,7 +683,7 @@ _share("meeting_intensity_network_meeting", 0.5,
 _share("meeting_intensity_quality_circle", 1.0,
        "Strength of relationship updates at a quality circle relative to a case.",
        "Intensity, quality circle", "Intensität Qualitätszirkel",
-       "seed-001: case-related exchange in small forums", "meetings")
+       "Schönknecht et al. 2021: case-related exchange in small forums", "meetings")
 _share("meeting_intensity_round_table", 0.8,
        "Strength of relationship updates at a round table relative to a case.",
        "Intensity, round table", "Intensität Runder Tisch", "assumption", "meetings")
@@ -678,13 +704,14 @@ _share("attendance_base_youth_welfare", 0.9,
        "meetings")
 _add("attendance_length_penalty", float, 0.3, "1/hour",
      "Relative drop in attendance per hour of meeting beyond the first.",
-     "Length penalty", "Abschlag je Stunde", "seed-001: limit meetings in time", "meetings",
+     "Length penalty", "Abschlag je Stunde", "Schönknecht et al. 2021: limit meetings in time",
+     "meetings",
      min=0.0, max=10.0)
 _share("attendance_daytime_penalty_practice", 0.6,
        "Relative drop in the attendance of practice-based professionals (physicians, midwives) "
        "for meetings during practice hours (lost income).",
        "Daytime penalty", "Abschlag tagsüber",
-       "seed-001: cooperation costs practice income; Kassel moved to early evening",
+       "Schönknecht et al. 2021: cooperation costs practice income; Kassel moved to early evening",
        "meetings")
 _share("attendance_floor_engagement", 0.3,
        "Share of the attendance probability that does not depend on engagement.",
@@ -697,8 +724,8 @@ _add("physician_compensation", bool, False, "",
      "Whether physicians are compensated for attending quality circles and round tables "
      "(needs a funding stream that pays compensation).",
      "Compensation for physicians", "Aufwandsentschädigung Ärzt:innen",
-     "seed-001: framework agreement on reimbursing IQZ since 2014; MODEL: 'not reimbursed' "
-     "41 %", "meetings")
+     "Schönknecht et al. 2021: framework agreement on reimbursing IQZ since 2014; van Staa "
+     "& Renner 2019: 'not reimbursed' 41 %", "meetings")
 _add("compensation_eur_per_session", float, 100.0, "EUR",
      "Compensation per physician and session.",
      "Compensation per session", "Entschädigung je Sitzung", "assumption", "meetings",
@@ -709,7 +736,7 @@ _add("attendance_compensation_boost", float, 0.5, "",
      min=0.0, max=10.0)
 _add("attendance_cme_boost", float, 0.3, "",
      "Relative rise in physicians' attendance at quality circles that earn CME points.",
-     "CME effect", "Effekt Fortbildungspunkte", "seed-001: CME points as incentive",
+     "CME effect", "Effekt Fortbildungspunkte", "Schönknecht et al. 2021: CME points as incentive",
      "meetings", min=0.0, max=10.0)
 _add("attendance_ja_ga_boost", float, 0.3, "",
      "Relative rise in physicians' attendance when the Gesundheitsamt co-invites "
@@ -723,8 +750,8 @@ _add("attendance_ja_ga_boost", float, 0.3, "",
 _share("mfa_training_coverage", 0.0,
        "Share of pediatric and gynecology practices whose MFA are trained as guides "
        "(needs a funding stream that pays MFA training).",
-       "MFA training coverage", "Anteil Praxen mit geschulten MFA", "seed-001 (Kassel)",
-       "measures")
+       "MFA training coverage", "Anteil Praxen mit geschulten MFA",
+       "Schönknecht et al. 2021 (Kassel)", "measures")
 _add("mfa_training_cost_eur", float, 1200.0, "EUR",
      "Cost of training the MFA of one practice (four-part course).",
      "MFA training cost", "Kosten MFA-Schulung", "assumption", "measures",
@@ -734,21 +761,22 @@ _rate("mfa_turnover_rate", 0.15, "1/year", "Annual probability that a practice l
 _share("lotsendienst_coverage", 0.0,
        "Share of clinic births covered by a Lotsendienst (guide service with screening); "
        "needs a funding stream that pays for it.",
-       "Lotsendienst coverage", "Abdeckung Lotsendienst", "seed-001 (Bonn)", "measures")
+       "Lotsendienst coverage", "Abdeckung Lotsendienst", "Schönknecht et al. 2021 (Bonn)",
+       "measures")
 _add("lotsendienst_fte_per_1000_births", float, 1.0, "FTE per 1,000 births",
      "Staffing norm of the Lotsendienst.", "Lotsendienst staffing",
      "Personalschlüssel Lotsendienst",
-     "MODEL: BR-Drs. 623/19", "measures", min=0.1, max=10.0)
+     "BR-Drs. 623/19 (Bundesrat)", "measures", min=0.1, max=10.0)
 _add("lotsin_cost_eur_per_fte_year", float, 70000.0, "EUR/year",
      "Employer cost of one FTE in the Lotsendienst.", "Lotsendienst cost per FTE",
      "Kosten je VZÄ Lotsendienst", "assumption", "measures", min=1000.0, max=500000.0)
 _share("screening_sensitivity", 0.99,
        "Sensitivity of the clinic screening for psychosocial burden.",
-       "Screening sensitivity", "Sensitivität Screening", "MODEL: Fisch et al. 2016",
+       "Screening sensitivity", "Sensitivität Screening", "Fisch et al. 2016",
        "measures")
 _share("screening_specificity", 0.33,
        "Specificity of the clinic screening for psychosocial burden.",
-       "Screening specificity", "Spezifität Screening", "MODEL: Fisch et al. 2016",
+       "Screening specificity", "Spezifität Screening", "Fisch et al. 2016",
        "measures")
 _share("lotsin_assessment_sensitivity", 0.85,
        "Probability that the guide's conversation confirms a real burden after a positive "
@@ -774,8 +802,8 @@ _share("feedback_allowed_share", 0.43,
        "Share of cases in which consent and data protection allow feedback to the referring "
        "professional.",
        "Feedback allowed", "Rückmeldung erlaubt",
-       "MODEL: 57 % of pediatricians name missing feedback (van Staa & Renner 2019); "
-       "seed-001: data-protection hurdles", "measures")
+       "van Staa & Renner 2019: 57 % of pediatricians name missing feedback; "
+       "Schönknecht et al. 2021: data-protection hurdles", "measures")
 
 # ---------------------------------------------------------------------------
 # family pathway
@@ -793,16 +821,19 @@ for _nm, _v, _en, _de in (
     _share(f"referral_floor_{_nm}", _v,
            f"Share of the referral probability that does not depend on {_en}.",
            f"Referral floor: {_en}", f"Vermittlung ohne {_de}",
-           "MODEL: referral rises with awareness, engagement, trust in the route and time "
-           "slack; floors assumed, the route floor calibrated to the referrals per pediatric "
+           "design assumption: referral rises with awareness, engagement, trust in the route and "
+           "time slack; floors assumed, the route floor calibrated to the referrals per pediatric "
            "practice (experiments/calibration/fit_referrals.py)", "pathway")
 _ROUTE_DE = {"warm": "warme Übergabe", "coordinator": "Koordination",
              "clearing": "Clearingstelle", "flyer": "Flyer"}
 for _r, _v, _m, _acc, _src in (
-    ("warm", 1.0, 10, 0.75, "seed-001: 'zum Hörer greifen' when people know each other"),
-    ("coordinator", 0.8, 5, 0.55, "seed-001: coordinators as a service to practices"),
-    ("clearing", 0.9, 5, 0.65, "seed-004: low-threshold access with high acceptance"),
-    ("flyer", 0.15, 1, 0.15, "seed-000: flyers are easy but of little effect"),
+    ("warm", 1.0, 10, 0.75,
+     "Schönknecht et al. 2021: 'zum Hörer greifen' when people know each other"),
+    ("coordinator", 0.8, 5, 0.55,
+     "Schönknecht et al. 2021: coordinators as a service to practices"),
+    ("clearing", 0.9, 5, 0.65,
+     "Borgstädt & Chlebig 2018: low-threshold access with high acceptance"),
+    ("flyer", 0.15, 1, 0.15, "Fischer & Geene 2019: flyers are easy but of little effect"),
 ):
     _share(f"route_value_{_r}", _v,
            f"Value a referring professional attaches to the {_r} route (times route trust).",
@@ -818,28 +849,30 @@ for _r, _v, _m, _acc, _src in (
 _share("acceptance_lotsendienst", 0.7,
        "Probability that a family accepts help arranged by the clinic guide (Lotsin).",
        "Acceptance: Lotsendienst", "Annahme: Lotsendienst",
-       "seed-001: guides clarify needs with the family and support the first contact",
+       "Schönknecht et al. 2021: guides clarify needs with the family and support the first "
+       "contact",
        "pathway")
 _share("family_trust_health", 0.9,
        "Families' trust in health professionals (high: a 'Vertrauensvorschuss').",
        "Families' trust in health", "Vertrauen der Familien ins Gesundheitswesen",
-       "seed-000, seed-001: health professionals enjoy great trust", "pathway")
+       "Fischer & Geene 2019; Schönknecht et al. 2021: health professionals enjoy great trust",
+       "pathway")
 _share("acceptance_freier_traeger_bonus", 0.1,
        "Relative rise in acceptance of help arranged via a coordinator hosted at a freier "
        "Träger rather than at an office (less fear of control).",
        "Acceptance bonus, freier Träger", "Annahmebonus freier Träger",
-       "assumption; seed-001: access via non-stigmatising providers; Bonn outsources "
-       "coordination", "pathway")
+       "assumption; Schönknecht et al. 2021: access via non-stigmatising providers; Bonn "
+       "outsources coordination", "pathway")
 _share("acceptance_trust_floor", 0.3,
        "Share of acceptance that does not depend on the family's trust in the referrer.",
        "Acceptance without trust", "Annahme ohne Vertrauen", "assumption", "pathway")
 _share("stigma_medium", 0.1, "Relative loss of acceptance through stigma, medium burden.",
        "Stigma, medium burden", "Stigma mittlere Belastung",
-       "seed-000: burdened families use offers much less (prevention dilemma); value "
+       "Fischer & Geene 2019: burdened families use offers much less (prevention dilemma); value "
        "assumption", "pathway")
 _share("stigma_multiple", 0.3, "Relative loss of acceptance through stigma, multiple burden.",
-       "Stigma, multiple burden", "Stigma Mehrfachbelastung", "seed-000; value assumption",
-       "pathway")
+       "Stigma, multiple burden", "Stigma Mehrfachbelastung",
+       "Fischer & Geene 2019; value assumption", "pathway")
 _share("decline_penalty", 0.5,
        "Relative loss of acceptance after the family has declined an offer before.",
        "Decline penalty", "Abschlag nach Ablehnung", "assumption", "pathway")
@@ -863,7 +896,8 @@ _rate("crisis_hazard_medium", 0.0001, "1/week",
 _rate("crisis_hazard_multiple", 0.0015, "1/week",
       "Weekly crisis hazard without help, multiple burden.",
       "Crisis hazard, multiple", "Krisenrisiko, mehrfach",
-      "assumption; seed-004: many §1666 BGB cases begin with early neglect", "outcomes",
+      "assumption; Borgstädt & Chlebig 2018: many §1666 BGB cases begin with early neglect",
+      "outcomes",
       hi=0.1)
 _share("help_effect", 0.7,
        "Reduction of the crisis hazard while in early help of quality 1.",
@@ -877,13 +911,13 @@ _share("quality_base", 0.3,
        "outcomes")
 _share("quality_info", 0.35, "Gain in help quality from shared information.",
        "Quality from information", "Qualität durch Information",
-       "seed-003: exchange builds knowledge of each other", "outcomes")
+       "Stöbe-Blossey 2023: exchange builds knowledge of each other", "outcomes")
 _share("quality_plan", 0.35, "Gain in help quality from joint planning.",
        "Quality from joint planning", "Qualität durch gemeinsame Planung",
-       "seed-003: positive coordination maximises total benefit", "outcomes")
+       "Stöbe-Blossey 2023: positive coordination maximises total benefit", "outcomes")
 _share("quality_conflict", 0.4, "Loss of help quality from conflict between the professionals.",
        "Quality loss from conflict", "Qualitätsverlust durch Konflikt",
-       "seed-003: intervention leads to suboptimal results", "outcomes")
+       "Stöbe-Blossey 2023: intervention leads to suboptimal results", "outcomes")
 _rate("dropout_base", 0.004, "1/week",
       "Weekly hazard that a family waiting for or in early help drops out (the weekly "
       "probability is 1 - exp(-hazard)).",
@@ -899,7 +933,7 @@ _rate("dropout_conflict", 0.03, "1/week",
 _share("trust_baseline_cross", 0.3,
        "Trust between a health and a youth-welfare professional who have never worked together.",
        "Baseline trust across the divide", "Grundvertrauen über die Systemgrenze",
-       "seed-000: cooperation remains 'sperrig'; value assumption", "relationships")
+       "Fischer & Geene 2019: cooperation remains 'sperrig'; value assumption", "relationships")
 _share("trust_baseline_coordinator_health", 0.3,
        "Baseline trust between a health professional and a coordinator hosted at the Jugendamt "
        "or a freier Träger.",
@@ -909,19 +943,20 @@ _share("trust_host_gesundheitsamt_bonus", 0.15,
        "Added baseline trust of health professionals in a coordinator hosted at the "
        "Gesundheitsamt.",
        "Trust bonus, GA host", "Vertrauensbonus Ansiedlung GA",
-       "seed-001: it may help to initiate cooperation from the Gesundheitsamt", "relationships")
+       "Schönknecht et al. 2021: it may help to initiate cooperation from the Gesundheitsamt",
+       "relationships")
 _share("trust_baseline_health_office", 0.7,
        "Baseline trust of health professionals in the health-office liaison (shared "
        "professional background).",
        "Baseline trust in the health office", "Grundvertrauen ins Gesundheitsamt",
-       "seed-001", "relationships")
+       "Schönknecht et al. 2021", "relationships")
 _share("trust_baseline_same_side", 0.6,
        "Baseline trust between coordinators and youth-welfare professionals.",
        "Baseline trust, same side", "Grundvertrauen, gleiche Seite", "assumption",
        "relationships")
 _share("understanding_baseline_cross", 0.2,
        "Baseline mutual understanding of the other's professional logic across the divide.",
-       "Baseline understanding", "Grundverständnis", "seed-001; value assumption",
+       "Baseline understanding", "Grundverständnis", "Schönknecht et al. 2021; value assumption",
        "relationships")
 _share("understanding_baseline_same_side", 0.7,
        "Baseline understanding between coordinators and youth-welfare professionals, and "
@@ -931,8 +966,9 @@ _share("understanding_baseline_same_side", 0.7,
 _share("trust_gain", 0.12,
        "Share of the trust gap closed by an interaction with full information and joint "
        "planning.",
-       "Trust gain", "Vertrauensaufbau", "seed-001: trust grows through personal contact over "
-       "time; value assumption", "relationships")
+       "Trust gain", "Vertrauensaufbau",
+       "Schönknecht et al. 2021: trust grows through personal contact over time; value "
+       "assumption", "relationships")
 _share("trust_gain_info_weight", 0.5,
        "Weight of shared information (against joint planning) in the trust gain of an "
        "interaction.",
@@ -940,13 +976,15 @@ _share("trust_gain_info_weight", 0.5,
        "relationships")
 _share("trust_loss", 0.3, "Share of trust lost through an interaction in full conflict.",
        "Trust loss", "Vertrauensverlust",
-       "MODEL: trust is lost faster than it is built; value assumption", "relationships")
+       "design assumption: trust is lost faster than it is built; value assumption",
+       "relationships")
 _rate("trust_decay", 0.005, "1/week",
       "Weekly relaxation of trust towards its baseline without contact.",
       "Trust decay", "Vertrauensabbau ohne Kontakt", "assumption", "relationships")
 _share("understanding_gain", 0.1,
        "Share of the understanding gap closed by an interaction with full information exchange.",
-       "Understanding gain", "Verständnisgewinn", "seed-001, seed-003; value assumption",
+       "Understanding gain", "Verständnisgewinn",
+       "Schönknecht et al. 2021; Stöbe-Blossey 2023; value assumption",
        "relationships")
 _rate("understanding_decay", 0.002, "1/week",
       "Weekly relaxation of understanding towards its baseline without contact.",
@@ -959,7 +997,8 @@ _share("initial_acquaintance_share", 0.05,
        "Share of cross-divide pairs within a district who know each other at the start "
        "(e.g. from earlier case work).",
        "Initial acquaintance", "Anfängliche Bekanntschaft",
-       "seed-001: partly personal contact existed before the network", "relationships")
+       "Schönknecht et al. 2021: partly personal contact existed before the network",
+       "relationships")
 _share("initial_acquaintance_trust_bonus", 0.1,
        "Added trust of pairs acquainted at the start.",
        "Initial trust bonus", "Anfänglicher Vertrauensbonus", "assumption", "relationships")
@@ -969,20 +1008,20 @@ _rate("engagement_drift", 0.01, "1/week",
 _share("engagement_gain_feedback", 0.15,
        "Share of the engagement gap closed by feedback on a successful case.",
        "Engagement from feedback", "Engagement durch Rückmeldung",
-       "seed-001: visible success motivates", "relationships")
+       "Schönknecht et al. 2021: visible success motivates", "relationships")
 _share("engagement_loss_no_feedback", 0.02,
        "Relative loss of engagement when a case ends without feedback.",
        "Engagement loss without feedback", "Engagementverlust ohne Rückmeldung",
-       "MODEL: 'no feedback' is the most named barrier (57 %)", "relationships")
+       "van Staa & Renner 2019: 'no feedback' is the most named barrier (57 %)", "relationships")
 _share("engagement_loss_conflict", 0.15,
        "Relative loss of engagement of the demanded side in full conflict (intervention).",
        "Engagement loss in conflict", "Engagementverlust durch Konflikt",
-       "seed-003: intervention leads to conflict", "relationships")
+       "Stöbe-Blossey 2023: intervention leads to conflict", "relationships")
 _share("engagement_gain_planning", 0.05,
        "Share of the engagement gap closed by an interaction (meeting, visit, case) with full "
        "joint planning.",
        "Engagement from joint planning", "Engagement durch gemeinsame Planung",
-       "seed-000: engagement grows with cooperation experience", "relationships")
+       "Fischer & Geene 2019: engagement grows with cooperation experience", "relationships")
 _INTENSITY_DE = {"case": "Fallarbeit", "visit": "Besuch", "door_opening": "Türöffnung",
                  "crisis": "Krise", "feedback": "Rückmeldung"}
 for _k, _v in (("case", 1.0), ("visit", 0.7), ("door_opening", 0.5), ("crisis", 1.0),
@@ -1009,7 +1048,7 @@ _CONSEQ = {
     "exchange": (0.8, 0.3, 0.05, 20, 20),
     "positive": (1.0, 1.0, 0.0, 45, 60),
 }
-_CONSEQ_SRC = ("seed-003: information, joint planning and conflict of the four modes; "
+_CONSEQ_SRC = ("Stöbe-Blossey 2023: information, joint planning and conflict of the four modes; "
                "values assumption")
 for _m, (_inf, _plan, _conf, _mh, _my) in _CONSEQ.items():
     _share(f"info_{_m}", _inf, f"Information shared in {_m} coordination (0-1).",
@@ -1040,9 +1079,10 @@ _MODE_CHOICE = {
     "exchange": (0.109, (1.13, 0.38, 0.0, 1.53, 0.06, 1.28, 0.42)),
     "positive": (0.016, (2.95, 2.97, -0.98, 2.01, 0.58, 1.91, 0.96)),
 }
-_CHOICE_SRC = "seed-003 / MODEL: mode chosen from trust, understanding, logic distance, time " \
-              "slack, urgency, facilitation and institutional design; values fitted to assumed " \
-              "mode shares in reference situations (experiments/calibration/fit_mode_choice.py)"
+_CHOICE_SRC = ("Stöbe-Blossey 2023; design assumption: mode chosen from trust, understanding, "
+               "logic distance, time slack, urgency, facilitation and institutional design; "
+               "values fitted to assumed mode shares in reference situations "
+               "(experiments/calibration/fit_mode_choice.py)")
 _FEATURE_DE = {"trust": "Vertrauen", "understanding": "Verständnis", "distance": "Distanz",
                "slack": "Zeitreserve", "urgency": "Dringlichkeit",
                "facilitation": "Moderation", "institution": "Institutionalisierung"}
@@ -1069,7 +1109,8 @@ _STAFF_DE = {"health": "Gesundheitswesen", "youth_welfare": "Kinder- und Jugendh
              "coordinator": "Koordination", "health_office": "Gesundheitsamt"}
 for _k, _v, _src in (
     ("health", 0.05, "assumption: practice hand-overs and staff changes"),
-    ("youth_welfare", 0.12, "seed-004: 'häufige Personalwechsel'; value assumption"),
+    ("youth_welfare", 0.12, "Borgstädt & Chlebig 2018: 'häufige Personalwechsel'; "
+     "value assumption"),
     ("coordinator", 0.10, "assumption"),
     ("health_office", 0.08, "assumption"),
 ):
@@ -1080,7 +1121,7 @@ for _k, _v, _src in (
 _add("project_turnover_multiplier", float, 1.5, "",
      "Multiplier of the coordinator turnover hazard on a project contract.",
      "Project-contract turnover", "Fluktuation bei Projektstellen",
-     "seed-001: recommends permanent instead of project positions; value assumption",
+     "Schönknecht et al. 2021: recommends permanent instead of project positions; value assumption",
      "staffing", min=1.0, max=20.0)
 _add("contract_end_turnover_multiplier", float, 4.0, "",
      "Added turnover multiplier in the last year of a project contract, rising linearly to "
@@ -1101,36 +1142,40 @@ _add("funding_regime", str, "permanent", "",
      "project for N years that ends; project then municipal follow-up; foundation, a gap, "
      "then municipal; or custom streams from the scenario file.",
      "Funding regime", "Finanzierungsmodell",
-     "MODEL levers; seed-001: recommends permanent positions; seed-002: Bundesinitiative "
-     "2012-2015 time-limited", "funding", choices=FUNDING_REGIMES)
+     "levers of the model; Schönknecht et al. 2021: recommends permanent positions; Land "
+     "Brandenburg n.d.: Bundesinitiative 2012-2015 time-limited", "funding",
+     choices=FUNDING_REGIMES)
 _add("funding_start_year", int, 0, "year",
      "Simulation year in which the generated funding begins.",
      "Funding start year", "Förderbeginn (Jahr)", "assumption", "funding", min=0, max=100)
 _add("funding_project_years", int, 3, "years",
      "Length of the project phase (project regimes).",
-     "Project years", "Projektjahre", "MODEL; seed-002: four years 2012-2015", "funding",
+     "Project years", "Projektjahre",
+     "design assumption; Land Brandenburg n.d.: four years 2012-2015", "funding",
      min=1, max=100)
 _add("funding_foundation_years", int, 2, "years",
      "Length of the foundation-funded phase (foundation_gap_municipal).",
-     "Foundation years", "Stiftungsjahre", "seed-001 (Bonn); MODEL", "funding", min=1, max=100)
+     "Foundation years", "Stiftungsjahre", "Schönknecht et al. 2021 (Bonn); design assumption",
+     "funding", min=1, max=100)
 _add("funding_gap_years", int, 1, "years",
      "Length of the unfunded gap before municipal funding (foundation_gap_municipal).",
-     "Gap years", "Förderlücke (Jahre)", "MODEL", "funding", min=0, max=100)
+     "Gap years", "Förderlücke (Jahre)", "design assumption", "funding", min=0, max=100)
 _add("funding_project_source", str, "bundesstiftung", "",
      "Source of project money in the project regimes.",
-     "Project source", "Projektmittelgeber", "seed-002; MODEL", "funding",
+     "Project source", "Projektmittelgeber", "Land Brandenburg n.d.; design assumption",
+     "funding",
      choices=FUNDING_SOURCES)
 _add("funding_amount_factor", float, 1.0, "",
      "Generated streams pay this multiple of what the planned positions (coordinators, "
      "Lotsendienst) cost; below 1 the positions shrink to what the money pays. "
      "Compensation and MFA training are paid as incurred.",
-     "Funding amount factor", "Umfang der Förderung", "MODEL lever", "funding",
+     "Funding amount factor", "Umfang der Förderung", "lever of the model", "funding",
      min=0.0, max=10.0)
 _add("coordinator_cost_eur_per_fte_year", float, 80000.0, "EUR/year",
      "Employer cost of one coordinator FTE per year.",
      "Coordinator cost per FTE", "Kosten je VZÄ Koordination",
-     "assumption: social-work pay scale with employer contributions; MODEL: federal money "
-     "~EUR 90k per municipality", "funding", min=1000.0, max=500000.0)
+     "assumption: social-work pay scale with employer contributions; Bundesstiftung Frühe "
+     "Hilfen: federal money ~EUR 90k per municipality", "funding", min=1000.0, max=500000.0)
 
 PARAMS: tuple[Param, ...] = tuple(_P)
 PARAMS_BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}

@@ -2,11 +2,11 @@
 
 The sources describe *which* situations favour which coordination mode (trust,
 understanding, logic distance, time, urgency, facilitation, institutional design;
-seed-003, seed-001) but give no numbers.  We state target shares for nine reference
-situations (an assumption, listed below), fit the 4 base weights and 28 coefficients of
-``rules.mode_weights`` by least squares with a small ridge towards the previous values,
-and constrain the signs the sources imply.  The fitted values, rounded, are the defaults
-in ``kooperationssim/params.py``.
+Stöbe-Blossey 2023; Schönknecht et al. 2021) but give no numbers.  We state target
+shares for nine reference situations (an assumption, listed below), fit the 4 base
+weights and 28 coefficients of ``rules.mode_weights`` by least squares with a small ridge
+towards the previous values, and constrain the signs the sources imply.  The fitted
+values, rounded, are the defaults in ``kooperationssim/params.py``.
 
 Run: python experiments/calibration/fit_mode_choice.py
 """

@@ -1,6 +1,6 @@
 """Calibrate referral behaviour to the distribution of referrals per pediatric practice.
 
-Target (van Staa & Renner 2019, NZFH; MODEL): referrals to Frühe Hilfen per pediatric
+Target (van Staa & Renner 2019, NZFH): referrals to Frühe Hilfen per pediatric
 practice per year: none 11.7 %, fewer than 5: 29.5 %, 5 to 10: 34.4 %, more than 10: 24.4 %;
 trimmed mean 8.3.  A grid over the route floor of the referral probability, the practice
 size heterogeneity and the engagement concentration is run on the default municipality
