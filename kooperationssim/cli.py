@@ -18,10 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .io import OutputDirError, dump_json, prepare_out_dir, write_results_atomically
+from .io import (
+    OutputDirError,
+    dump_json,
+    release_out_dir,
+    reserve_out_dir,
+    slugify,
+    unique_out_dir,
+    write_results_atomically,
+)
 from .outputs import OUTPUTS
-from .params import GROUPS, PARAMS
-from .scenario import SCENARIO_DIR, Scenario, ScenarioError, load_scenario, parse_assignment
+from .params import GROUPS, PARAMS, PARAMS_BY_NAME
+from .scenario import Scenario, ScenarioError, load_scenario, parse_assignment
 
 __all__ = ["main", "build_parser"]
 
@@ -117,16 +125,16 @@ def _scenario_from_args(args: argparse.Namespace) -> Scenario:
         k, v = parse_assignment(item)
         extra[k] = v
     if args.weeks is not None:
-        extra["weeks"] = args.weeks
+        try:
+            extra["weeks"] = PARAMS_BY_NAME["weeks"].check(args.weeks)
+        except ValueError as e:
+            raise InputError(f"--weeks: {e}") from None
     if args.scenario is None:
         from .scenario import scenario_from_dict
 
         return scenario_from_dict({"name": "default", "description": "built-in defaults"},
                                   extra=extra)
-    path = Path(args.scenario)
-    if not path.exists() and not path.suffix and (SCENARIO_DIR / f"{path.name}.toml").exists():
-        path = SCENARIO_DIR / f"{path.name}.toml"
-    return load_scenario(path, extra=extra)
+    return load_scenario(args.scenario, extra=extra)  # a file or a shipped name
 
 
 @dataclass
@@ -183,12 +191,27 @@ def summary_table(outputs: dict[str, Any]) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one simulation and write summary.json, series.csv and figure.png."""
     sc = _scenario_from_args(args)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = Path(args.out) if args.out else Path("runs") / f"{sc.name}-{stamp}"
+    # claim the output directory before simulating: a long run is never lost because
+    # its results cannot be written, and two runs never share a directory
     try:
-        prepare_out_dir(out)
+        if args.out:
+            out = Path(args.out)
+            created = reserve_out_dir(out)
+        else:
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            out, created = unique_out_dir(Path("runs"),
+                                          f"{slugify(sc.name, 'scenario')}-{stamp}")
     except OutputDirError as e:
         raise InputError(str(e)) from None
+    try:
+        return _run_into(args, sc, out)
+    except BaseException:
+        release_out_dir(created)  # only directories this run made, and only if empty
+        raise
+
+
+def _run_into(args: argparse.Namespace, sc: Scenario, out: Path) -> int:
+    """Simulate and write the results into the (claimed, empty) directory ``out``."""
     progress = sys.stderr.isatty() and not args.quiet
     res = run_one(sc, args.rng, progress, args.engine)
     outputs, series, wall = res.outputs, res.series, res.wall_s
@@ -265,7 +288,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """Run every design point x replicate of an experiment into a results directory."""
     from .experiment import ExperimentError, load_experiment
     from .summarize import summarize
-    from .sweep import SweepError, bar_progress, plain_progress, sweep
+    from .sweep import SweepError, bar_progress, failed_chunks_message, plain_progress, sweep
 
     try:
         ex = load_experiment(args.experiment)
@@ -274,7 +297,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                             else (ex.max_replicates if args.target_ci is None else None))
     except ExperimentError as e:
         raise InputError(str(e)) from None
-    out = Path(args.out) if args.out else Path("sweeps") / ex.name
+    out = Path(args.out) if args.out else Path("sweeps") / slugify(ex.name, "experiment")
     quiet = args.quiet
     close = None
     if quiet:
@@ -313,8 +336,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if rep_.stopping is not None and not quiet:
         print(_stopping_table(rep_.stopping, ex))
     if rep_.failed_chunks:
-        print(f"kooperationssim: {rep_.failed_chunks} chunk(s) failed; tracebacks are in "
-              f"{out}/manifest.json; rerun them with --retry-failed", file=sys.stderr)
+        print(f"kooperationssim: {failed_chunks_message(rep_)}", file=sys.stderr)
     if rep_.runs_done and not args.no_summary:
         res = summarize(out)
         if not quiet:
@@ -348,14 +370,15 @@ def _stopping_table(stopping: list[dict[str, Any]], ex) -> str:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run a Sobol or Morris sensitivity analysis and write indices and bar plots."""
     from .sensitivity import SensitivityError, load_sensitivity, run_sensitivity
-    from .sweep import SweepError, plain_progress
+    from .sweep import SweepError, failed_chunks_message, plain_progress
 
     try:
         sa = load_sensitivity(args.experiment, method=args.method)
     except SensitivityError as e:
         raise InputError(str(e)) from None
     ex = sa.experiment
-    out = Path(args.out) if args.out else Path("sweeps") / f"{ex.name}-{sa.method}"
+    out = (Path(args.out) if args.out
+           else Path("sweeps") / f"{slugify(ex.name, 'experiment')}-{sa.method}")
     if not args.quiet:
         print(f"kooperationssim {__version__} - sensitivity '{ex.name}' ({sa.method}): "
               f"{len(sa.problem['names'])} parameters, {len(ex.points)} points x "
@@ -363,14 +386,14 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
               f"{out}/", file=sys.stderr)
     try:
         res = run_sensitivity(sa, out, workers=args.workers, scheduler=args.scheduler,
-                              resume=args.resume,
+                              chunk_size=args.chunk_size, resume=args.resume,
+                              retry_failed=args.retry_failed,
                               progress=None if args.quiet else plain_progress())
     except (SweepError, SensitivityError) as e:
         raise InputError(str(e)) from None
     rep_ = res["report"]
     if rep_.failed_chunks:
-        print(f"kooperationssim: {rep_.failed_chunks} chunk(s) failed; tracebacks are in "
-              f"{out}/manifest.json; complete them with --resume", file=sys.stderr)
+        print(f"kooperationssim: {failed_chunks_message(rep_)}", file=sys.stderr)
         return EXIT_INTERNAL
     if not args.quiet:
         idx, noise = res["indices"], res["noise"]
@@ -400,7 +423,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .sweep import SweepError
 
     try:
-        out = write_report(args.source, args.out)
+        out = write_report(args.source, args.out, progress=not args.quiet)
     except (ReportError, ExperimentError, SweepError) as e:
         raise InputError(str(e)) from None
     if not args.quiet:
@@ -449,13 +472,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="run one simulation")
-    r.add_argument("scenario", nargs="?", help="scenario TOML file (default: built-in defaults)")
+    r.add_argument("scenario", nargs="?", help="scenario TOML file or shipped scenario name, "
+                   "e.g. mittelstadt (default: built-in defaults)")
     r.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a parameter (repeatable)")
     r.add_argument("--rng", type=_seed_arg, default=None,
                    help="seed of the run (default: fresh entropy, recorded in summary.json)")
     r.add_argument("--weeks", type=int, default=None, help="horizon in weeks")
-    r.add_argument("--out", default=None, help="output directory (default: runs/NAME-TIME)")
+    r.add_argument("--out", default=None, help="output directory, new or empty (default: "
+                   "runs/NAME-TIME, with -2, -3, ... when taken)")
     r.add_argument("--engine", choices=("numpy", "mesa"), default="numpy",
                    help="numpy (vectorised, fast; default) or mesa (agent by agent); "
                    "both give identical results")
@@ -466,8 +491,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Run every design point x replicate of an experiment "
                        "file on the NumPy engine, in chunks, into a resumable results store "
                        "(runs.parquet, manifest.json), then write its summary.")
-    w.add_argument("experiment", help="experiment TOML file (e.g. experiments/"
-                   "staffing_funding.toml)")
+    w.add_argument("experiment", help="experiment TOML file or shipped experiment name "
+                   "(e.g. experiments/staffing_funding.toml or staffing_funding)")
     w.add_argument("--out", default=None, help="results directory (default: sweeps/NAME)")
     w.add_argument("--workers", type=_positive_int, default=1,
                    help="worker processes of a local Dask cluster (default 1: this process)")
@@ -516,6 +541,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="address of an existing Dask scheduler")
     s.add_argument("--resume", action="store_true",
                    help="complete the runs in --out, then analyse")
+    s.add_argument("--chunk-size", type=_positive_int, default=None,
+                   help="runs per chunk, one engine batch (default: chosen from the size of "
+                   "the municipality and the memory available)")
+    s.add_argument("--retry-failed", action="store_true",
+                   help="rerun the chunks that failed (implies --resume), then analyse")
     s.add_argument("--quiet", action="store_true", help="print nothing on success")
     s.set_defaults(func=cmd_sensitivity)
 

@@ -121,7 +121,9 @@ def paired_table(runs, reference: str, metrics: Sequence[str], *,
         paired difference ``diff`` with ``diff_ci_low``/``diff_ci_high``, ``var_paired``
         (variance of the paired differences), ``var_independent`` (sum of the two
         variances: the variance of a difference of independent runs), the
-        ``variance_reduction`` ``1 - var_paired / var_independent`` and the half-width
+        ``variance_reduction`` ``1 - var_paired / var_independent`` (NaN when
+        ``var_independent`` is 0: a metric that does not vary has nothing to reduce)
+        and the half-width
         an independent comparison with as many runs would have had
         (``diff_half_width_independent``) beside the paired one (``diff_half_width``).
     """
@@ -408,6 +410,7 @@ def run_comparison(
         target_ci: Add rounds of ``replicates`` replicates to every scenario until the
             95 % half-width of ``reach_first_year`` is at most this in every scenario
             (all scenarios keep the same replicates, so every difference stays paired).
+            Needs runs of more than 52 weeks (``reach_first_year`` has no value before).
         max_replicates: Upper limit of replicates with ``target_ci`` (default: 10 rounds).
         batch_size: Runs per engine batch.
         progress: Called as ``progress(runs_done, runs_planned)`` after each batch.
@@ -418,7 +421,7 @@ def run_comparison(
     import pandas as pd
 
     from .outputs import SERIES_KEYS, SUMMARY_KEYS
-    from .sweep import _environment, _git_commit, _summary_columns
+    from .sweep import _environment, _git_info, _summary_columns
     from .vector_engine import VectorEngine, structure_key
 
     named = _named(scenarios)
@@ -456,6 +459,14 @@ def run_comparison(
             raise CompareError(f"unknown series '{s}'{suggest(s, list(SERIES_KEYS))}")
     base_t = _base_params(base)
     params = {n: _resolve_one(n, s, base_t, weeks) for n, s in named.items()}
+    if target_ci is not None:
+        short = [(n, p["weeks"]) for n, p in params.items() if p["weeks"] <= 52]
+        if short:
+            n_, w_ = short[0]
+            raise CompareError(
+                f"target_ci needs weeks > 52, but scenario '{n_}' runs {w_} weeks: the "
+                "stopping rule uses reach_first_year, which counts first birthdays of "
+                "children born during the run and has no value before week 53")
     # check the metrics before the runs: the columns of a one-week run of the first scenario
     first = dict(next(iter(params.values())))
     first["weeks"] = 1
@@ -534,7 +545,7 @@ def run_comparison(
                      "target_ci": None, "stopped": "fixed"} for nm in named]
     manifest = {
         "kooperationssim_version": __version__,
-        "git_commit": _git_commit(),
+        **_git_info(),
         "kind": "comparison",
         "reference": reference,
         "rng": rng,

@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from .io import read_toml, to_jsonable
+from .io import find_input_file, read_toml, shipped_dir, to_jsonable
 from .params import PARAMS, PARAMS_BY_NAME, suggest
 from .scenario import SCENARIO_DIR, ScenarioError, load_scenario, resolve
 
@@ -57,14 +57,16 @@ __all__ = [
     "Experiment",
     "Factor",
     "load_experiment",
+    "experiment_path",
     "experiment_from_dict",
     "replicate_seed",
     "EXPERIMENT_DIR",
     "DESIGN_METHODS",
 ]
 
-#: Directory of the experiments shipped with the repository.
-EXPERIMENT_DIR = Path(__file__).resolve().parent.parent / "experiments"
+#: Directory of the shipped experiments: ``experiments/`` of the repository when running
+#: from a checkout, else the copy installed with the package (``kooperationssim/_experiments``).
+EXPERIMENT_DIR = shipped_dir("experiments")
 DESIGN_METHODS = ("factorial", "lhs", "sobol")
 _TOP = ("experiment", "parameters", "design", "factors")
 _EXP_KEYS = ("name", "description", "scenario", "replicates", "weeks", "seed", "series",
@@ -329,6 +331,13 @@ def _parse_factor(name: str, raw: Any, where: str) -> Factor:
         for k, v in (("start", start), ("stop", stop), ("step", step)):
             if isinstance(v, bool) or not isinstance(v, int | float):
                 raise ExperimentError(f"{where}{label}: {k} must be a number, got {v!r}")
+        if prm.type is int:
+            for k, v in (("start", start), ("stop", stop), ("step", step)):
+                if not float(v).is_integer():
+                    raise ExperimentError(
+                        f"{where}{label}: {k} = {v} is not a whole number; a stepped range of "
+                        "this integer parameter needs whole-number start, stop and step")
+            start, stop, step = int(start), int(stop), int(step)
         if step <= 0:
             raise ExperimentError(f"{where}{label}: step must be positive, got {step}")
         if stop < start:
@@ -338,8 +347,13 @@ def _parse_factor(name: str, raw: Any, where: str) -> Factor:
         if n > MAX_POINTS:
             raise ExperimentError(f"{where}{label}: the range has {n} values (too many)")
         vals = [start + i * step for i in range(n)]
-        vals = [round(v, 12) for v in vals] if prm.type is float else [int(v) for v in vals]
-        return Factor(name, values=tuple(_check_value(name, v, label, where) for v in vals))
+        if prm.type is float:
+            vals = [round(v, 12) for v in vals]
+        checked = tuple(_check_value(name, v, label, where) for v in vals)
+        if len(set(checked)) != len(checked):
+            raise ExperimentError(f"{where}{label}: the range {{start = {start}, stop = {stop}, "
+                                  f"step = {step}}} gives repeated values; use a larger step")
+        return Factor(name, values=checked)
     if keys == {"min", "max"}:
         if not numeric:
             raise ExperimentError(f"{where}{label}: a range needs a numeric parameter; list "
@@ -528,12 +542,24 @@ def _find_scenario(s: str, exp_path: Path | None) -> Path | None:
     return None
 
 
+def experiment_path(name_or_path: str | Path) -> Path:
+    """The file of an experiment: ``name_or_path`` itself, or ``EXPERIMENT_DIR/NAME.toml``.
+
+    A bare name (no directory, no suffix, e.g. ``staffing_funding``) that is not a file
+    in the working directory names a shipped experiment.
+    """
+    return find_input_file(name_or_path, EXPERIMENT_DIR)
+
+
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment TOML file.
+
+    Args:
+        path: The file, or the name of a shipped experiment (``staffing_funding``).
 
     Raises:
         ExperimentError: for a missing or malformed file and any invalid content.
     """
-    path = Path(path)
+    path = experiment_path(path)
     data = read_toml(path, "experiment", ExperimentError, EXPERIMENT_DIR)
     return experiment_from_dict(data, path=path)

@@ -12,7 +12,8 @@ Sources:
   figures already in the directory, e.g. ``reach_by_fte.png`` or the bar plots of a
   sensitivity analysis);
 * an experiment file: its design points run in this process for the file's replicates
-  and seed (the same runs a sweep of the file makes) and are compared as above;
+  and seed (the same runs a sweep of the file makes) and are compared as above (with
+  ``progress=True`` the progress of the runs is shown on stderr, as ``sweep`` shows it);
 * a :class:`kooperationssim.compare.Comparison` (from Python, :func:`comparison_html`).
 """
 
@@ -22,6 +23,10 @@ import base64
 import html
 import io
 import json
+import sys
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -227,18 +232,29 @@ def _from_results(src: Path) -> str:
                            bands=bands, extra_images=images)
 
 
-def _from_experiment(path: Path) -> str:
-    from .compare import run_comparison
-    from .experiment import load_experiment
+def _from_experiment(ex, progress: Callable[[int, int, float], None] | None = None) -> str:
+    from .compare import CompareError, run_comparison
 
-    ex = load_experiment(path)
     factors = [f.name for f in ex.factors]
     specs = {}
     for i, pt in enumerate(ex.points):
         label = ", ".join(f"{f}={_short(pt[f])}" for f in factors) or f"point {i}"
         specs[label] = {k: v for k, v in ex.point_run_params(i).items() if k != "weeks"}
-    cmp = run_comparison(specs, replicates=ex.replicates, rng=ex.seed, weeks=ex.weeks,
-                         target_ci=ex.target_ci, max_replicates=ex.max_replicates)
+    cb = None
+    if progress is not None:
+        t0 = time.perf_counter()
+
+        def cb(done: int, total: int) -> None:
+            el = time.perf_counter() - t0
+            progress(done, total, done / el if el > 0 else 0.0)
+
+        cb(0, ex.n_runs)
+    try:
+        cmp = run_comparison(specs, replicates=ex.replicates, rng=ex.seed, weeks=ex.weeks,
+                             target_ci=ex.target_ci, max_replicates=ex.max_replicates,
+                             progress=cb)
+    except CompareError as e:
+        raise ReportError(f"{ex.path or ex.name}: {e}") from None
     man = dict(cmp.manifest)
     man["experiment"] = ex.to_json()
     man["spec_hash"] = ex.spec_hash()
@@ -250,12 +266,15 @@ def save_comparison(cmp, out: str | Path, title: str = "kooperationssim comparis
     """Write the HTML report of a :class:`kooperationssim.compare.Comparison` (notebooks).
 
     Raises:
-        ReportError: for an ``out`` that already exists or is not ``*.html``.
+        ReportError: for an ``out`` that already exists, is not ``*.html`` or cannot be
+            written.
     """
     out = Path(out)
     _check_out(out)
-    text = comparison_html(cmp.table, title=title, manifest=cmp.manifest, bands=cmp.series)
-    _write(out, text)
+    with _prepared(out) as tmp:
+        text = comparison_html(cmp.table, title=title, manifest=cmp.manifest,
+                               bands=cmp.series)
+        _write(out, tmp, text)
     return out
 
 
@@ -265,34 +284,130 @@ def _check_out(out: Path) -> None:
                           "written)")
     if out.suffix.lower() not in (".html", ".htm"):
         raise ReportError(f"--out {out}: the report is an HTML file; name it *.html")
+    for anc in out.parents:
+        if anc.exists():
+            if not anc.is_dir():
+                raise ReportError(f"--out {out}: {anc} exists and is not a directory "
+                                  "(nothing was written)")
+            break
 
 
-def _write(out: Path, text: str) -> None:
-    if str(out.parent) and not out.parent.exists():
-        out.parent.mkdir(parents=True, exist_ok=True)
+@contextmanager
+def _prepared(out: Path):
+    """Create the folder of ``out`` and a temporary file beside it, before any work.
+
+    Yields the temporary file's path.  When the work fails, the temporary file and the
+    folders created here are removed again, so a refused or failed report leaves
+    nothing behind.
+
+    Raises:
+        ReportError: for a location that cannot be created or written.
+    """
+    created: list[Path] = []
     tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        missing = [d for d in (out.parent, *out.parent.parents) if not d.exists()]
+        for d in reversed(missing):
+            d.mkdir()
+            created.append(d)
+        with open(tmp, "w", encoding="utf-8"):
+            pass
+    except OSError as e:
+        _cleanup(tmp, created)
+        raise ReportError(f"--out {out} cannot be written ({e.strerror or e}); choose "
+                          "another file (nothing was written)") from None
+    try:
+        yield tmp
+    except BaseException:
+        _cleanup(tmp, created)
+        raise
+
+
+def _cleanup(tmp: Path, created: list[Path]) -> None:
+    try:
+        tmp.unlink(missing_ok=True)
+    except OSError:
+        pass
+    for d in reversed(created):
+        try:
+            d.rmdir()
+        except OSError:
+            break
+
+
+def _write(out: Path, tmp: Path, text: str) -> None:
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(out)
 
 
-def write_report(source: str | Path, out: str | Path) -> Path:
+def _progress_callback(progress: Any, desc: str):
+    """``(callback, close)`` for ``progress``.
+
+    ``progress`` is a callable, or ``True`` for a progress bar on a terminal and plain
+    lines otherwise (both on stderr, as ``sweep`` shows them).
+    """
+    from .sweep import bar_progress, plain_progress
+
+    if progress is None or progress is False:
+        return None, None
+    if callable(progress):
+        return progress, None
+    if sys.stderr.isatty():
+        return bar_progress(desc)
+    return plain_progress(), None
+
+
+def write_report(source: str | Path, out: str | Path, *, progress: Any = None) -> Path:
     """Write the HTML report of ``source`` (results directory or experiment file) to ``out``.
 
+    The source is checked, and the folder of ``out`` created, before anything runs.
+
+    Args:
+        source: A results directory of a sweep, or an experiment file (``*.toml``), whose
+            design points then run in this process.
+        out: The report file (``*.html``; must not exist).
+        progress: For an experiment file: ``True`` shows the progress of the runs on
+            stderr (a bar on a terminal, plain lines otherwise, as ``sweep`` does); a
+            callable is called as ``progress(done, total, runs_per_second)``; ``None``
+            (default) shows nothing.
+
     Raises:
-        ReportError: for a source that is neither, or an ``out`` that already exists.
+        ReportError: for a source that is neither, or an ``out`` that already exists or
+            cannot be written.
+        ExperimentError: for an invalid experiment file.
+        SweepError: for a results directory with a damaged manifest.
     """
     src, out = Path(source), Path(out)
     _check_out(out)
     if src.is_dir():
         if not (src / "manifest.json").is_file():
             raise ReportError(f"{src} is not a results directory (no manifest.json)")
-        text = _from_results(src)
-    elif src.is_file() and src.suffix == ".toml":
-        text = _from_experiment(src)
-    elif not src.exists():
+        with _prepared(out) as tmp:
+            _write(out, tmp, _from_results(src))
+        return out
+    if src.is_file() and src.suffix == ".toml":
+        from .experiment import TARGET_METRIC, load_experiment
+
+        ex = load_experiment(src)
+        if ex.adaptive and ex.weeks <= 52:
+            raise ReportError(
+                f"{src}: target_ci needs weeks > 52, got weeks = {ex.weeks}: the stopping "
+                f"rule uses {TARGET_METRIC}, which has no value before week 53")
+        with _prepared(out) as tmp:
+            cb, close = _progress_callback(progress, ex.name)
+            if progress is True:
+                print(f"kooperationssim {__version__} - report '{ex.name}': "
+                      f"{len(ex.points)} design points x {ex.replicates} replicates = "
+                      f"{ex.n_runs} runs of {ex.weeks} weeks, in this process, into {out}",
+                      file=sys.stderr, flush=True)
+            try:
+                text = _from_experiment(ex, cb)
+            finally:
+                if close is not None:
+                    close()
+            _write(out, tmp, text)
+        return out
+    if not src.exists():
         raise ReportError(f"source not found: {src} (give an experiment file or a results "
                           "directory)")
-    else:
-        raise ReportError(f"{src}: give an experiment file (*.toml) or a results directory")
-    _write(out, text)
-    return out
+    raise ReportError(f"{src}: give an experiment file (*.toml) or a results directory")

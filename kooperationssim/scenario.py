@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .funding import FundingStream, n_districts, planned_positions
-from .io import read_toml
+from .io import find_input_file, read_toml, shipped_dir
 from .params import FUNDING_USES, PARAMS, PARAMS_BY_NAME, STREAM_FIELDS, suggest
 
 __all__ = [
@@ -37,13 +37,15 @@ __all__ = [
     "Scenario",
     "resolve",
     "load_scenario",
+    "scenario_path",
     "parse_assignment",
     "scenario_files",
     "SCENARIO_DIR",
 ]
 
-#: Directory of the scenarios shipped with the repository.
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+#: Directory of the shipped scenarios: ``scenarios/`` of the repository when running from
+#: a checkout, else the copy installed with the package (``kooperationssim/_scenarios``).
+SCENARIO_DIR = shipped_dir("scenarios")
 
 _TOP_KEYS = ("name", "description", "parameters", "funding_streams")
 
@@ -297,7 +299,10 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     if not key:
         raise ScenarioError(f"--set expects KEY=VALUE, got {text!r}")
     if key not in PARAMS_BY_NAME:
-        _check_value(key, None)  # raises with suggestions
+        try:
+            _check_value(key, None)  # raises with suggestions
+        except ScenarioError as e:
+            raise ScenarioError(f"--set {key}: {e}") from None
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
@@ -307,7 +312,20 @@ def parse_assignment(text: str) -> tuple[str, Any]:
             raise ScenarioError(
                 f"--set {key}: cannot read {raw!r} as a {PARAMS_BY_NAME[key].type_name}"
             ) from None
+    try:
+        _check_value(key, value)
+    except ScenarioError as e:
+        raise ScenarioError(f"--set {key}: {e}") from None
     return key, value
+
+
+def scenario_path(name_or_path: str | Path) -> Path:
+    """The file of a scenario: ``name_or_path`` itself, or ``SCENARIO_DIR/NAME.toml``.
+
+    A bare name (no directory, no suffix, e.g. ``mittelstadt``) that is not a file in
+    the working directory names a shipped scenario.
+    """
+    return find_input_file(name_or_path, SCENARIO_DIR)
 
 
 def load_scenario(
@@ -316,13 +334,13 @@ def load_scenario(
     """Read and validate a scenario TOML file.
 
     Args:
-        path: The file.
+        path: The file, or the name of a shipped scenario (``mittelstadt``).
         extra: Further overrides applied on top of the file's (e.g. from ``--set``).
 
     Raises:
         ScenarioError: for a missing or malformed file and any invalid content.
     """
-    path = Path(path)
+    path = scenario_path(path)
     data = read_toml(path, "scenario", ScenarioError, SCENARIO_DIR)
     return scenario_from_dict(data, path=path, extra=extra)
 
@@ -330,7 +348,12 @@ def load_scenario(
 def scenario_from_dict(
     data: dict[str, Any], *, path: Path | None = None, extra: dict[str, Any] | None = None
 ) -> Scenario:
-    """Validate the parsed content of a scenario file."""
+    """Validate the parsed content of a scenario file.
+
+    A bad value in ``extra`` is named as ``override KEY``, not blamed on the file (the
+    command line checks ``--set`` and ``--weeks`` before and names them); an impossible
+    combination names the file and the keys of ``extra``.
+    """
     where = f"{path}: " if path else ""
     for k in data:
         if k not in _TOP_KEYS:
@@ -361,6 +384,21 @@ def scenario_from_dict(
         raise ScenarioError(f"{where}'funding_streams' must be an array of tables")
     merged = dict(overrides)
     merged.update(extra or {})
+    # the file's own values and streams first: a bad one is blamed on the file alone
+    for k, v in overrides.items():
+        try:
+            _check_value(k, v)
+        except ScenarioError as e:
+            raise ScenarioError(f"{where}{e}") from None
+    streams_raw = [_check_stream(i, st, where) for i, st in enumerate(streams_raw)]
+    for k, v in (extra or {}).items():
+        try:
+            _check_value(k, v)
+        except ScenarioError as e:
+            raise ScenarioError(f"override {k}: {e}") from None
+    if extra:
+        keys = ", ".join(extra)
+        where = f"{path} with the overrides {keys}: " if path else f"overrides {keys}: "
     params = resolve(merged, streams_raw, where=where)
     return Scenario(
         name=name,

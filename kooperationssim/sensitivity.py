@@ -47,7 +47,13 @@ from typing import Any
 
 import numpy as np
 
-from .experiment import Experiment, ExperimentError, experiment_from_dict
+from .experiment import (
+    EXPERIMENT_DIR,
+    Experiment,
+    ExperimentError,
+    experiment_from_dict,
+    experiment_path,
+)
 from .io import read_toml
 from .outputs import SUMMARY_KEYS
 from .params import PARAMS_BY_NAME, suggest
@@ -215,8 +221,8 @@ def load_sensitivity(path: str | Path, method: str | None = None) -> Sensitivity
     Raises:
         SensitivityError: for a missing or malformed file and any invalid content.
     """
-    path = Path(path)
-    data = read_toml(path, "sensitivity", SensitivityError)
+    path = experiment_path(path)
+    data = read_toml(path, "sensitivity", SensitivityError, EXPERIMENT_DIR)
     return sensitivity_from_dict(data, path=path, method=method)
 
 
@@ -304,17 +310,16 @@ def analyze(sa: Sensitivity, runs, seed: int | None = None):
 
 
 def _bar_plot(indices, noise, output: str, method: str, path: Path) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    # a bare Figure (no pyplot, no backend switch): safe inside a notebook
+    from matplotlib.figure import Figure
 
     from .plotting import save_png_svg
 
     d = indices[indices.output == output]
     key = "ST" if method == "sobol" else "mu_star"
     d = d.sort_values(key, ascending=True)
-    fig, ax = plt.subplots(figsize=(7.5, 0.38 * len(d) + 1.6))
+    fig = Figure(figsize=(7.5, 0.38 * len(d) + 1.6))
+    ax = fig.subplots()
     y = np.arange(len(d))
     if method == "sobol":
         ax.barh(y + 0.2, d["ST"], height=0.4, xerr=d["ST_conf"], capsize=3,
@@ -399,17 +404,24 @@ def check_previous_analysis(sa: Sensitivity, out: str | Path) -> None:
             "is overwritten: choose another --out")
 
 
-def run_sensitivity(sa: Sensitivity, out: str | Path, **sweep_kwargs: Any) -> dict[str, Any]:
+def run_sensitivity(sa: Sensitivity, out: str | Path, *, workers: int = 1,
+                    scheduler: str | None = None, chunk_size: int | None = None,
+                    resume: bool = False, retry_failed: bool = False,
+                    progress: Any = None) -> dict[str, Any]:
     """Run the sampled points as a sweep into ``out``, then write the analysis.
 
-    ``sweep_kwargs`` go to :func:`kooperationssim.sweep.sweep` (workers, resume, ...).
-    Returns the analysis (see :func:`write_analysis`) plus the sweep's report
-    (``report``).
+    The arguments after ``out`` are those of :func:`kooperationssim.sweep.sweep`: runs of
+    chunks that failed are rerun only with ``retry_failed`` (``resume`` completes the
+    missing runs but leaves failed chunks alone).  The analysis is written once every run
+    is in the store.  Returns the analysis (see :func:`write_analysis`) plus the sweep's
+    report (``report``).
     """
     from .sweep import sweep
 
     check_previous_analysis(sa, out)
-    rep = sweep(sa.experiment, out, **sweep_kwargs)
+    rep = sweep(sa.experiment, out, workers=workers, scheduler=scheduler,
+                chunk_size=chunk_size, resume=resume, retry_failed=retry_failed,
+                progress=progress)
     res: dict[str, Any] = {"report": rep}
     if rep.complete:
         res.update(write_analysis(sa, out))

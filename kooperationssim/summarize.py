@@ -11,7 +11,11 @@
   with confidence bands (when coordinator FTE is a factor; otherwise against the first
   numeric factor, ``metric_by_<x>``);
 * ``DIR/heatmap_<metric>_<x>_<y>.png`` and ``.svg`` — the mean of a chosen output over two
-  chosen factors (averaged over any other factors; continuous factors are binned).
+  chosen factors (averaged over any other factors; continuous factors are binned); only
+  for experiments with at least two factors.
+
+Figures are drawn on bare :class:`matplotlib.figure.Figure` objects: summarizing from a
+notebook does not switch its matplotlib backend.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from .params import PARAMS_BY_NAME
 
@@ -78,14 +83,10 @@ def _numeric(name: str) -> bool:
 
 
 def _line_plot(summ, x: str, group: str | None, metric: str, path: Path) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from .plotting import save_png_svg
 
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    fig = Figure(figsize=(7.5, 4.8))
+    ax = fig.subplots()
     groups = [(None, summ)] if group is None else list(summ.groupby(group, sort=False))
     for val, d in groups:
         agg = d.groupby(x, sort=True)[[f"{metric}_mean", f"{metric}_ci_low",
@@ -119,11 +120,6 @@ def _binned(values, sampled: bool, bins: int = 8):
 
 def _heatmap(summ, x: str, y: str, metric: str, sampled: set[str], path: Path
              ) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from .plotting import save_png_svg
 
     d = summ[[x, y, f"{metric}_mean"]].copy()
@@ -131,8 +127,9 @@ def _heatmap(summ, x: str, y: str, metric: str, sampled: set[str], path: Path
     d[y] = _binned(d[y], y in sampled)
     tab = d.pivot_table(index=y, columns=x, values=f"{metric}_mean", aggfunc="mean",
                         sort=True, dropna=False)
-    fig, ax = plt.subplots(figsize=(max(5.0, 0.6 * tab.shape[1] + 3), max(3.0, 0.45 *
-                                                                        tab.shape[0] + 2)))
+    fig = Figure(figsize=(max(5.0, 0.6 * tab.shape[1] + 3),
+                          max(3.0, 0.45 * tab.shape[0] + 2)))
+    ax = fig.subplots()
     vals = tab.to_numpy(dtype=float)
     finite = vals[np.isfinite(vals)]
     lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
@@ -166,8 +163,9 @@ def summarize(out: str | Path, *, x: str | None = None, y: str | None = None,
     written (``files``).
 
     Raises:
-        SummarizeError: for an unknown metric or factor.
-        SweepError: for a directory without results.
+        SummarizeError: for an unknown metric or factor, or ``x``/``y`` for an
+            experiment with fewer than two factors (nothing is written).
+        SweepError: for a directory without results or with a damaged manifest.
     """
     from .sweep import read_manifest, read_runs
 
@@ -186,7 +184,16 @@ def summarize(out: str | Path, *, x: str | None = None, y: str | None = None,
             from .params import suggest
 
             raise SummarizeError(f"{flag}: '{v}' is not a factor of this experiment"
-                                 f"{suggest(v, factors)}; factors: {', '.join(factors)}")
+                                 f"{suggest(v, factors)}; factors: "
+                                 f"{', '.join(factors) or 'none'}")
+    if (x is not None or y is not None) and len(factors) < 2:
+        flags = " and ".join(f for f, v in (("--x", x), ("--y", y)) if v is not None)
+        raise SummarizeError(
+            f"{flags}: the heatmap needs two factors, but this experiment has "
+            f"{len(factors)} ({', '.join(factors) or 'none'}), so there is no heatmap to "
+            "choose axes for; leave out --x/--y (nothing was written)")
+    if x is not None and x == y:
+        raise SummarizeError(f"--x and --y must be different factors, got '{x}' for both")
     summ = point_summary(runs, factors)
     files = []
     tmp = out / ".summary.csv.tmp"
@@ -206,8 +213,8 @@ def summarize(out: str | Path, *, x: str | None = None, y: str | None = None,
     # heatmap over two factors
     if len(factors) >= 2:
         hx = x or lx or factors[0]
+        if y is not None and y == hx:  # --y alone, naming the default x factor
+            hx = next(f for f in factors if f != y)
         hy = y or next(f for f in (["funding_regime"] + factors) if f in factors and f != hx)
-        if hx == hy:
-            raise SummarizeError("--x and --y must be different factors")
         files += _heatmap(summ, hx, hy, metric, sampled, out / f"heatmap_{metric}_{hx}_{hy}")
     return {"summary": summ, "factors": factors, "files": files}

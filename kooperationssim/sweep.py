@@ -5,8 +5,9 @@ The results directory holds
 * ``runs.parquet/`` — a Parquet dataset, one file per finished chunk, one row per run:
   design point, replicate, seed, every factor, every summary output;
 * ``series.parquet/`` — the weekly series of every run (only with ``series = true``);
-* ``manifest.json`` — package version, git commit, hash of the experiment, seeds,
-  library versions, platform, wall time, workers, failures.
+* ``manifest.json`` — package version, git commit (and whether the working tree had
+  changes) of every session, hash of the experiment, seeds, library versions, platform,
+  wall time, workers, failures.
 
 A chunk's files are written under a hidden temporary name and renamed when complete
 (the series file first, the runs file last), so a chunk is either complete or absent;
@@ -18,7 +19,14 @@ size, the number of workers or the order in which chunks finish.
 Chunks run in this process (one worker), on a local ``dask.distributed`` cluster of
 worker processes (``workers > 1``) or on an existing cluster (``scheduler``).  A chunk
 that raises is recorded in the manifest with its traceback and the sweep goes on;
-``retry_failed`` reruns only those runs.
+``retry_failed`` reruns only those runs (``resume`` alone leaves them alone).
+
+Before anything is written the sweep checks its input: the results directory (and that
+it can be created), the memory one chunk needs (the engine's estimate; each worker holds
+one chunk, and an automatic chunk size is lowered to what fits), and the cluster, which
+is started or connected to before the directory is created.  Resuming results made
+from another git commit, or from a working tree with changes, prints a warning that the
+results may mix code versions.
 """
 
 from __future__ import annotations
@@ -33,7 +41,8 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -48,6 +57,8 @@ from .params import FUNDING_SOURCES, FUNDING_USES, PARAMS_BY_NAME
 __all__ = [
     "SweepError",
     "Chunk",
+    "failed_chunks_message",
+    "run_memory_bytes",
     "plan_chunks",
     "run_chunk",
     "sweep",
@@ -132,6 +143,81 @@ def plan_chunks(ex: Experiment, todo: Iterable[tuple[int, int]], chunk_size: int
         for i in range(0, len(runs), chunk_size):
             chunks.append(Chunk(tuple(runs[i:i + chunk_size])))
     return chunks
+
+
+#: Margin on the engine's memory estimate of a run (the size of the family ring buffer
+#: varies a little with the seeds, and a chunk takes the largest of its runs).
+MEMORY_MARGIN = 1.1
+#: Share of the available memory the engine allows for one batch (as the engine does).
+MEMORY_SHARE = 0.8
+#: Replicates whose seeds the memory estimate looks at.
+_PROBE_REPLICATES = 3
+
+
+def run_memory_bytes(ex: Experiment) -> float:
+    """Engine state of one run (bytes), the largest over the design, with a margin.
+
+    The engine's own estimate (see :class:`kooperationssim.vector_engine.VectorEngine`,
+    which refuses a batch "too large for memory"), for the design point with the most
+    births of every structure group; nothing is allocated and nothing runs.
+    """
+    from . import vector_engine as ve
+    from .scenario import resolve
+
+    class _Probe(ve.VectorEngine):
+        def _init_state(self) -> None:  # sizes only: no state is allocated
+            return None
+
+    seeds = [ex.seed_of(r) for r in range(min(ex.replicate_limit, _PROBE_REPLICATES))]
+    worst = 0.0
+    for pts in _structure_groups(ex):
+        p = max(pts, key=lambda i: resolve(ex.point_params(i),
+                                           ex.funding_streams)["births_per_year"])
+        params = ex.point_run_params(p)
+        eng = _Probe([params] * len(seeds), seeds, max_memory_gb=float("inf"))
+        # the engine's estimate for R runs is R * (cap * FAMILY_BYTES + n_pairs * 192)
+        per = eng.cap * ve.FAMILY_BYTES + eng.lay.n_pairs * 64 * 3
+        worst = max(worst, float(per))
+    return worst * MEMORY_MARGIN
+
+
+def available_memory_gb() -> float:
+    """Memory available to new work on this machine (GB), as the engine reads it."""
+    from . import vector_engine as ve
+
+    return float(ve._available_gb())
+
+
+def _fit_chunk_size(chunk_size: int, auto: bool, per_run: float, limit_gb: float,
+                    where: str) -> int:
+    """``chunk_size`` if a chunk fits into ``limit_gb``; the automatic size is lowered.
+
+    Raises:
+        SweepError: for a chunk size given by the user that does not fit, or a single run
+            that does not fit.
+    """
+    fits = int(limit_gb * 1e9 // per_run) if per_run > 0 else chunk_size
+    if fits < 1:
+        raise SweepError(
+            f"not enough memory for a single run: one run needs about {per_run / 1e9:.2f} "
+            f"GB of engine state, but about {limit_gb:.2f} GB are available {where}")
+    if chunk_size <= fits:
+        return chunk_size
+    if auto:
+        return fits
+    raise SweepError(
+        f"--chunk-size {chunk_size} is too large for memory: a chunk of {chunk_size} runs "
+        f"needs about {chunk_size * per_run / 1e9:.1f} GB of engine state "
+        f"({per_run / 1e6:.1f} MB per run), but about {limit_gb:.1f} GB are available "
+        f"{where}; use --chunk-size {fits} or less (nothing was written)")
+
+
+def _local_memory_where(workers: int, avail: float) -> str:
+    if workers == 1:
+        return f"({MEMORY_SHARE:.0%} of the {avail:.1f} GB free on this machine)"
+    return (f"per worker ({MEMORY_SHARE:.0%} of the {avail:.1f} GB free on this machine, "
+            f"shared by {workers} workers that each hold one chunk; fewer --workers leave "
+            "more to each)")
 
 
 # ---------------------------------------------------------------------------
@@ -260,11 +346,47 @@ def _clean_partial(out: Path) -> None:
 
 
 def read_manifest(out: str | Path) -> dict[str, Any]:
-    """The manifest of a results directory."""
+    """The manifest of a results directory.
+
+    Raises:
+        SweepError: for a directory without a manifest, or a manifest that cannot be read,
+            is not JSON or does not have the shape a sweep writes.
+    """
     p = Path(out) / MANIFEST
     if not p.exists():
         raise SweepError(f"{out} is not a sweep results directory (no {MANIFEST})")
-    return json.loads(p.read_text(encoding="utf-8"))
+    damaged = (f"{p} is damaged: {{}}; the results directory cannot be used as it is "
+               f"(restore {MANIFEST} from a backup, or run the sweep into a new --out)")
+    try:
+        man = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise SweepError(damaged.format(f"cannot be read ({e})")) from None
+    except ValueError as e:  # json.JSONDecodeError
+        raise SweepError(damaged.format(f"not valid JSON ({e})")) from None
+    problem = _manifest_problem(man)
+    if problem:
+        raise SweepError(damaged.format(problem))
+    return man
+
+
+def _manifest_problem(man: Any) -> str | None:
+    """What is wrong with the shape of a parsed manifest (``None``: nothing)."""
+    if not isinstance(man, dict):
+        return f"expected a JSON object, found {type(man).__name__}"
+    exp = man.get("experiment")
+    if not isinstance(exp, dict):
+        return "'experiment' is missing or not an object"
+    factors = exp.get("factors")
+    if not isinstance(factors, list) or not all(
+            isinstance(f, dict) and isinstance(f.get("name"), str) for f in factors):
+        return "'experiment.factors' is missing or not a list of factors with names"
+    for key, typ, what in (("sessions", list, "a list"), ("failures", dict, "an object")):
+        if key in man and not isinstance(man[key], typ):
+            return f"'{key}' is not {what}"
+    for f in man.get("failures", {}).values():
+        if not isinstance(f, dict) or not isinstance(f.get("runs"), list):
+            return "'failures' holds an entry without a list of runs"
+    return None
 
 
 def read_runs(out: str | Path):
@@ -297,14 +419,79 @@ def read_series(out: str | Path):
 # ---------------------------------------------------------------------------
 
 
-def _git_commit() -> str | None:
-    here = Path(__file__).resolve().parent.parent
+def _git(args: list[str], cwd: Path) -> str | None:
+    """Output of ``git ARGS`` run in ``cwd`` (``None``: git missing or failed)."""
     try:
-        out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"],
-                             capture_output=True, text=True, timeout=10)
+        out = subprocess.run(["git", *args], cwd=str(cwd), capture_output=True, text=True,
+                             timeout=10)
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    return out.stdout if out.returncode == 0 else None
+
+
+def _git_info() -> dict[str, Any]:
+    """Commit of the code that runs, and whether its working tree has changes.
+
+    Both are ``None`` unless the package directory is part of a git work tree that
+    tracks it (a source checkout, e.g. an editable install).  An installed package in
+    ``site-packages`` reports nothing, even when the environment lies inside some other
+    repository (a virtual environment in a project's clone).  ``git_dirty`` counts
+    changes of tracked files anywhere in the work tree and untracked files inside the
+    package directory.
+    """
+    none: dict[str, Any] = {"git_commit": None, "git_dirty": None}
+    pkg = Path(__file__).resolve().parent
+    top = _git(["rev-parse", "--show-toplevel"], pkg)
+    if not top or not top.strip():
+        return none
+    top_p = Path(top.strip()).resolve()
+    if not pkg.is_relative_to(top_p):
+        return none
+    if _git(["ls-files", "--error-unmatch", "--", "__init__.py"], pkg) is None:
+        return none  # the package's files are not in that repository
+    head = _git(["rev-parse", "HEAD"], pkg)
+    commit = head.strip() if head and head.strip() else None
+    if commit is None:
+        return none
+    tracked = _git(["status", "--porcelain", "--untracked-files=no"], top_p)
+    untracked = _git(["status", "--porcelain", "--untracked-files=all", "--", "."], pkg)
+    dirty = None
+    if tracked is not None and untracked is not None:
+        new_files = [ln for ln in untracked.splitlines() if ln.startswith("??")
+                     and "__pycache__" not in ln and not ln.rstrip('"').endswith(".pyc")]
+        dirty = bool(tracked.strip()) or bool(new_files)
+    return {"git_commit": commit, "git_dirty": dirty}
+
+
+def _git_commit() -> str | None:
+    """Commit of the code that runs (see :func:`_git_info`)."""
+    return _git_info()["git_commit"]
+
+
+def _code_label(commit: str | None, dirty: bool | None) -> str:
+    if commit is None:
+        return "an unknown commit"
+    return f"commit {commit[:12]}" + (" with uncommitted changes" if dirty else "")
+
+
+def _code_warning(man: dict[str, Any], git: dict[str, Any]) -> str | None:
+    """A warning when the runs in a store and this session may come from different code."""
+    before = [(s.get("git_commit"), s.get("git_dirty")) for s in man.get("sessions", [])
+              if isinstance(s, dict) and "git_commit" in s]
+    if not before:
+        before = [(man.get("git_commit"), man.get("git_dirty"))]
+    now = (git["git_commit"], git["git_dirty"])
+    if all(c is None for c, _d in before) and now[0] is None:
+        return None  # nothing known about the code of any session
+    differs = any(c != now[0] for c, _d in before)
+    dirty = bool(now[1]) or any(bool(d) for _c, d in before)
+    if not differs and not dirty:
+        return None
+    seen = ", ".join(dict.fromkeys(_code_label(c, d) for c, d in before))
+    return (f"the runs already in the results directory were made with {seen}; this "
+            f"session runs {_code_label(*now)}. The results may mix code versions: check "
+            "that the changes do not affect the results, or run the sweep into a new "
+            "--out")
 
 
 def _environment() -> dict[str, Any]:
@@ -333,11 +520,19 @@ class SweepReport:
     already_complete: bool = False
     stopping: list[dict[str, Any]] | None = None
     finished: bool = True
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
         """Whether every run of the experiment is in the store."""
         return self.runs_done == self.runs_total and self.finished
+
+
+def failed_chunks_message(report: SweepReport) -> str:
+    """The message for a sweep that ended with failed chunks (what to do next)."""
+    return (f"{report.failed_chunks} chunk(s) failed; tracebacks are in "
+            f"{report.out}/{MANIFEST}; rerun them with --retry-failed (--resume alone "
+            "does not rerun failed chunks)")
 
 
 def _check_out_dir(out: Path, ex: Experiment, resume: bool, retry_failed: bool
@@ -349,6 +544,9 @@ def _check_out_dir(out: Path, ex: Experiment, resume: bool, retry_failed: bool
         if anc.exists():
             if not anc.is_dir():
                 raise SweepError(f"--out {out}: {anc} exists and is not a directory")
+            if not out.exists() and not os.access(anc, os.W_OK | os.X_OK):
+                raise SweepError(f"--out {out} cannot be created: no permission to write "
+                                 f"in {anc}")
             break
     if not out.exists() or not any(out.iterdir()):
         if resume or retry_failed:
@@ -372,11 +570,80 @@ def _check_out_dir(out: Path, ex: Experiment, resume: bool, retry_failed: bool
     return man
 
 
+def _make_out_dir(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise SweepError(f"--out {out} cannot be created ({e.strerror or e}); choose "
+                         "another directory (nothing was written)") from None
+
+
+#: How long to wait for an existing Dask scheduler (``--scheduler``).
+SCHEDULER_TIMEOUT = "20s"
+
+
+@contextmanager
+def _dask_client(workers: int, scheduler: str | None):
+    """A Dask client: of a new local cluster (``workers``) or of ``scheduler``.
+
+    Raises:
+        SweepError: for a scheduler address that is malformed or cannot be reached.
+    """
+    from distributed import Client, LocalCluster
+
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=40)
+        try:
+            client = Client(cluster)
+        except BaseException:
+            cluster.close()
+            raise
+    else:
+        try:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+        except Exception as e:  # noqa: BLE001 - malformed address, refused, timeout
+            raise SweepError(f"--scheduler {scheduler}: cannot connect ({e}); nothing was "
+                             "written") from None
+    try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _worker_memory_gb(client) -> float | None:
+    """Memory one task may use on the smallest worker of a cluster (GB).
+
+    ``None`` when no worker reports a memory limit.
+    """
+    try:
+        workers = client.scheduler_info().get("workers", {})
+    except Exception:  # noqa: BLE001 - informational only
+        return None
+    limits = []
+    for w in workers.values():
+        lim, threads = w.get("memory_limit"), max(int(w.get("nthreads") or 1), 1)
+        if lim:
+            limits.append(float(lim) / threads / 1e9)
+    return min(limits) if limits else None
+
+
+def _warn(msg: str) -> None:
+    print(f"kooperationssim: warning: {msg}", file=sys.stderr, flush=True)
+
+
 def sweep(ex: Experiment, out: str | Path, *, workers: int = 1, scheduler: str | None = None,
           chunk_size: int | None = None, resume: bool = False,
           retry_failed: bool = False, progress: Callable[[int, int, float], None] | None = None,
           ) -> SweepReport:
     """Run (or complete) the sweep of ``ex`` into the results directory ``out``.
+
+    Everything is checked before anything is written: the options, the results
+    directory, the memory a chunk needs and the cluster (started or connected to before
+    the directory is created).
 
     Args:
         ex: The experiment.
@@ -384,13 +651,16 @@ def sweep(ex: Experiment, out: str | Path, *, workers: int = 1, scheduler: str |
         workers: Worker processes of a local Dask cluster (1: run in this process).
         scheduler: Address of an existing Dask scheduler (``tcp://host:port``).
         chunk_size: Runs per chunk (one engine batch); ``None`` chooses it from the size of
-            the municipality (:func:`auto_chunk_size`).
-        resume: Complete the results already in ``out`` (same experiment).
+            the municipality (:func:`auto_chunk_size`) and the memory available.
+        resume: Complete the results already in ``out`` (same experiment).  When the runs
+            in ``out`` were made from another git commit (or a working tree with
+            changes), a warning says that the results may mix code versions.
         retry_failed: Also rerun the runs of chunks that failed before.
         progress: Called as ``progress(done, total, runs_per_second)`` after each chunk.
 
     Raises:
-        SweepError: for a directory that holds other results, or bad options.
+        SweepError: for a directory that holds other results or cannot be created, bad
+            options, a chunk size too large for memory or an unusable scheduler.
     """
     out = Path(out)
     if workers < 1:
@@ -400,37 +670,35 @@ def sweep(ex: Experiment, out: str | Path, *, workers: int = 1, scheduler: str |
     if scheduler is not None and workers != 1:
         raise SweepError("give either --workers (a local cluster) or --scheduler (an "
                          "existing cluster), not both")
+    if ex.adaptive and ex.weeks <= 52:
+        from .experiment import TARGET_METRIC
+
+        raise SweepError(
+            f"target_ci needs weeks > 52, got weeks = {ex.weeks}: the stopping rule uses "
+            f"{TARGET_METRIC}, which counts first birthdays of children born during the "
+            "run and has no value before week 53")
     man = _check_out_dir(out, ex, resume, retry_failed)
+    auto = chunk_size is None
     if chunk_size is None:
         chunk_size = auto_chunk_size(ex, workers if scheduler is None else 4)
+    per_run = run_memory_bytes(ex)
+    if scheduler is None:
+        avail = available_memory_gb()
+        chunk_size = _fit_chunk_size(chunk_size, auto, per_run,
+                                     avail * MEMORY_SHARE / workers,
+                                     _local_memory_where(workers, avail))
     t0 = time.perf_counter()
     all_runs = {(p, r) for p in range(len(ex.points)) for r in range(ex.replicates)}
-    if man is None:
-        out.mkdir(parents=True, exist_ok=True)
-        man = {
-            "kooperationssim_version": __version__,
-            "git_commit": _git_commit(),
-            "experiment": ex.to_json(),
-            "spec_hash": ex.spec_hash(),
-            "seeds": ex.seeds(),
-            "runs_total": ex.n_runs,
-            "runs_done": 0,
-            "status": "running",
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "environment": _environment(),
-            "sessions": [],
-            "failures": {},
-        }
-    _clean_partial(out)
-    done = _done_runs(out)
-    failures: dict[str, Any] = dict(man.get("failures", {}))
+    new_store = man is None
+    done = _done_runs(out)  # reads complete chunks only (temporary files are hidden)
+    failures: dict[str, Any] = dict(man.get("failures", {})) if man is not None else {}
     failed_runs = {tuple(x) for f in failures.values() for x in f["runs"]}
     adaptive = None
     if ex.adaptive:
         adaptive = adaptive_state(ex, out)
         all_runs = adaptive.required
     if done >= all_runs and (adaptive is None or adaptive.finished):
-        if adaptive is not None:
+        if adaptive is not None and man is not None:
             _record_adaptive(man, ex, adaptive)
             _write_json_atomically(man, out / MANIFEST)
         return SweepReport(out, len(all_runs), len(done), 0, 0, 0.0, already_complete=True,
@@ -441,81 +709,127 @@ def sweep(ex: Experiment, out: str | Path, *, workers: int = 1, scheduler: str |
     elif not resume and (done or failed_runs):
         raise SweepError(f"--out {out} already holds results of this experiment; use "
                          "--resume to complete them")
-    session = {"started": datetime.now(UTC).isoformat(timespec="seconds"),
-               "workers": workers, "scheduler": scheduler, "chunk_size": chunk_size,
-               "runs_planned": len(all_runs - done - failed_runs)}
-    (out / RUNS_DIR).mkdir(exist_ok=True)
-    if ex.series:
-        (out / SERIES_DIR).mkdir(exist_ok=True)
-    man["sessions"] = list(man.get("sessions", [])) + [session]
-    man["failures"] = failures
-    man["status"] = "running"
-    _write_json_atomically(man, out / MANIFEST)
-
-    state = {"done": len(done), "this": 0, "total": len(all_runs)}
-
-    def store(chunk: Chunk, result) -> None:
-        runs_t, series_t = result
-        if series_t is not None:
-            _write_table_atomically(series_t, out / SERIES_DIR / f"{chunk.name}.parquet")
-        _write_table_atomically(runs_t, out / RUNS_DIR / f"{chunk.name}.parquet")
-        state["done"] += len(chunk.runs)
-        state["this"] += len(chunk.runs)
-
-    def fail(chunk: Chunk, tb: str) -> None:
-        failures[chunk.name] = {"runs": [list(x) for x in chunk.runs], "traceback": tb}
-        failed_runs.update(chunk.runs)
+    git = _git_info()
+    notes: list[str] = []
+    if man is not None and (done or man.get("sessions")):
+        w = _code_warning(man, git)
+        if w:
+            notes.append(w)
+    use_dask = scheduler is not None or workers > 1
+    # the cluster first: a scheduler that cannot be reached leaves nothing behind
+    ctx = _dask_client(workers, scheduler) if use_dask else nullcontext(None)
+    with ctx as client:
+        if scheduler is not None:
+            wlim = _worker_memory_gb(client)
+            if wlim is not None:
+                chunk_size = _fit_chunk_size(
+                    chunk_size, auto, per_run, wlim * MEMORY_SHARE,
+                    f"per task on the smallest worker of {scheduler} ({MEMORY_SHARE:.0%} "
+                    f"of its memory limit of {wlim:.1f} GB per thread)")
+        _make_out_dir(out)
+        _clean_partial(out)
+        if new_store:
+            man = {
+                "kooperationssim_version": __version__,
+                "git_commit": git["git_commit"],
+                "git_dirty": git["git_dirty"],
+                "experiment": ex.to_json(),
+                "spec_hash": ex.spec_hash(),
+                "seeds": ex.seeds(),
+                "runs_total": ex.n_runs,
+                "runs_done": 0,
+                "status": "running",
+                "created": datetime.now(UTC).isoformat(timespec="seconds"),
+                "environment": _environment(),
+                "sessions": [],
+                "failures": {},
+            }
+        assert man is not None
+        for note in notes:
+            _warn(note)
+        session = {"started": datetime.now(UTC).isoformat(timespec="seconds"),
+                   "workers": workers, "scheduler": scheduler, "chunk_size": chunk_size,
+                   "runs_planned": len(all_runs - done - failed_runs),
+                   "kooperationssim_version": __version__,
+                   "git_commit": git["git_commit"], "git_dirty": git["git_dirty"]}
+        if notes:
+            session["warnings"] = list(notes)
+        (out / RUNS_DIR).mkdir(exist_ok=True)
+        if ex.series:
+            (out / SERIES_DIR).mkdir(exist_ok=True)
+        man["sessions"] = list(man.get("sessions", [])) + [session]
         man["failures"] = failures
+        man["status"] = "running"
         _write_json_atomically(man, out / MANIFEST)
 
-    def tick() -> None:
-        if progress is not None:
-            el = time.perf_counter() - t0
-            progress(state["done"], state["total"], state["this"] / el if el > 0 else 0.0)
+        state = {"done": len(done), "this": 0, "total": len(all_runs)}
 
-    tick()
-    try:
-        while True:
-            todo = all_runs - done - failed_runs
-            if todo:
-                chunks = plan_chunks(ex, todo, chunk_size)
-                if scheduler is None and workers == 1:
-                    for c in chunks:
-                        try:
-                            res = run_chunk(ex, c.runs)
-                        except Exception:  # noqa: BLE001 - recorded, the sweep goes on
-                            fail(c, traceback.format_exc())
-                        else:
-                            store(c, res)
-                        tick()
-                else:
-                    _run_dask(ex, chunks, workers, scheduler, store, fail, tick)
-                done = _done_runs(out)
-            if adaptive is None:
-                break
-            # the next round is decided only from complete rounds: deterministic
-            adaptive = adaptive_state(ex, out)
-            _record_adaptive(man, ex, adaptive)
-            if adaptive.required <= all_runs:
-                break  # finished, or a round is blocked by failed runs
-            all_runs = adaptive.required
-            state["total"] = len(all_runs)
-            session["runs_planned"] = len(all_runs) - len(done)
-    finally:
-        wall = time.perf_counter() - t0
-        session["wall_s"] = round(wall, 3)
-        session["runs_done"] = state["this"]
-        session["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
-        man["runs_done"] = state["done"]
-        man["runs_total"] = len(all_runs)
-        man["wall_s_total"] = round(sum(s.get("wall_s", 0.0) for s in man["sessions"]), 3)
-        finished = adaptive is None or adaptive.finished
-        man["status"] = ("complete" if state["done"] == len(all_runs) and finished else
-                         "failed chunks" if failures else "incomplete")
-        _write_json_atomically(man, out / MANIFEST)
+        def store(chunk: Chunk, result) -> None:
+            runs_t, series_t = result
+            if series_t is not None:
+                _write_table_atomically(series_t, out / SERIES_DIR / f"{chunk.name}.parquet")
+            _write_table_atomically(runs_t, out / RUNS_DIR / f"{chunk.name}.parquet")
+            state["done"] += len(chunk.runs)
+            state["this"] += len(chunk.runs)
+
+        def fail(chunk: Chunk, tb: str) -> None:
+            failures[chunk.name] = {"runs": [list(x) for x in chunk.runs], "traceback": tb}
+            failed_runs.update(chunk.runs)
+            man["failures"] = failures
+            _write_json_atomically(man, out / MANIFEST)
+
+        def tick() -> None:
+            if progress is not None:
+                el = time.perf_counter() - t0
+                progress(state["done"], state["total"], state["this"] / el if el > 0 else 0.0)
+
+        tick()
+        ex_f = None
+        try:
+            while True:
+                todo = all_runs - done - failed_runs
+                if todo:
+                    chunks = plan_chunks(ex, todo, chunk_size)
+                    if client is None:
+                        for c in chunks:
+                            try:
+                                res = run_chunk(ex, c.runs)
+                            except Exception:  # noqa: BLE001 - recorded, the sweep goes on
+                                fail(c, traceback.format_exc())
+                            else:
+                                store(c, res)
+                            tick()
+                    else:
+                        if ex_f is None:  # the experiment travels to the workers once
+                            ex_f = client.scatter(ex, broadcast=True)
+                        _run_dask(client, ex_f, chunks, store, fail, tick)
+                    done = _done_runs(out)
+                if adaptive is None:
+                    break
+                # the next round is decided only from complete rounds: deterministic
+                adaptive = adaptive_state(ex, out)
+                _record_adaptive(man, ex, adaptive)
+                if adaptive.required <= all_runs:
+                    break  # finished, or a round is blocked by failed runs
+                all_runs = adaptive.required
+                state["total"] = len(all_runs)
+                session["runs_planned"] = len(all_runs) - len(done)
+        finally:
+            wall = time.perf_counter() - t0
+            session["wall_s"] = round(wall, 3)
+            session["runs_done"] = state["this"]
+            session["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+            man["runs_done"] = state["done"]
+            man["runs_total"] = len(all_runs)
+            man["wall_s_total"] = round(sum(s.get("wall_s", 0.0) for s in man["sessions"]),
+                                        3)
+            finished = adaptive is None or adaptive.finished
+            man["status"] = ("complete" if state["done"] == len(all_runs) and finished else
+                             "failed chunks" if failures else "incomplete")
+            _write_json_atomically(man, out / MANIFEST)
     return SweepReport(out, len(all_runs), state["done"], state["this"], len(failures), wall,
                        stopping=adaptive.stopping if adaptive else None,
-                       finished=adaptive is None or adaptive.finished)
+                       finished=adaptive is None or adaptive.finished, warnings=notes)
 
 
 # ---------------------------------------------------------------------------
@@ -623,45 +937,25 @@ def _record_adaptive(man: dict[str, Any], ex: Experiment, st: AdaptiveState) -> 
                                                       default=-1) + 1)]
 
 
-def _run_dask(ex, chunks, workers, scheduler, store, fail, tick) -> None:
-    from distributed import Client, LocalCluster, as_completed
+def _run_dask(client, ex_f, chunks, store, fail, tick) -> None:
+    """Run ``chunks`` on the cluster of ``client`` (``ex_f``: the scattered experiment)."""
+    from distributed import as_completed
 
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
-        try:
-            client = Client(cluster)
-        except BaseException:
-            cluster.close()
-            raise
-    else:
-        try:
-            client = Client(scheduler, timeout="20s")
-        except OSError as e:
-            raise SweepError(f"--scheduler {scheduler}: cannot connect ({e})") from None
-    try:
-        # the experiment travels to the workers once
-        ex_f = client.scatter(ex, broadcast=True)
-        futs = {}
-        for c in chunks:
-            f = client.submit(run_chunk, ex_f, c.runs, key=f"kooperationssim-{c.name}",
-                              pure=False)
-            futs[f] = c
-        for f in as_completed(list(futs)):
-            c = futs.pop(f)
-            if f.status == "finished":
-                store(c, f.result())
-            else:
-                exc = f.exception()
-                tb = "".join(traceback.format_exception(type(exc), exc, f.traceback()))
-                fail(c, tb)
-            f.release()
-            tick()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    futs = {}
+    for c in chunks:
+        f = client.submit(run_chunk, ex_f, c.runs, key=f"kooperationssim-{c.name}",
+                          pure=False)
+        futs[f] = c
+    for f in as_completed(list(futs)):
+        c = futs.pop(f)
+        if f.status == "finished":
+            store(c, f.result())
+        else:
+            exc = f.exception()
+            tb = "".join(traceback.format_exception(type(exc), exc, f.traceback()))
+            fail(c, tb)
+        f.release()
+        tick()
 
 
 def plain_progress(stream=None) -> Callable[[int, int, float], None]:

@@ -69,6 +69,101 @@ def test_bad_seed_and_unusable_out_are_refused(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
 
 
+def _no_simulation(monkeypatch):
+    import kooperationssim.cli as cli
+
+    def refuse(*a, **k):
+        raise AssertionError("simulated although the output cannot be written")
+
+    monkeypatch.setattr(cli, "run_one", refuse)
+
+
+def test_unwritable_out_is_refused_before_simulating(tmp_path, capsys, monkeypatch):
+    _no_simulation(monkeypatch)
+    blocker = tmp_path / "afile"
+    blocker.write_text("keep")
+    assert main(["run", "--weeks", "5", "--out", str(blocker / "a" / "b")]) == 2
+    assert "exists and is not a directory" in capsys.readouterr().err
+    if Path("/proc/self").is_dir():  # a directory that accepts no new directories
+        for out in ("/proc/kooperationssim-test", "/proc/kooperationssim-test/run"):
+            assert main(["run", "--weeks", "5", "--out", out]) == 2
+            err = capsys.readouterr().err
+            assert f"--out {out}: cannot create the directory" in err
+            assert err.count("\n") == 1
+    assert blocker.read_text() == "keep"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+    # the default directory runs/NAME-TIME is checked as well
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs").write_text("keep")
+    assert main(["run", "--weeks", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "output directory runs/default-" in err
+    assert "runs exists and is not a directory" in err
+    assert (tmp_path / "runs").read_text() == "keep"
+
+
+def test_out_is_created_before_simulating_and_removed_on_failure(tmp_path, capsys,
+                                                                 monkeypatch):
+    import kooperationssim.cli as cli
+
+    out = tmp_path / "new" / "deeper" / "run"
+    seen = {}
+
+    def boom(*a, **k):
+        seen["exists"] = out.is_dir() and not any(out.iterdir())
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run_one", boom)
+    assert main(["run", "--weeks", "2", "--out", str(out)]) == 130
+    assert seen["exists"], "the output directory is claimed before the simulation"
+    assert list(tmp_path.iterdir()) == [], "directories made for the run are removed"
+    keep = tmp_path / "empty"
+    keep.mkdir()
+    assert main(["run", "--weeks", "2", "--out", str(keep)]) == 130
+    assert keep.is_dir(), "a directory the user made is kept"
+
+
+def test_default_run_directories_are_safe_and_unique(tmp_path, monkeypatch, capsys):
+    import datetime as dt
+
+    import kooperationssim.cli as cli
+
+    class Frozen(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls(2026, 1, 2, 3, 4, 5)
+
+    monkeypatch.setattr(cli, "datetime", Frozen)  # every run starts in the same second
+    monkeypatch.setattr("kooperationssim.plotting.run_figure",
+                        lambda series, path, title: path.write_bytes(b""))
+    monkeypatch.chdir(tmp_path)
+    for name, text in (("slash", 'name = "a/b"\n'), ("empty", 'name = ""\n'),
+                       ("up", 'name = "../../Münster Süd"\n')):
+        (tmp_path / f"{name}.toml").write_text(text, encoding="utf-8")
+    for name in ("slash", "slash", "empty", "up"):
+        assert main(["run", f"{name}.toml", "--weeks", "2", "--rng", "1", "--quiet"]) == 0
+    made = sorted(p.name for p in (tmp_path / "runs").iterdir())
+    assert made == ["Muenster-Sued-20260102-030405", "a-b-20260102-030405",
+                    "a-b-20260102-030405-2", "scenario-20260102-030405"]
+    for d in made:
+        assert (tmp_path / "runs" / d / "summary.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == ["runs"]
+    assert not list(tmp_path.parent.glob("Muenster*"))
+
+
+def test_unique_out_dir_claims_each_name_once(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kooperationssim.io import slugify, unique_out_dir
+
+    with ThreadPoolExecutor(8) as pool:
+        dirs = list(pool.map(lambda _: unique_out_dir(tmp_path / "runs", "x")[0], range(16)))
+    assert len(set(dirs)) == 16
+    assert sorted(d.name for d in dirs) == sorted(["x"] + [f"x-{i}" for i in range(2, 17)])
+    assert slugify("../..", "fallback") == "fallback"
+    assert slugify("Frühe Hilfen: Köln/Süd", "x") == "Fruehe-Hilfen-Koeln-Sued"
+
+
 def test_results_directory_follows_the_umask(tmp_path):
     import os
 
@@ -84,11 +179,15 @@ def test_console_script_and_module_entry_points(tmp_path):
     r = subprocess.run([sys.executable, "-m", "kooperationssim", "params", "--json"],
                        capture_output=True, text=True, check=True)
     assert json.loads(r.stdout)[0]["name"] == "weeks"
-    r = subprocess.run([sys.executable, "-m", "kooperationssim", "run", "--set", "nope=1"],
-                       capture_output=True, text=True, cwd=tmp_path)
-    assert r.returncode == 2
-    assert "unknown parameter 'nope'" in r.stderr
-    assert not (tmp_path / "runs").exists()
+    script = Path(sys.executable).parent / "kooperationssim"  # the console script
+    assert script.is_file(), f"the console script {script} is not installed"
+    for cmd in ([sys.executable, "-m", "kooperationssim"], [str(script)]):
+        r = subprocess.run([*cmd, "run", "--set", "nope=1"], capture_output=True, text=True,
+                           cwd=tmp_path)
+        assert r.returncode == 2
+        assert "unknown parameter 'nope'" in r.stderr
+        assert r.stderr.startswith("kooperationssim: error: ")
+        assert not (tmp_path / "runs").exists()
 
 
 def test_internal_error_exits_1(monkeypatch, capsys, tmp_path):
@@ -115,3 +214,47 @@ def test_both_engines_write_the_same_files(tmp_path):
     assert sa["engine"] == "mesa" and sb["engine"] == "numpy"
     assert sa["outputs"] == sb["outputs"]
     assert sa["parameters"] == sb["parameters"] and sa.keys() == sb.keys()
+
+
+def test_dashboard_names_the_missing_packages_correctly(monkeypatch, capsys):
+    import kooperationssim.dashboard.server as server
+
+    real = server.importlib.util.find_spec
+    monkeypatch.setattr(server.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "solara" else real(name, *a))
+    assert main(["dashboard", "--port", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "needs the packages solara and altair" in err
+    assert "pip install solara altair" in err
+    assert "[dashboard]" not in err  # there is no such extra
+
+
+_TELEMETRY = """
+import os
+import solara.server.settings as settings  # `solara run` reads its settings first
+import kooperationssim.dashboard.app as app
+KEY = "SOLARA_TELEMETRY_MIXPANEL_ENABLE"
+def show():
+    env = {k: v for k, v in os.environ.items() if k.upper() == KEY}
+    print(env, settings.telemetry.mixpanel_enable)
+show()
+# a value the user set (in any case) is kept
+del os.environ[KEY]
+os.environ[KEY.lower()] = "true"
+settings.telemetry.mixpanel_enable = True
+app._telemetry_off()
+show()
+"""
+
+
+def test_dashboard_app_switches_telemetry_off_unless_the_user_set_it():
+    import os
+
+    env = {k: v for k, v in os.environ.items()
+           if k.upper() != "SOLARA_TELEMETRY_MIXPANEL_ENABLE"}
+    r = subprocess.run([sys.executable, "-c", _TELEMETRY], capture_output=True, text=True,
+                       env=env, check=True)
+    assert r.stdout.splitlines()[-2:] == [
+        "{'SOLARA_TELEMETRY_MIXPANEL_ENABLE': 'False'} False",
+        "{'solara_telemetry_mixpanel_enable': 'true'} True",
+    ]

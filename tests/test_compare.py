@@ -6,12 +6,12 @@ import multiprocessing.process
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from kooperationssim.compare import (
     CompareError,
     compare,
     cost_per_family,
-    half_width,
     paired_table,
     run_comparison,
 )
@@ -57,7 +57,11 @@ def test_table_is_tidy_and_paired(small):
     d = (a - b).to_numpy()
     row = t[(t.scenario == "perm") & (t.metric == "reach_first_year")].iloc[0]
     assert row["diff"] == pytest.approx(d.mean())
-    assert row["diff_ci_high"] - row["diff"] == pytest.approx(half_width(d))
+    # the t-based half-width, computed here (not with the function production uses)
+    n = len(d)
+    expected = stats.t.ppf(0.975, n - 1) * np.std(d, ddof=1) / math.sqrt(n)
+    assert row["diff_ci_high"] - row["diff"] == pytest.approx(expected)
+    assert row["diff"] - row["diff_ci_low"] == pytest.approx(expected)
     assert row["var_independent"] == pytest.approx(a.var() + b.var())
     assert row["variance_reduction"] == pytest.approx(1 - d.var(ddof=1) / (a.var() + b.var()))
     ref = t[(t.scenario == "none") & (t.metric == "reach_first_year")].iloc[0]
@@ -70,7 +74,15 @@ def test_identical_scenarios_differ_by_exactly_zero():
                 replicates=3, rng=9, base="kleinstadt", weeks=60, series=None)
     row = t[(t.scenario == "b") & (t.metric == "trust_mean")].iloc[0]
     assert row["diff"] == 0.0 and row["var_paired"] == 0.0
-    assert row["variance_reduction"] == 1.0 or math.isnan(row["variance_reduction"])
+    # trust varies between replicates, so the independent variance is positive and
+    # pairing removes all of it: 1 - 0 / var_independent
+    assert row["var_independent"] > 0
+    assert row["variance_reduction"] == 1.0
+    # the cost of the small town's arrangement is the same in every replicate: both
+    # variances are 0, and the reduction 1 - 0/0 is undefined, documented as NaN
+    cost = t[(t.scenario == "b") & (t.metric == "cost_total_eur")].iloc[0]
+    assert cost["diff"] == 0.0 and cost["var_paired"] == 0.0
+    assert cost["var_independent"] == 0.0 and math.isnan(cost["variance_reduction"])
 
 
 def test_series_bands_cover_every_week(small):
@@ -97,8 +109,6 @@ def test_paired_table_known_answer():
     assert t.loc["x", "var_paired"] == pytest.approx(0.0, abs=1e-20)
     assert t.loc["x", "var_independent"] == pytest.approx(2 * base.var(ddof=1))
     assert t.loc["x", "variance_reduction"] == pytest.approx(1.0)
-    from scipy import stats
-
     assert t.loc["x", "diff_half_width_independent"] == pytest.approx(
         stats.t.ppf(0.975, 38) * math.sqrt(2 * base.var(ddof=1) / 20))
     assert t.loc["x", "diff_half_width"] == pytest.approx(0.0, abs=1e-9)
@@ -160,6 +170,8 @@ def test_no_worker_processes(monkeypatch):
     ({"scenarios": {"a": {}, "b": {}}, "target_ci": 0.01, "max_replicates": 20.5},
      "max_replicates must be a positive integer"),
     ({"scenarios": {"a": {}, "b": {}}, "target_ci": True}, "target_ci must be a positive"),
+    ({"scenarios": {"a": {}, "b": {}}, "target_ci": 0.05},
+     "target_ci needs weeks > 52, but scenario 'a' runs 20 weeks"),
 ])
 def test_bad_input_names_the_culprit(kwargs, msg):
     """Each bad input gets one message naming the key or value."""

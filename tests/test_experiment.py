@@ -158,3 +158,62 @@ def test_cli_refuses_bad_experiments_and_writes_nothing(tmp_path: Path, capsys):
     assert main(["sweep", str(bad), "--workers", "0"]) == 2
     assert "--workers: must be a positive integer" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("rng, message", [
+    ({"start": 2, "stop": 4, "step": 0.5}, "factor 'n_asd_workers': step = 0.5 is not a whole "
+     "number"),
+    ({"start": 2.7, "stop": 4, "step": 1}, "factor 'n_asd_workers': start = 2.7 is not a "
+     "whole number"),
+    ({"start": 2, "stop": 4.5, "step": 1}, "stop = 4.5 is not a whole number"),
+])
+def test_stepped_ranges_of_integer_parameters_need_whole_numbers(rng, message):
+    with pytest.raises(ExperimentError) as e:
+        _exp({"n_asd_workers": rng})
+    assert message in str(e.value)
+
+
+def test_stepped_ranges_never_repeat_or_truncate_values():
+    ex = _exp({"n_asd_workers": {"start": 2, "stop": 6, "step": 2}})
+    assert [p["n_asd_workers"] for p in ex.points] == [2, 4, 6]
+    ex = _exp({"n_asd_workers": {"start": 2.0, "stop": 4.0, "step": 1.0}})
+    assert [p["n_asd_workers"] for p in ex.points] == [2, 3, 4]
+    assert all(type(p["n_asd_workers"]) is int for p in ex.points)
+    with pytest.raises(ExperimentError, match="factor 'coordinator_fte': .*repeated values"):
+        _exp({"coordinator_fte": {"start": 0.0, "stop": 1e-12, "step": 1e-13}})
+
+
+def test_shipped_experiments_load_by_bare_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    ex = load_experiment("staffing_funding")
+    assert ex.path == EXPERIMENT_DIR / "staffing_funding.toml"
+    with pytest.raises(ExperimentError, match=r"did you mean 'staffing_funding'\?"):
+        load_experiment("staffing_fundin")
+
+
+def _capture_sweep(monkeypatch):
+    import kooperationssim.sweep as sweep_mod
+
+    seen = {}
+
+    def fake_sweep(ex, out, **kw):
+        seen["name"], seen["out"] = ex.name, Path(out)
+        raise sweep_mod.SweepError("stopped by the test")
+
+    monkeypatch.setattr(sweep_mod, "sweep", fake_sweep)
+    return seen
+
+
+def test_cli_sweep_resolves_bare_names_and_slugs_default_dirs(tmp_path, monkeypatch, capsys):
+    seen = _capture_sweep(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    assert main(["sweep", "staffing_funding", "--quiet"]) == 2
+    assert "stopped by the test" in capsys.readouterr().err
+    assert seen == {"name": "staffing_funding", "out": Path("sweeps") / "staffing_funding"}
+    for name, slug in (("../escaped", "escaped"), ("a/b c", "a-b-c"), ("..", "experiment")):
+        f = tmp_path / "e.toml"
+        f.write_text(f'[experiment]\nname = "{name}"\nweeks = 2\n'
+                     "[factors]\ncoordinator_fte = [1.0]\n")
+        assert main(["sweep", str(f), "--quiet"]) == 2
+        assert seen["out"] == Path("sweeps") / slug
+    assert list(tmp_path.iterdir()) == [tmp_path / "e.toml"]

@@ -2,6 +2,7 @@
 
 import base64
 import re
+from pathlib import Path
 
 import pytest
 
@@ -93,3 +94,84 @@ def test_bad_report_input(tmp_path, monkeypatch, capsys, source, out, msg):
     assert main(["report", source, "--out", out]) == 2
     assert re.search(msg, capsys.readouterr().err)
     assert not (tmp_path / out).exists()
+
+
+TINY = """
+[experiment]
+name = "tiny_progress"
+scenario = "kleinstadt"
+replicates = 2
+weeks = {weeks}
+seed = 1
+{extra}
+[factors]
+coordinator_fte = [0.5, 1.0]
+"""
+
+
+def _tiny(tmp_path, weeks=4, extra=""):
+    f = tmp_path / "tiny.toml"
+    f.write_text(TINY.format(weeks=weeks, extra=extra))
+    return f
+
+
+def test_report_of_experiment_file_shows_progress(tmp_path, capsys):
+    """The runs of an experiment file report their progress on stderr, as sweep does."""
+    from kooperationssim.report import write_report
+
+    f = _tiny(tmp_path)
+    write_report(f, tmp_path / "a.html", progress=True)
+    err = capsys.readouterr().err
+    assert "report 'tiny_progress': 2 design points x 2 replicates = 4 runs of 4 weeks" in err
+    assert "runs 4/4 (100 %)" in err
+    calls = []
+    write_report(f, tmp_path / "b.html", progress=lambda *a: calls.append(a))
+    assert calls[0][:2] == (0, 4) and calls[-1][:2] == (4, 4)
+    assert all(len(c) == 3 and c[2] >= 0 for c in calls)
+    assert capsys.readouterr().err == ""  # a callback replaces the printed lines
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+@pytest.mark.parametrize("where, msg", [
+    ("/proc/kx-test/r.html", "cannot be written"),
+    ("afile/r.html", "exists and is not a directory"),
+    ("afile/x/r.html", "exists and is not a directory"),
+])
+def test_out_that_cannot_be_written_is_refused_before_the_runs(tmp_path, monkeypatch,
+                                                               capsys, where, msg):
+    """An --out that cannot be created: exit 2 with one message, before any run."""
+    import kooperationssim.compare as compare_mod
+
+    def refuse(*a, **k):
+        raise AssertionError("the runs started")
+
+    monkeypatch.setattr(compare_mod, "run_comparison", refuse)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("x")
+    f = _tiny(tmp_path)
+    assert main(["report", str(f), "--out", where]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {where}" in err and msg in err and "Traceback" not in err
+    assert (tmp_path / "afile").read_text() == "x"
+
+
+def test_failed_report_leaves_nothing_behind(tmp_path, monkeypatch, capsys):
+    """Folders created for --out are removed again when the report fails."""
+    import kooperationssim.compare as compare_mod
+
+    def boom(*a, **k):
+        raise RuntimeError("injected")
+
+    monkeypatch.setattr(compare_mod, "run_comparison", boom)
+    with pytest.raises(RuntimeError, match="injected"):
+        from kooperationssim.report import write_report
+
+        write_report(_tiny(tmp_path), tmp_path / "new" / "deeper" / "r.html")
+    assert not (tmp_path / "new").exists()
+
+
+def test_report_target_ci_needs_more_than_52_weeks(tmp_path, capsys):
+    f = _tiny(tmp_path, weeks=52, extra="target_ci = 0.05\n")
+    assert main(["report", str(f), "--out", str(tmp_path / "sub" / "r.html")]) == 2
+    assert "target_ci needs weeks > 52" in capsys.readouterr().err
+    assert not (tmp_path / "sub").exists()

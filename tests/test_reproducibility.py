@@ -49,19 +49,29 @@ def test_recorded_seed_replays_a_run_without_seed():
 
 def test_named_streams_are_independent_of_levers():
     """Common random numbers: a lever does not move the draws of any stream."""
-    p1 = resolve({})
-    p2 = resolve({"coordinator_fte": 1.0, "lotsendienst_coverage": 0.5,
-                  "network_meeting_interval_weeks": 26})
-    lay1, lay2 = build_layout(p1), build_layout(p2)
-    s1, s2 = draw_staff(99, 3, lay1, p1), draw_staff(99, 3, lay2, p2)
-    np.testing.assert_array_equal(s1.u_turnover, s2.u_turnover)
     from kooperationssim.draws import draw_population
+    from kooperationssim.params import PARAMS_BY_NAME
 
-    pop = draw_population(99, lay1, p1)
-    f1 = draw_year_families(99, 2, lay1, pop, p1)
-    f2 = draw_year_families(99, 2, lay2, pop, p2)
-    np.testing.assert_array_equal(f1.u, f2.u)
-    np.testing.assert_array_equal(f1.contact_pid, f2.contact_pid)
+    levers = {"coordinator_fte": 2.0, "lotsendienst_coverage": 0.5,
+              "network_meeting_interval_weeks": 26}
+    for k, v in levers.items():  # every lever really differs from the default
+        assert v != PARAMS_BY_NAME[k].default, k
+    p1, p2 = resolve({}), resolve(levers)
+    lay1, lay2 = build_layout(p1), build_layout(p2)
+    assert lay2.n_coord == lay1.n_coord + 1  # one more coordinator position
+    s1, s2 = draw_staff(99, 3, lay1, p1), draw_staff(99, 3, lay2, p2)
+    # health and youth-welfare slots and the first coordinator position see the same
+    # numbers; the added position has draws of its own
+    n = lay1.n_health + lay1.n_youth + lay1.n_coord
+    for f in ("u_turnover", "u_engagement"):
+        np.testing.assert_array_equal(getattr(s1, f)[:, :n], getattr(s2, f)[:, :n])
+    for f in ("u_mfa", "u_liaison"):
+        np.testing.assert_array_equal(getattr(s1, f), getattr(s2, f))
+    pop1, pop2 = draw_population(99, lay1, p1), draw_population(99, lay2, p2)
+    f1 = draw_year_families(99, 2, lay1, pop1, p1)
+    f2 = draw_year_families(99, 2, lay2, pop2, p2)
+    for f in ("u", "contact_pid", "birth_week", "burden", "district"):
+        np.testing.assert_array_equal(getattr(f1, f), getattr(f2, f))
 
 
 def test_streams_do_not_overlap():

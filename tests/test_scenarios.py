@@ -109,9 +109,29 @@ def test_missing_file(tmp_path, capsys):
     assert "scenario file not found" in capsys.readouterr().err
 
 
-def test_missing_scenario_suggests_shipped_file():
-    with pytest.raises(ScenarioError, match="did you mean scenarios/mittelstadt.toml"):
-        load_scenario("mittelstadt")
+def test_shipped_scenarios_load_by_bare_name_from_anywhere(tmp_path, monkeypatch):
+    from kooperationssim import KooperationsModel
+
+    monkeypatch.chdir(tmp_path)
+    sc = load_scenario("mittelstadt")
+    assert sc.path == ROOT / "scenarios" / "mittelstadt.toml"
+    m = KooperationsModel.from_scenario("mittelstadt", rng=1, weeks=2)
+    assert m.p["births_per_year"] == sc.params["births_per_year"]
+    # a file of that name in the working directory comes first
+    (tmp_path / "mittelstadt").write_text('name = "local"\n', encoding="utf-8")
+    assert load_scenario("mittelstadt").name == "local"
+
+
+def test_missing_scenario_hints_work_from_any_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ScenarioError, match=r"did you mean 'mittelstadt'\?"):
+        load_scenario("mittelstad")
+    with pytest.raises(ScenarioError) as e:
+        load_scenario("elsewhere/mittelstadt")  # not a bare name: not looked up
+    hint = str(e.value).split("did you mean ", 1)[1].rstrip("?)")
+    assert Path(hint).is_absolute() and Path(hint).is_file()
+    with pytest.raises(ScenarioError, match="shipped names: .*mittelstadt"):
+        load_scenario("atlantis")
 
 
 def test_set_assignments():
@@ -134,6 +154,29 @@ def test_cli_bad_set_value(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+def test_set_errors_name_the_option_not_the_file(tmp_path, capsys):
+    out = str(tmp_path / "o")
+    assert main(["run", "mittelstadt", "--set", "coordinator_fte=-1", "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kooperationssim: error: --set coordinator_fte: parameter "
+                          "'coordinator_fte' = -1.0 is out of bounds")
+    assert "mittelstadt.toml" not in err
+    assert main(["run", "mittelstadt", "--weeks", "0", "--out", out]) == 2
+    assert capsys.readouterr().err.startswith("kooperationssim: error: --weeks: ")
+    # a combination the --set values make impossible names the file and the keys
+    assert main(["run", "mittelstadt", "--set", "ja_ga_cooperation=true", "--set",
+                 "health_office_liaison=false", "--out", out]) == 2
+    assert "mittelstadt.toml with the overrides ja_ga_cooperation, health_office_liaison: " \
+        "ja_ga_cooperation = true needs" in capsys.readouterr().err
+    # a bad value in the file is still blamed on the file
+    bad = _write(tmp_path, "[parameters]\ncoordinator_fte = 12.0\n")
+    assert main(["run", str(bad), "--set", "trust_gain=0.1", "--out", out]) == 2
+    assert f"{bad}: parameter 'coordinator_fte' = 12.0" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+    with pytest.raises(ScenarioError, match="^override coordinator_fte: "):
+        load_scenario("mittelstadt", extra={"coordinator_fte": -1})
+
+
 def test_resolve_fills_defaults_and_keeps_overrides():
     p = resolve({"coordinator_fte": 2.0})
     assert p["coordinator_fte"] == 2.0
@@ -150,3 +193,70 @@ def test_custom_streams_are_accepted(tmp_path):
     sc = load_scenario(p)
     (s,) = sc.funding_streams
     assert s.end_year == 3 and s.source == "bundesstiftung"
+
+
+def test_shipped_files_are_found_without_the_repository(monkeypatch):
+    """After a non-editable install the top-level directories are not there: the copies
+    installed in the package (``kooperationssim/_scenarios``) are used."""
+    import kooperationssim
+    from kooperationssim import io
+
+    pkg = Path(kooperationssim.__file__).resolve().parent
+    assert io.shipped_dir("scenarios") == ROOT / "scenarios"  # the checkout comes first
+    monkeypatch.setattr(io, "REPO_ROOT", ROOT / "does-not-exist")
+    assert io.shipped_dir("scenarios") == pkg / "_scenarios"
+    assert io.shipped_dir("experiments") == pkg / "_experiments"
+
+
+def _installed_layout(site: Path) -> None:
+    """Lay the package out in ``site`` as pyproject.toml tells setuptools to install it."""
+    import shutil
+    import tomllib
+
+    conf = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    st = conf["setuptools"]
+    for pkg in st["packages"]:
+        src = ROOT / st.get("package-dir", {}).get(pkg, pkg.replace(".", "/"))
+        dst = site / pkg.replace(".", "/")
+        dst.mkdir(parents=True, exist_ok=True)
+        for f in src.glob("*.py"):
+            shutil.copy(f, dst / f.name)
+        for pattern in st.get("package-data", {}).get(pkg, []):
+            for f in src.glob(pattern):
+                shutil.copy(f, dst / f.name)
+
+
+_INSTALLED_CHECK = """
+import sys
+from pathlib import Path
+import kooperationssim
+from kooperationssim.scenario import SCENARIO_DIR, load_scenario, scenario_files
+from kooperationssim.experiment import EXPERIMENT_DIR, load_experiment
+from kooperationssim.cli import main
+site = Path(sys.argv[1])
+assert Path(kooperationssim.__file__).is_relative_to(site), kooperationssim.__file__
+assert SCENARIO_DIR == site / "kooperationssim" / "_scenarios", SCENARIO_DIR
+assert EXPERIMENT_DIR == site / "kooperationssim" / "_experiments", EXPERIMENT_DIR
+names = sorted(p.stem for p in scenario_files())
+assert load_scenario("mittelstadt").params["births_per_year"] == 1200
+assert load_experiment("staffing_funding").scenario == SCENARIO_DIR / "mittelstadt.toml"
+assert main(["run", "kooperationssim", "--weeks", "2", "--quiet", "--out", "r"]) == 2
+assert main(["run", "mittelstadt", "--weeks", "2", "--quiet", "--out", "r"]) == 0
+print(" ".join(names))
+"""
+
+
+def test_installed_package_finds_its_scenarios_and_experiments(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    site = tmp_path / "site"
+    _installed_layout(site)
+    assert not (site / "scenarios").exists()
+    env = dict(os.environ, PYTHONPATH=str(site), PYTHONSAFEPATH="1")
+    r = subprocess.run([sys.executable, "-c", _INSTALLED_CHECK, str(site)], cwd=tmp_path,
+                       env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == sorted(p.stem for p in scenario_files())
+    assert (tmp_path / "r" / "summary.json").is_file()

@@ -188,3 +188,93 @@ def test_cli_output_without_values_is_reported_not_a_crash(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["sensitivity", str(f), "--out", str(out)]) == 0
     assert "reach_first_year: no indices" in capsys.readouterr().out
+
+
+SMALL = """
+[experiment]
+name = "small"
+scenario = "kleinstadt"
+replicates = 2
+weeks = 8
+seed = 3
+
+[sensitivity]
+method = "sobol"
+samples = 2
+resamples = 20
+outputs = ["trust_mean"]
+
+[factors]
+trust_gain = { min = 0.06, max = 0.18 }
+trust_loss = { min = 0.15, max = 0.45 }
+"""
+
+
+def test_failed_chunk_is_completed_with_retry_failed(tmp_path, monkeypatch):
+    """After a failed chunk --resume completes nothing; retry_failed reruns it and the
+    analysis is written (without switching the matplotlib backend)."""
+    import matplotlib
+
+    from kooperationssim import sweep as sweep_mod
+    from kooperationssim.sensitivity import run_sensitivity
+    from kooperationssim.sweep import failed_chunks_message
+
+    f = tmp_path / "small.toml"
+    f.write_text(SMALL)
+    sa = load_sensitivity(f)
+    out = tmp_path / "out"
+    real = sweep_mod.run_chunk
+
+    def flaky(ex_, runs):
+        if any(p == 0 for p, _r in runs):
+            raise RuntimeError("injected")
+        return real(ex_, runs)
+
+    monkeypatch.setattr(sweep_mod, "run_chunk", flaky)
+    res = run_sensitivity(sa, out, chunk_size=2)
+    rep = res["report"]
+    assert rep.failed_chunks == 1 and not rep.complete and "indices" not in res
+    assert read_chunk_sizes(out) == [2]
+    assert "--retry-failed" in failed_chunks_message(rep)
+    monkeypatch.setattr(sweep_mod, "run_chunk", real)
+    # --resume alone leaves failed chunks alone: the analysis cannot finish that way
+    res = run_sensitivity(sa, out, resume=True)
+    assert res["report"].failed_chunks == 1 and "indices" not in res
+
+    def refuse(*a, **k):
+        raise AssertionError("matplotlib.use was called")
+
+    monkeypatch.setattr(matplotlib, "use", refuse)
+    res = run_sensitivity(sa, out, retry_failed=True, chunk_size=3)
+    assert res["report"].complete and res["report"].failed_chunks == 0
+    assert (out / "indices.csv").exists() and (out / "sobol_trust_mean.png").exists()
+    sizes = read_chunk_sizes(out)
+    assert sizes[0] == 2 and sizes[-1] == 3  # chunk_size reaches the sweep
+
+
+def read_chunk_sizes(out):
+    return [s["chunk_size"] for s in json.loads((out / "manifest.json").read_text())
+            ["sessions"]]
+
+
+def test_cli_sensitivity_retry_failed(tmp_path, monkeypatch, capsys):
+    from kooperationssim import sweep as sweep_mod
+
+    f = tmp_path / "small.toml"
+    f.write_text(SMALL)
+    out = tmp_path / "out"
+    real = sweep_mod.run_chunk
+
+    def flaky(ex_, runs):
+        if any(p == 0 for p, _r in runs):
+            raise RuntimeError("injected")
+        return real(ex_, runs)
+
+    monkeypatch.setattr(sweep_mod, "run_chunk", flaky)
+    assert main(["sensitivity", str(f), "--out", str(out), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "--retry-failed" in err and "complete them with --resume" not in err
+    monkeypatch.setattr(sweep_mod, "run_chunk", real)
+    assert main(["sensitivity", str(f), "--out", str(out), "--retry-failed",
+                 "--quiet"]) == 0
+    assert (out / "indices.csv").exists()

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -367,3 +368,284 @@ def test_target_ci_on_the_command_line(tmp_path, capsys):
                  "--max-replicates", "1"]) == 2
     assert "below the replicates" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+# ---------------------------------------------------------------------------
+# bad input is refused before anything is written
+# ---------------------------------------------------------------------------
+
+TINY = """
+[experiment]
+name = "{name}"
+scenario = "kleinstadt"
+replicates = 2
+weeks = {weeks}
+seed = 1
+
+[factors]
+coordinator_fte = [0.5, 1.0]
+"""
+
+
+def _tiny(tmp_path: Path, name="tiny", weeks=4) -> Path:
+    p = tmp_path / f"{name}.toml"
+    p.write_text(TINY.format(name=name, weeks=weeks))
+    return p
+
+
+def _no_runs(monkeypatch):
+    def refuse(ex_, runs):
+        raise AssertionError("a chunk ran")
+
+    monkeypatch.setattr(sweep_mod, "run_chunk", refuse)
+
+
+@pytest.mark.parametrize("address, msg", [
+    ("foo", "missing port number"),
+    ("bla://x:1", "unknown address scheme"),
+    ("tcp://127.0.0.1:1", "Timed out"),
+])
+def test_bad_or_unreachable_scheduler_writes_nothing(tmp_path, monkeypatch, capsys,
+                                                     address, msg):
+    """A malformed or unreachable --scheduler: one message, exit 2, no directory."""
+    monkeypatch.setattr(sweep_mod, "SCHEDULER_TIMEOUT", "1s")
+    _no_runs(monkeypatch)
+    ex = load_experiment(_tiny(tmp_path))
+    out = tmp_path / "out"
+    with pytest.raises(SweepError, match=f"--scheduler {address}: cannot connect.*{msg}"):
+        sweep(ex, out, scheduler=address)
+    assert not out.exists()
+    assert main(["sweep", str(_tiny(tmp_path)), "--out", str(out), "--scheduler", address,
+                 "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--scheduler {address}" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("text, msg", [
+    ("{bad", "not valid JSON"),
+    ("[]", "expected a JSON object, found list"),
+    ('{"experiment": 1}', "'experiment' is missing or not an object"),
+    ('{"experiment": {"factors": [1]}}', "experiment.factors"),
+    ("\xff\xfe", "cannot be read|not valid JSON"),
+])
+def test_damaged_manifest_is_bad_input_everywhere(tmp_path, capsys, text, msg):
+    """A corrupt or wrong-shaped manifest.json: a clear message (exit 2) from sweep
+    --resume, summarize and report; nothing is changed or written."""
+    exp = _tiny(tmp_path)
+    out = tmp_path / "out"
+    assert main(["sweep", str(exp), "--out", str(out), "--quiet", "--no-summary"]) == 0
+    (out / "manifest.json").write_bytes(text.encode("latin-1"))
+    before = sorted(p.name for p in out.rglob("*"))
+    with pytest.raises(SweepError, match="manifest.json is damaged"):
+        read_manifest(out)
+    for args in (["sweep", str(exp), "--out", str(out), "--resume"],
+                 ["summarize", str(out)],
+                 ["report", str(out), "--out", str(tmp_path / "sub" / "r.html")]):
+        assert main(args) == 2, args
+        err = capsys.readouterr().err
+        assert "manifest.json is damaged" in err and "Traceback" not in err
+        assert re.search(msg, err)
+    assert sorted(p.name for p in out.rglob("*")) == before
+    assert (out / "manifest.json").read_bytes() == text.encode("latin-1")
+    assert not (tmp_path / "sub").exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_out_that_cannot_be_created_is_refused_before_any_run(tmp_path, monkeypatch,
+                                                              capsys):
+    _no_runs(monkeypatch)
+    exp = _tiny(tmp_path)
+    ex = load_experiment(exp)
+    with pytest.raises(SweepError, match="--out /proc/kx-test cannot be created"):
+        sweep(ex, "/proc/kx-test")
+    (tmp_path / "afile").write_text("x")
+    for out in ("/proc/kx-test/sub", str(tmp_path / "afile" / "x" / "y")):
+        assert main(["sweep", str(exp), "--out", out, "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert f"--out {out}" in err and "Traceback" not in err
+
+
+def test_chunk_size_too_large_for_memory_is_refused(tmp_path, monkeypatch):
+    """A chunk that would not fit is bad input (not a failed chunk), counted per worker;
+    the automatic chunk size is lowered to what fits, and the engine agrees."""
+    import kooperationssim.vector_engine as ve
+
+    ex = load_experiment(_write(tmp_path, reps=2, weeks=4))  # 6 points x 2 replicates
+    per_run = sweep_mod.run_memory_bytes(ex)
+    assert per_run > 0
+    # memory for 3.5 runs (the engine allows 80 % of the available memory)
+    avail = 3.5 * per_run / 0.8 / 1e9
+    monkeypatch.setattr(ve, "_available_gb", lambda: avail)
+
+    def no_cluster(*a, **k):
+        raise AssertionError("a cluster was started")
+
+    monkeypatch.setattr(sweep_mod, "_dask_client", no_cluster)
+    out = tmp_path / "out"
+    with pytest.raises(SweepError, match="--chunk-size 4 is too large for memory.*"
+                       "use --chunk-size 3 or less"):
+        sweep(ex, out, chunk_size=4)
+    with pytest.raises(SweepError, match="--chunk-size 2 is too large.*2 workers.*"
+                       "use --chunk-size 1 or less"):
+        sweep(ex, out, chunk_size=2, workers=2)
+    assert not out.exists()
+    monkeypatch.setattr(ve, "_available_gb", lambda: 0.5 * per_run / 0.8 / 1e9)
+    with pytest.raises(SweepError, match="not enough memory for a single run"):
+        sweep(ex, out)
+    assert not out.exists()
+    # automatic chunk size: lowered to what fits, and the engine runs every chunk
+    monkeypatch.setattr(ve, "_available_gb", lambda: 1.5 * per_run / 0.8 / 1e9)
+    rep = sweep(ex, out)
+    assert rep.complete and rep.failed_chunks == 0
+    assert read_manifest(out)["sessions"][0]["chunk_size"] == 1
+    assert len(_chunk_files(out)) == ex.n_runs
+
+
+def test_target_ci_needs_more_than_52_weeks(tmp_path, capsys):
+    """reach_first_year has no value before week 53: an adaptive sweep of 52 weeks or
+    less is refused instead of silently running the maximum replicates."""
+    f = _tiny(tmp_path, weeks=52)
+    ex = load_experiment(f).with_target(0.05, 6)
+    with pytest.raises(SweepError, match="target_ci needs weeks > 52, got weeks = 52"):
+        sweep(ex, tmp_path / "out")
+    assert main(["sweep", str(f), "--out", str(tmp_path / "out"), "--target-ci", "0.05",
+                 "--quiet"]) == 2
+    assert "target_ci needs weeks > 52" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------------------------------
+# code versions in the manifest
+# ---------------------------------------------------------------------------
+
+
+def _fake_git(monkeypatch, top: str, tracked: bool = True, status: str = "",
+              untracked: str = ""):
+    pkg = Path(sweep_mod.__file__).resolve().parent
+    calls = []
+
+    def fake(args, cwd):
+        calls.append(args)
+        if args[:2] == ["rev-parse", "--show-toplevel"]:
+            return top + "\n"
+        if args[0] == "ls-files":
+            return "__init__.py\n" if tracked else None
+        if args == ["rev-parse", "HEAD"]:
+            return "a" * 40 + "\n"
+        if args[0] == "status":
+            return untracked if "--" in args else status
+        raise AssertionError(args)
+
+    monkeypatch.setattr(sweep_mod, "_git", fake)
+    return pkg, calls
+
+
+def test_git_commit_only_for_the_work_tree_that_holds_the_package(monkeypatch, tmp_path):
+    pkg, _ = _fake_git(monkeypatch, str(tmp_path))  # some other repository
+    assert sweep_mod._git_info() == {"git_commit": None, "git_dirty": None}
+    assert sweep_mod._git_commit() is None
+    # a repository around the package that does not track it (a venv in a clone)
+    _fake_git(monkeypatch, str(pkg.parent), tracked=False)
+    assert sweep_mod._git_info()["git_commit"] is None
+    _fake_git(monkeypatch, str(pkg.parent))
+    assert sweep_mod._git_info() == {"git_commit": "a" * 40, "git_dirty": False}
+    _fake_git(monkeypatch, str(pkg.parent), status=" M README.md\n")
+    assert sweep_mod._git_info()["git_dirty"] is True
+    _fake_git(monkeypatch, str(pkg.parent), untracked="?? kooperationssim/new.py\n")
+    assert sweep_mod._git_info()["git_dirty"] is True
+    _fake_git(monkeypatch, str(pkg.parent),
+              untracked="?? kooperationssim/__pycache__/x.cpython-312.pyc\n")
+    assert sweep_mod._git_info()["git_dirty"] is False
+    monkeypatch.setattr(sweep_mod, "_git", lambda args, cwd: None)  # no git at all
+    assert sweep_mod._git_info() == {"git_commit": None, "git_dirty": None}
+
+
+def test_resume_with_other_code_warns_and_records_each_session(tmp_path, monkeypatch,
+                                                              capsys):
+    ex = load_experiment(_tiny(tmp_path))
+    out = tmp_path / "out"
+    a = {"git_commit": "a" * 40, "git_dirty": False}
+    b = {"git_commit": "b" * 40, "git_dirty": True}
+    real = sweep_mod.run_chunk
+
+    def flaky(ex_, runs):
+        if any(p == 1 for p, _r in runs):
+            raise RuntimeError("injected")
+        return real(ex_, runs)
+
+    monkeypatch.setattr(sweep_mod, "_git_info", lambda: dict(a))
+    monkeypatch.setattr(sweep_mod, "run_chunk", flaky)
+    rep = sweep(ex, out, chunk_size=2)
+    assert rep.failed_chunks == 1 and not rep.warnings
+    monkeypatch.setattr(sweep_mod, "run_chunk", real)
+    # the same clean commit: no warning
+    rep = sweep(ex, out, resume=True)
+    assert not rep.warnings and "warning" not in capsys.readouterr().err
+    monkeypatch.setattr(sweep_mod, "_git_info", lambda: dict(b))
+    rep = sweep(ex, out, retry_failed=True)
+    assert rep.complete
+    err = capsys.readouterr().err
+    assert "kooperationssim: warning:" in err and "may mix code versions" in err
+    assert f"commit {'a' * 12}" in err and f"commit {'b' * 12} with uncommitted" in err
+    assert rep.warnings and rep.warnings[0] in err
+    man = read_manifest(out)
+    assert man["git_commit"] == "a" * 40 and man["git_dirty"] is False
+    assert [(s["git_commit"], s["git_dirty"]) for s in man["sessions"]] == [
+        ("a" * 40, False), ("a" * 40, False), ("b" * 40, True)]
+    assert "may mix code versions" in man["sessions"][-1]["warnings"][0]
+
+
+# ---------------------------------------------------------------------------
+# summarize: --x/--y, backends
+# ---------------------------------------------------------------------------
+
+
+def test_summarize_x_y_need_two_factors_and_are_checked_first(tmp_path, capsys):
+    one = tmp_path / "one"
+    assert main(["sweep", str(_tiny(tmp_path)), "--out", str(one), "--quiet",
+                 "--no-summary"]) == 0
+    for args in (["--x", "coordinator_fte"], ["--y", "coordinator_fte"]):
+        assert main(["summarize", str(one), *args]) == 2
+        err = capsys.readouterr().err
+        assert "the heatmap needs two factors" in err and args[0] in err
+    assert main(["summarize", str(one), "--x", "reach_first_year"]) == 2
+    assert "'reach_first_year' is not a factor" in capsys.readouterr().err
+    assert not (one / "summary.csv").exists()
+    assert main(["summarize", str(one), "--quiet"]) == 0  # without --x/--y: fine
+    two = tmp_path / "two"
+    assert main(["sweep", str(_write(tmp_path, reps=2, weeks=4)), "--out", str(two),
+                 "--quiet", "--no-summary"]) == 0
+    assert main(["summarize", str(two), "--x", "funding_regime", "--y",
+                 "funding_regime"]) == 2
+    assert "must be different factors" in capsys.readouterr().err
+    assert not (two / "summary.csv").exists()
+    # --y alone naming the default x factor: x is the other factor
+    assert main(["summarize", str(two), "--y", "coordinator_fte", "--quiet"]) == 0
+    assert (two / "heatmap_reach_first_year_funding_regime_coordinator_fte.png").exists()
+
+
+def test_summarize_does_not_switch_the_matplotlib_backend(tmp_path, monkeypatch):
+    import matplotlib
+
+    out = tmp_path / "out"
+    assert main(["sweep", str(_write(tmp_path, reps=2, weeks=4)), "--out", str(out),
+                 "--quiet", "--no-summary"]) == 0
+    backend = matplotlib.get_backend()
+
+    def refuse(*a, **k):
+        raise AssertionError("matplotlib.use was called")
+
+    monkeypatch.setattr(matplotlib, "use", refuse)
+    from kooperationssim.summarize import summarize
+
+    res = summarize(out)
+    assert matplotlib.get_backend() == backend
+    assert any(p.name.startswith("heatmap_") for p in res["files"])
+
+
+def test_failed_chunks_message_names_retry_failed(tmp_path):
+    rep = sweep_mod.SweepReport(tmp_path, 4, 2, 2, 1, 1.0)
+    msg = sweep_mod.failed_chunks_message(rep)
+    assert "1 chunk(s) failed" in msg and "--retry-failed" in msg
+    assert str(tmp_path / "manifest.json") in msg

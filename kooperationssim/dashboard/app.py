@@ -13,17 +13,42 @@ render it with ``solara.render`` without a browser.
 
 from __future__ import annotations
 
-import secrets
-from typing import Any
+import os
+import sys
 
-import solara
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
-from solara.alias import rw
+_TELEMETRY_ENV = "SOLARA_TELEMETRY_MIXPANEL_ENABLE"
 
-from . import i18n
-from .cards import CARDS, CARDS_BY_ID
-from .components import (
+
+def _telemetry_off() -> None:
+    """A classroom page reports nothing to third parties: switch Solara's telemetry off.
+
+    Done here, before Solara is imported, so that ``solara run
+    kooperationssim.dashboard.app`` is covered as well as ``kooperationssim dashboard``.
+    A value the user set (Solara reads the variable case-insensitively) is kept.  Under
+    ``solara run`` Solara's settings are read before this module is imported, so the
+    setting object is switched off too.
+    """
+    if any(k.upper() == _TELEMETRY_ENV for k in os.environ):
+        return
+    os.environ[_TELEMETRY_ENV] = "False"
+    settings = sys.modules.get("solara.server.settings")
+    if settings is not None and hasattr(settings, "telemetry"):
+        settings.telemetry.mixpanel_enable = False
+
+
+_telemetry_off()
+
+import secrets  # noqa: E402
+from typing import Any  # noqa: E402
+
+import solara  # noqa: E402
+from mesa.visualization import SolaraViz  # noqa: E402
+from mesa.visualization.utils import update_counter  # noqa: E402
+from solara.alias import rw  # noqa: E402
+
+from . import i18n  # noqa: E402
+from .cards import CARDS, CARDS_BY_ID  # noqa: E402
+from .components import (  # noqa: E402
     MODE_COLORS,
     SERIES_COLORS,
     FunnelPlot,
@@ -32,8 +57,8 @@ from .components import (
     figure_png,
     legend_entries,
 )
-from .controls import CONTROLS, BaseScenario, load_base, model_params
-from .model import DashboardModel
+from .controls import CONTROLS, BaseScenario, load_base, model_params  # noqa: E402
+from .model import DashboardModel  # noqa: E402
 
 __all__ = ["Page", "page", "language", "make_model", "page_model_class", "page_defaults",
            "new_classroom_seed"]

@@ -70,8 +70,9 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, open_browser: bool
         ScenarioError: for a bad scenario.
     """
     if importlib.util.find_spec("solara") is None or importlib.util.find_spec("altair") is None:
-        raise DashboardError("the dashboard needs the packages solara and altair "
-                             "(pip install 'kooperationssim[dashboard]')")
+        raise DashboardError("the dashboard needs the packages solara and altair, which are "
+                             "dependencies of kooperationssim but are missing here; "
+                             "reinstall it or run: pip install solara altair")
     env = dict(os.environ)
     # a classroom page reports nothing to third parties
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")

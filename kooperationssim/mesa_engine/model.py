@@ -158,7 +158,10 @@ class KooperationsModel(mesa.Model):
     @classmethod
     def from_scenario(cls, path: str | Path, *, rng: int | None = None,
                       **overrides: Any) -> KooperationsModel:
-        """Build the model from a scenario file (plus overrides)."""
+        """Build the model from a scenario file or shipped scenario name (plus overrides).
+
+        ``path`` is a TOML file or the name of a shipped scenario (``"mittelstadt"``).
+        """
         sc = load_scenario(path, extra=overrides)
         return cls(sc.params, rng=rng)
 
