@@ -42,7 +42,7 @@ import numpy as np
 from . import __version__
 from .experiment import replicate_seed
 from .params import PARAMS_BY_NAME, suggest
-from .scenario import SCENARIO_DIR, ScenarioError, load_scenario, resolve
+from .scenario import ScenarioError, load_scenario, resolve
 from .sweep import half_width
 
 __all__ = [
@@ -275,13 +275,8 @@ def _base_params(base: str | Path | Mapping[str, Any] | None) -> tuple[dict, lis
 
 
 def _load(spec: str | Path, label: str):
-    p = Path(spec)
-    if not p.exists() and not p.suffix and (SCENARIO_DIR / f"{p.name}.toml").exists():
-        p = SCENARIO_DIR / f"{p.name}.toml"
-    if not p.exists():
-        raise CompareError(f"scenario '{label}': file not found: {spec}")
     try:
-        return load_scenario(p)
+        return load_scenario(spec)  # a file, or the bare name of a shipped scenario
     except ScenarioError as e:
         raise CompareError(f"scenario '{label}': {e}") from None
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ..params import PARAMS_BY_NAME, Param
-from ..scenario import SCENARIO_DIR, ScenarioError, load_scenario, resolve
+from ..scenario import ScenarioError, load_scenario, resolve
+from ..scenario import scenario_path as _scenario_path
 from . import i18n
 
 __all__ = ["CONTROLS", "SCENARIO_ENV", "BaseScenario", "load_base", "model_params",
@@ -69,10 +70,7 @@ class BaseScenario:
 
 def scenario_path(name_or_path: str | Path) -> Path:
     """A scenario file from a path or from the name of a shipped scenario."""
-    p = Path(name_or_path)
-    if not p.exists() and not p.suffix and (SCENARIO_DIR / f"{p.name}.toml").exists():
-        return SCENARIO_DIR / f"{p.name}.toml"
-    return p
+    return _scenario_path(name_or_path)
 
 
 def load_base(name_or_path: str | Path | None = None) -> BaseScenario:
