@@ -56,7 +56,7 @@ def find_input_file(path: str | Path, shipped: Path | None) -> Path:
     looked up in ``shipped``; everything else is returned unchanged.
     """
     path = Path(path)
-    if shipped is not None and not path.exists() and _is_bare_name(path):
+    if shipped is not None and not path.is_file() and _is_bare_name(path):
         cand = shipped / f"{path.name}.toml"
         if cand.is_file():
             return cand

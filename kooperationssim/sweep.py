@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 
 from . import __version__
-from .experiment import Experiment
+from .experiment import DEFAULT_MAX_ROUNDS, Experiment
 from .io import dump_json
 from .params import FUNDING_SOURCES, FUNDING_USES, PARAMS_BY_NAME
 
@@ -681,6 +681,11 @@ def sweep(ex: Experiment, out: str | Path, *, workers: int = 1, scheduler: str |
     auto = chunk_size is None
     if chunk_size is None:
         chunk_size = auto_chunk_size(ex, workers if scheduler is None else 4)
+    # a chunk never holds more runs than the experiment can have (all rounds with target_ci)
+    most_reps = ex.replicates
+    if ex.target_ci is not None:
+        most_reps = max(most_reps, ex.max_replicates or ex.replicates * DEFAULT_MAX_ROUNDS)
+    chunk_size = min(chunk_size, max(1, len(ex.points) * most_reps))
     per_run = run_memory_bytes(ex)
     if scheduler is None:
         avail = available_memory_gb()

@@ -120,6 +120,9 @@ def test_shipped_scenarios_load_by_bare_name_from_anywhere(tmp_path, monkeypatch
     # a file of that name in the working directory comes first
     (tmp_path / "mittelstadt").write_text('name = "local"\n', encoding="utf-8")
     assert load_scenario("mittelstadt").name == "local"
+    # a folder of that name (e.g. an output folder) does not hide the shipped scenario
+    (tmp_path / "kleinstadt").mkdir()
+    assert load_scenario("kleinstadt").path == ROOT / "scenarios" / "kleinstadt.toml"
 
 
 def test_missing_scenario_hints_work_from_any_directory(tmp_path, monkeypatch):

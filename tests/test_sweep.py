@@ -490,6 +490,13 @@ def test_chunk_size_too_large_for_memory_is_refused(tmp_path, monkeypatch):
                        "use --chunk-size 1 or less"):
         sweep(ex, out, chunk_size=2, workers=2)
     assert not out.exists()
+    # a chunk never holds more than the experiment's 12 runs: with memory for all of
+    # them, a huge --chunk-size is not refused
+    monkeypatch.setattr(ve, "_available_gb", lambda: 13 * per_run / 0.8 / 1e9)
+    monkeypatch.setattr(sweep_mod, "_dask_client", no_cluster)
+    rep_big = sweep(ex, tmp_path / "big", chunk_size=9000)
+    assert rep_big.complete and rep_big.runs_done == 12
+    monkeypatch.setattr(ve, "_available_gb", lambda: 3.5 * per_run / 0.8 / 1e9)
     monkeypatch.setattr(ve, "_available_gb", lambda: 0.5 * per_run / 0.8 / 1e9)
     with pytest.raises(SweepError, match="not enough memory for a single run"):
         sweep(ex, out)
