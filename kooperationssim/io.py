@@ -17,6 +17,8 @@ from typing import Any
 __all__ = [
     "OutputDirError",
     "prepare_out_dir",
+    "file_in_the_way",
+    "make_parents",
     "reserve_out_dir",
     "release_out_dir",
     "unique_out_dir",
@@ -112,13 +114,19 @@ class OutputDirError(ValueError):
     """The output directory cannot be used (it would overwrite earlier results)."""
 
 
+def file_in_the_way(path: Path) -> Path | None:
+    """The nearest existing ancestor of ``path`` if it is not a directory, else None."""
+    for anc in path.parents:
+        if anc.exists():
+            return None if anc.is_dir() else anc
+    return None
+
+
 def prepare_out_dir(out: Path, label: str = "--out") -> None:
     """Refuse a directory that already holds files; nothing is ever overwritten silently."""
-    for anc in out.parents:
-        if anc.exists():
-            if not anc.is_dir():
-                raise OutputDirError(f"{label} {out}: {anc} exists and is not a directory")
-            break
+    anc = file_in_the_way(out)
+    if anc is not None:
+        raise OutputDirError(f"{label} {out}: {anc} exists and is not a directory")
     if out.exists():
         if not out.is_dir():
             raise OutputDirError(f"{label} {out} exists and is not a directory")
@@ -134,7 +142,7 @@ def _oserror(out: Path, e: OSError, label: str = "--out") -> OutputDirError:
                           f"({e.strerror or e.__class__.__name__}; nothing was written)")
 
 
-def _make_parents(path: Path) -> list[Path]:
+def make_parents(path: Path) -> list[Path]:
     """Create the missing directories above ``path`` (outermost first) and return them.
 
     A directory made meanwhile by another process is accepted (and not returned).
@@ -185,7 +193,7 @@ def reserve_out_dir(out: Path, label: str = "--out") -> list[Path]:
     created: list[Path] = []
     try:
         if not out.is_dir():
-            created = _make_parents(out)
+            created = make_parents(out)
             out.mkdir()
             created.append(out)
         _probe(out)  # some virtual file systems accept mkdir but no files
@@ -230,15 +238,12 @@ def unique_out_dir(parent: Path, base: str, label: str = "output directory"
         OutputDirError: when ``parent`` cannot be created or written.
     """
     parent = Path(parent)
-    for anc in (parent, *parent.parents):  # a file in the way
-        if anc.exists():
-            if not anc.is_dir():
-                raise OutputDirError(f"{label} {parent / base}: {anc} exists and is not a "
-                                     "directory")
-            break
+    anc = file_in_the_way(parent / base)
+    if anc is not None:
+        raise OutputDirError(f"{label} {parent / base}: {anc} exists and is not a directory")
     created: list[Path] = []
     try:
-        created = _make_parents(parent / base)
+        created = make_parents(parent / base)
         for i in range(1, 10_000):
             cand = parent / (base if i == 1 else f"{base}-{i}")
             try:

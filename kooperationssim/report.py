@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from . import __version__
+from .io import file_in_the_way, make_parents, release_out_dir
 
 __all__ = ["ReportError", "comparison_html", "write_report", "save_comparison", "figure_png"]
 
@@ -284,12 +285,10 @@ def _check_out(out: Path) -> None:
                           "written)")
     if out.suffix.lower() not in (".html", ".htm"):
         raise ReportError(f"--out {out}: the report is an HTML file; name it *.html")
-    for anc in out.parents:
-        if anc.exists():
-            if not anc.is_dir():
-                raise ReportError(f"--out {out}: {anc} exists and is not a directory "
-                                  "(nothing was written)")
-            break
+    anc = file_in_the_way(out)
+    if anc is not None:
+        raise ReportError(f"--out {out}: {anc} exists and is not a directory "
+                          "(nothing was written)")
 
 
 @contextmanager
@@ -306,10 +305,7 @@ def _prepared(out: Path):
     created: list[Path] = []
     tmp = out.with_name(f".{out.name}.tmp")
     try:
-        missing = [d for d in (out.parent, *out.parent.parents) if not d.exists()]
-        for d in reversed(missing):
-            d.mkdir()
-            created.append(d)
+        created = make_parents(out)
         with open(tmp, "w", encoding="utf-8"):
             pass
     except OSError as e:
@@ -328,11 +324,7 @@ def _cleanup(tmp: Path, created: list[Path]) -> None:
         tmp.unlink(missing_ok=True)
     except OSError:
         pass
-    for d in reversed(created):
-        try:
-            d.rmdir()
-        except OSError:
-            break
+    release_out_dir(created)
 
 
 def _write(out: Path, tmp: Path, text: str) -> None:

@@ -51,7 +51,7 @@ import numpy as np
 
 from . import __version__
 from .experiment import DEFAULT_MAX_ROUNDS, Experiment
-from .io import dump_json
+from .io import dump_json, file_in_the_way
 from .params import FUNDING_SOURCES, FUNDING_USES, PARAMS_BY_NAME
 
 __all__ = [
@@ -540,14 +540,14 @@ def _check_out_dir(out: Path, ex: Experiment, resume: bool, retry_failed: bool
     """Check the results directory before anything is written; return its manifest."""
     if out.exists() and not out.is_dir():
         raise SweepError(f"--out {out} exists and is not a directory")
-    for anc in out.parents:
-        if anc.exists():
-            if not anc.is_dir():
-                raise SweepError(f"--out {out}: {anc} exists and is not a directory")
-            if not out.exists() and not os.access(anc, os.W_OK | os.X_OK):
-                raise SweepError(f"--out {out} cannot be created: no permission to write "
-                                 f"in {anc}")
-            break
+    anc = file_in_the_way(out)
+    if anc is not None:
+        raise SweepError(f"--out {out}: {anc} exists and is not a directory")
+    if not out.exists():
+        anc = next(a for a in out.parents if a.exists())
+        if not os.access(anc, os.W_OK | os.X_OK):
+            raise SweepError(f"--out {out} cannot be created: no permission to write "
+                             f"in {anc}")
     if not out.exists() or not any(out.iterdir()):
         if resume or retry_failed:
             raise SweepError(f"--out {out} holds no results to resume; start the sweep "

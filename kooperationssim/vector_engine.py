@@ -133,59 +133,31 @@ def _first_crossing(t_upd, H0, h, E):
 
 
 class _Calendar:
-    """Events by week: arrays of (run, family id) added under their week.
-
-    Events are kept in buckets of ``_Calendar.WIDTH`` weeks, so that adding a spread-out
-    batch costs one entry per bucket rather than one per week; :meth:`pop` takes the
-    week's events out of its bucket.
-    """
-
-    WIDTH = 4
+    """Events by week: arrays of (run, family id) added under their week."""
 
     def __init__(self):
-        self.b: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+        self.b: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
 
     def add(self, week: np.ndarray, run: np.ndarray, fid: np.ndarray) -> None:
         if len(week) == 0:
             return
-        week = np.asarray(week, dtype=np.int64)
-        bk = week // self.WIDTH
-        if bk[0] == bk[-1] and (bk == bk[0]).all():
-            self.b.setdefault(int(bk[0]), []).append((week, run, fid))
-            return
-        o = np.argsort(bk, kind="stable")
-        k, w, r, f = bk[o], week[o], run[o], fid[o]
-        cut = np.flatnonzero(np.diff(k)) + 1
+        o = np.argsort(week, kind="stable")
+        w, r, f = week[o], run[o], fid[o]
+        cut = np.flatnonzero(np.diff(w)) + 1
         starts = np.r_[0, cut]
-        ends = np.r_[cut, len(k)]
-        for a, e in zip(starts.tolist(), ends.tolist(), strict=True):
-            self.b.setdefault(int(k[a]), []).append((w[a:e], r[a:e], f[a:e]))
+        ends = np.r_[cut, len(w)]
+        for a, e in zip(starts, ends, strict=True):
+            self.b.setdefault(int(w[a]), []).append((r[a:e], f[a:e]))
 
     def pop(self, week: int) -> tuple[np.ndarray, np.ndarray]:
-        """The (run, family id) pairs scheduled for ``week``, each once, in (run, id) order.
-
-        Events of earlier weeks still in the bucket are dropped: their week has passed.
-        """
-        key_b = week // self.WIDTH
-        lst = self.b.get(key_b)
-        z = np.zeros(0, dtype=np.int64)
+        """The (run, family id) pairs scheduled for ``week``, each once, in (run, id) order."""
+        lst = self.b.pop(week, None)
         if not lst:
+            z = np.zeros(0, dtype=np.int64)
             return z, z
-        if len(lst) == 1:
-            w, run, fid = lst[0]
-        else:
-            w = np.concatenate([x[0] for x in lst])
-            run = np.concatenate([x[1] for x in lst])
-            fid = np.concatenate([x[2] for x in lst])
-        now = w == week
-        later = w > week
-        if later.any():
-            self.b[key_b] = [(w[later], run[later], fid[later])]
-        else:
-            del self.b[key_b]
-        if not now.any():
-            return z, z
-        key = np.unique(run[now] * (1 << 40) + fid[now])
+        run = np.concatenate([x[0] for x in lst])
+        fid = np.concatenate([x[1] for x in lst])
+        key = np.unique(run * (1 << 40) + fid)
         return key >> 40, key & ((1 << 40) - 1)
 
 
@@ -427,7 +399,6 @@ class VectorEngine:
         self.mfa = np.zeros((R, nH), dtype=bool)
         self.attended = np.zeros((R, nH), dtype=bool)
         self.refring = np.zeros((R, 52, nH), dtype=np.int64)
-        self.ref52 = np.zeros((R, nH), dtype=np.int64)  # refring summed over its 52 weeks
         self.cases = np.zeros((R, nY), dtype=np.int64)
         self.contract = np.zeros((R, nC), dtype=np.int64)  # 0 closed, 1 permanent, 2 project
         self.end_year = np.full((R, nC), -1, dtype=np.int64)
@@ -759,7 +730,6 @@ class VectorEngine:
         """One week of every run."""
         t = self.week
         self._new_week()
-        self.ref52 -= self.refring[:, t % 52, :]
         self.refring[:, t % 52, :] = 0  # this slot held the referrals of 52 weeks ago
         self._phase_boundary(t)
         self._phase_structural(t)
@@ -1564,7 +1534,6 @@ class VectorEngine:
         R, P, F = self.R, self.P, self.F
         np.add.at(self.w["routes"], (run, route), 1)
         np.add.at(self.refring, (run, t % 52, h), 1)
-        np.add.at(self.ref52, (run, h), 1)
         F["referrer"][run, pos] = h
         F["ref_person"][run, pos] = self.person[run, h]
         F["route"][run, pos] = route
@@ -1997,7 +1966,7 @@ class VectorEngine:
         w["health_acquainted"] = hacq.sum(axis=1)
         w["health_filled"] = fh.sum(axis=1)
         w["physicians"] = np.full(R, int(self.phys.sum()))
-        active = self.ref52 > 0
+        active = self.refring.sum(axis=1) > 0
         w["physicians_active"] = (active & self.phys).sum(axis=1)
         w["physicians_attended"] = (self.attended & self.phys).sum(axis=1)
         w["families"] = self.tail - self.head
