@@ -42,7 +42,7 @@ def main() -> None:  # noqa: D103
 
     from kooperationssim.experiment import experiment_from_dict
     from kooperationssim.memory import tune_allocator
-    from kooperationssim.sweep import auto_chunk_size, sweep
+    from kooperationssim.sweep import LOCAL_HTTP_ADDRESS, auto_chunk_size, sweep
 
     tune_allocator()
     path = Path(a.experiment)
@@ -60,7 +60,8 @@ def main() -> None:  # noqa: D103
           f"replicates = {ex.n_runs} runs of {ex.weeks} weeks; {a.workers} workers "
           f"(local Dask cluster), chunks of {chunk} runs; {os.cpu_count()} CPUs", flush=True)
     cluster = LocalCluster(n_workers=a.workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=40)
+                           dashboard_address=LOCAL_HTTP_ADDRESS, silence_logs=40,
+                           scheduler_kwargs={"dashboard": False})
     client = Client(cluster)
     try:
         t0 = time.perf_counter()

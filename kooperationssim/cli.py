@@ -554,8 +554,8 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Write one HTML file (figures embedded, no network "
                         "needed) with the comparison table (paired differences against the "
                         "first design point), plots and the run manifest.")
-    rp.add_argument("source", help="experiment file (runs its design points in this "
-                    "process) or results directory of a sweep")
+    rp.add_argument("source", help="experiment file or name of a shipped experiment (runs "
+                    "its design points in this process) or results directory of a sweep")
     rp.add_argument("--out", required=True, metavar="FILE.html", help="the report file "
                     "(must not exist)")
     rp.add_argument("--quiet", action="store_true", help="print nothing on success")

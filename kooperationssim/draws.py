@@ -30,10 +30,10 @@ from typing import Any
 import numpy as np
 from scipy.special import betaincinv
 
+from . import kernels
 from .layout import (
     BIRTH_SLOT,
     CONTACTS,
-    N_CONTACTS,
     PRENATAL_WEEKS,
     STAY_WEEKS_AFTER_BIRTH,
     Layout,
@@ -260,17 +260,23 @@ class FamilyBlock:
         return FamilyBlock(**{k: v[..., idx] for k, v in self.__dict__.items()})
 
 
-def _choose_in_groups(u: np.ndarray, run: np.ndarray, cands: np.ndarray,
-                      weights: np.ndarray) -> np.ndarray:
-    """Choose among ``cands`` with probability proportional to each run's ``weights``.
-
-    ``weights`` is (runs, len(cands)); the cumulative weights of one run are computed the
-    same way whether one run or many are handled at once.
-    """
+def _cumulative(weights: np.ndarray) -> np.ndarray:
+    """Each run's cumulative weights, normalised to end at 1 (choice among candidates)."""
     cum = np.cumsum(weights, axis=1)
-    cum = cum / cum[:, -1:]
-    idx = (cum[run] <= u[:, None]).sum(axis=1)
-    return cands[np.minimum(idx, len(cands) - 1)]
+    return cum / cum[:, -1:]
+
+
+#: Per-run parameters of :func:`family_attributes_runs`, in the kernel's column order.
+FAMILY_PARAMS = (
+    "burden_share_multiple", "burden_share_medium", "burden_onset_postpartum_share",
+    "burden_onset_postpartum_max_week", "midwife_share", "clinic_birth_share",
+    "u_exam_participation", "u_exam_participation_multiple_burden",
+    "gyn_checkup_participation", "u2_participation",
+)
+_SLOT_KIND = np.array([{"gynecology": kernels.SLOT_GYN, "clinic": kernels.SLOT_CLINIC,
+                        "u2": kernels.SLOT_U2, "midwife": kernels.SLOT_MIDWIFE}.get(
+                           kind, kernels.SLOT_PED) for _n, kind, _o in CONTACTS],
+                      dtype=np.int64)
 
 
 def family_attributes_runs(
@@ -290,62 +296,31 @@ def family_attributes_runs(
     Every operation is elementwise over families, so a run's families get the same
     attributes whether they are handled alone or together with other runs.
     """
-    n = len(birth_week)
     run = np.asarray(run, dtype=np.int64)
-    pv = lambda name: np.array([q[name] for q in params], dtype=np.float64)[run]  # noqa: E731
-    U = FAMILY_U
-    col = lambda name: as_uniform(uu[U[name]])  # noqa: E731
-    bm, bmed = pv("burden_share_multiple"), pv("burden_share_medium")
-    ub = col("burden")
-    burden = np.where(ub < bm, 2, np.where(ub < bm + bmed, 1, 0)).astype(np.int8)
-    post = col("onset_kind") < pv("burden_onset_postpartum_share")
-    post_week = birth_week + 1 + np.floor(
-        col("onset_week") * pv("burden_onset_postpartum_max_week")).astype(np.int64)
-    onset = np.where(post, post_week, birth_week - PRENATAL_WEEKS)
-    onset = np.where(burden > 0, onset, NEVER).astype(np.int64)
+    pv = np.array([[q[name] for name in FAMILY_PARAMS] for q in params], dtype=np.float64)
     D = layout.n_districts
-    district = np.minimum(np.floor(col("district") * D).astype(np.int64), D - 1)
-    gyn = np.zeros(n, dtype=np.int64)
-    ped = np.zeros(n, dtype=np.int64)
-    midwife = np.full(n, -1, dtype=np.int64)
-    u_gyn, u_ped, u_mw = col("gyn"), col("ped"), col("midwife")
-    has_mw = col("midwife_has") < pv("midwife_share")
-    for d in range(D):
-        m = district == d
-        if not m.any():
-            continue
-        g = layout.pids_of("gynecology", d)
-        gyn[m] = _choose_in_groups(u_gyn[m], run[m], g, sizes[:, g])
-        pp = layout.pids_of("pediatric", d)
-        ped[m] = _choose_in_groups(u_ped[m], run[m], pp, sizes[:, pp])
-        mw = layout.pids_of("midwife", d)
-        if len(mw):
-            hm = m & has_mw
-            k = np.minimum(np.floor(u_mw[hm] * len(mw)).astype(np.int64), len(mw) - 1)
-            midwife[hm] = mw[k]
+    groups = [[layout.pids_of(kind, d) for d in range(D)]
+              for kind in ("gynecology", "pediatric", "midwife")]
+    m = max(1, max(len(g) for gs in groups for g in gs))
+    pids = np.zeros((3, D, m), dtype=np.int64)
+    cums = np.ones((2, D, len(params), m))
+    n_of = np.zeros((3, D), dtype=np.int64)
+    for k, gs in enumerate(groups):
+        for d, g in enumerate(gs):
+            pids[k, d, :len(g)] = g
+            n_of[k, d] = len(g)
+            if k < 2 and len(g):
+                cums[k, d, :, :len(g)] = _cumulative(sizes[:, g])
     clinics = layout.pids_of("clinic")
-    clinic = np.full(n, -1, dtype=np.int64)
-    if len(clinics):
-        born = col("clinic_birth") < pv("clinic_birth_share")
-        clinic[born] = _choose_in_groups(col("clinic")[born], run[born], clinics,
-                                         sizes[:, clinics])
-    upart = np.where(burden == 2, pv("u_exam_participation_multiple_burden"),
-                     pv("u_exam_participation"))
-    gpart, u2part = pv("gyn_checkup_participation"), pv("u2_participation")
-    part = uu[_PART0:_PART0 + N_CONTACTS]
-    contact_pid = np.empty((N_CONTACTS, n), dtype=np.int64)
-    for s, (_name, kind, _off) in enumerate(CONTACTS):
-        if kind == "gynecology":
-            contact_pid[s] = np.where(as_uniform(part[s]) < gpart, gyn, -1)
-        elif kind == "clinic":
-            contact_pid[s] = clinic
-        elif kind == "u2":
-            contact_pid[s] = np.where(as_uniform(part[s]) < u2part,
-                                      np.where(clinic >= 0, clinic, ped), -1)
-        elif kind == "midwife":
-            contact_pid[s] = midwife
-        else:  # pediatric U3-U7
-            contact_pid[s] = np.where(as_uniform(part[s]) < upart, ped, -1)
+    clinic_cum = (_cumulative(sizes[:, clinics]) if len(clinics)
+                  else np.ones((len(params), 1)))[None]
+    cols = np.array([FAMILY_U[c] for c in ("burden", "onset_kind", "onset_week", "district",
+                                           "gyn", "clinic_birth", "clinic", "midwife_has",
+                                           "midwife", "ped")], dtype=np.int64)
+    burden, onset, district, gyn, ped, contact_pid = kernels.family_contacts(
+        uu, np.asarray(birth_week, dtype=np.int64), run, cols, pv, D, PRENATAL_WEEKS, NEVER,
+        pids[0], cums[0], pids[1], cums[1], pids[2], n_of, clinics.astype(np.int64),
+        clinic_cum, _SLOT_KIND, _PART0)
     return FamilyBlock(
         birth_week=birth_week.astype(np.int64),
         burden=burden,
@@ -353,8 +328,8 @@ def family_attributes_runs(
         district=district,
         gyn=gyn,
         ped=ped,
-        e_crisis=threshold_units(as_uniform(uu[U["crisis"]])),
-        e_drop=threshold_units(as_uniform(uu[U["dropout"]])),
+        e_crisis=threshold_units(as_uniform(uu[FAMILY_U["crisis"]])),
+        e_drop=threshold_units(as_uniform(uu[FAMILY_U["dropout"]])),
         contact_pid=contact_pid,
         u=uu[:N_KEEP],
     )

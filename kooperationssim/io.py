@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import importlib.resources
 import json
 import math
@@ -16,6 +17,7 @@ from typing import Any
 
 __all__ = [
     "OutputDirError",
+    "input_hint",
     "prepare_out_dir",
     "file_in_the_way",
     "make_parents",
@@ -79,7 +81,7 @@ def read_toml(path: Path, what: str, error: type[Exception],
     import tomllib
 
     if not path.exists():
-        raise error(f"{what} file not found: {path}{_hint(path, shipped_dir)}")
+        raise error(f"{what} file not found: {path}{input_hint(path, shipped_dir)}")
     if path.is_dir():
         raise error(f"{what} path is a directory, not a TOML file: {path}")
     try:
@@ -90,7 +92,7 @@ def read_toml(path: Path, what: str, error: type[Exception],
         raise error(f"{path}: not a UTF-8 text file") from None
 
 
-def _hint(path: Path, shipped: Path | None) -> str:
+def input_hint(path: Path, shipped: Path | None) -> str:
     """A 'did you mean' hint for a missing input file: a path that works from anywhere."""
     if shipped is None or not shipped.is_dir():
         return ""
@@ -137,9 +139,29 @@ def prepare_out_dir(out: Path, label: str = "--out") -> None:
             )
 
 
+def _shown(folder: Path) -> Path:
+    """``folder`` for a message: the working directory by its name instead of ``.``."""
+    return Path.cwd() if str(folder) in ("", ".") else folder
+
+
 def _oserror(out: Path, e: OSError, label: str = "--out") -> OutputDirError:
+    """The message for an output directory that cannot be created or written.
+
+    Without permission (or on a read-only file system) the message names the folder that
+    cannot be written: the parent folder (the nearest existing one above ``out``, where
+    ``out`` and the temporary directory of the results are made) or ``out`` itself.
+    """
+    reason = e.strerror or e.__class__.__name__
+    if isinstance(e, PermissionError) or e.errno == errno.EROFS:
+        parent = next((a for a in out.parents if a.exists()), None)
+        if parent is not None and not os.access(parent, os.W_OK | os.X_OK):
+            return OutputDirError(f"{label} {out}: the parent folder {_shown(parent)} is not "
+                                  f"writable ({reason}; nothing was written)")
+        if out.is_dir() and not os.access(out, os.W_OK | os.X_OK):
+            return OutputDirError(f"{label} {out} is not writable ({reason}; nothing was "
+                                  "written)")
     return OutputDirError(f"{label} {out}: cannot create the directory "
-                          f"({e.strerror or e.__class__.__name__}; nothing was written)")
+                          f"({reason}; nothing was written)")
 
 
 def make_parents(path: Path) -> list[Path]:
@@ -273,7 +295,7 @@ def write_results_atomically(out: Path, writers: dict[str, Callable[[Path], None
         parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
     except OSError as e:
-        raise OutputDirError(f"--out {out}: cannot create the directory ({e.strerror})") from None
+        raise _oserror(out, e) from None
     # mkdtemp makes a private (0700) directory; give the results the usual permissions
     mask = os.umask(0)
     os.umask(mask)

@@ -11,10 +11,17 @@ Sources:
   first point, paired by replicate; the weekly bands when the sweep kept series; the
   figures already in the directory, e.g. ``reach_by_fte.png`` or the bar plots of a
   sensitivity analysis);
-* an experiment file: its design points run in this process for the file's replicates
-  and seed (the same runs a sweep of the file makes) and are compared as above (with
+* an experiment file, or the name of a shipped experiment (``staffing_funding``, as for
+  ``sweep``): its design points run in this process for the file's replicates and seed
+  (the same runs a sweep of the file makes) and are compared as above (with
   ``progress=True`` the progress of the runs is shown on stderr, as ``sweep`` shows it);
 * a :class:`kooperationssim.compare.Comparison` (from Python, :func:`comparison_html`).
+
+Design points are labelled by their factor values (``coordinator_fte=0.5, ...``), with
+as many significant digits as it takes to tell the points apart (at least 4), so every
+design point keeps its own rows and bars.  The report is written to a temporary file
+beside ``out`` and linked to ``out`` at the end; a file that appears at ``out`` meanwhile
+is never replaced.
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ import base64
 import html
 import io
 import json
+import os
+import secrets
 import sys
 import time
 from collections.abc import Callable
@@ -33,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from . import __version__
-from .io import file_in_the_way, make_parents, release_out_dir
+from .io import file_in_the_way, input_hint, make_parents, release_out_dir
 
 __all__ = ["ReportError", "comparison_html", "write_report", "save_comparison", "figure_png"]
 
@@ -175,19 +184,53 @@ def _manifest_html(manifest: dict[str, Any]) -> str:
 
 
 def _point_labels(runs, factors: list[str]) -> dict[int, str]:
-    firsts = runs.groupby("point")[factors].first() if factors else None
-    out = {}
-    for p in sorted(runs["point"].unique()):
-        if firsts is None:
-            out[int(p)] = f"point {p}"
-        else:
-            out[int(p)] = ", ".join(f"{f}={_short(firsts.loc[p, f])}" for f in factors)
+    """Design point id -> its unique label, for the points of a sweep's runs."""
+    ids = sorted(int(p) for p in runs["point"].unique())
+    if factors:
+        firsts = runs.groupby("point")[factors].first()
+        points = [{f: firsts.loc[p, f] for f in factors} for p in ids]
+    else:
+        points = [{} for _ in ids]
+    return dict(zip(ids, _design_labels(points, factors, ids), strict=True))
+
+
+def _design_labels(points: list[dict[str, Any]], factors: list[str],
+                   ids: list[int] | None = None) -> list[str]:
+    """One label per design point (``f=v, g=w``), different for different points.
+
+    Floats get the fewest significant digits (at least 4) that tell every value of their
+    factor apart, so values equal to 4 digits (0.12345, 0.12346) keep separate labels.
+    Points with equal values, and points without factors, are told apart by their id
+    (``ids``, default: the position in ``points``).
+    """
+    ids = list(range(len(points))) if ids is None else ids
+    digits = {f: _digits([pt[f] for pt in points]) for f in factors}
+    labels = [", ".join(f"{f}={_short(pt[f], digits[f])}" for f in factors)
+              for pt in points]
+    seen: set[str] = set()
+    out = []
+    for i, lab in zip(ids, labels, strict=True):
+        if not lab:
+            lab = f"point {i}"
+        elif lab in seen:
+            lab = f"{lab} (point {i})"
+        seen.add(lab)
+        out.append(lab)
     return out
 
 
-def _short(v: Any) -> str:
+def _digits(values: list[Any]) -> int:
+    """Significant digits (4 to 17) that keep the distinct floats of ``values`` apart."""
+    floats = {float(v) for v in values if isinstance(v, float | np.floating)}
+    for d in range(4, 17):
+        if len({f"{v:.{d}g}" for v in floats}) == len(floats):
+            return d
+    return 17
+
+
+def _short(v: Any, digits: int = 4) -> str:
     if isinstance(v, float | np.floating):
-        return f"{v:.4g}"
+        return f"{v:.{digits}g}"
     return str(v)
 
 
@@ -214,17 +257,20 @@ def _from_results(src: Path) -> str:
                                extra_images=images, extra_html=extra)
     runs = read_runs(src)
     factors = [f["name"] for f in man["experiment"]["factors"]]
-    labels = _point_labels(runs, factors)
-    runs = runs.copy()
+    labels = _point_labels(runs, factors)  # one unique label per design point id
+    runs = runs.sort_values(["point", "replicate"], kind="stable").copy()
     runs["scenario"] = runs["point"].map(labels)
-    table = comparison_from_runs(runs, seed=int(man["experiment"].get("seed", 0)))
+    table = comparison_from_runs(runs, reference=labels[min(labels)],
+                                 seed=int(man["experiment"].get("seed", 0)))
     bands = None
     if (src / "series.parquet").is_dir():
         ser = read_series(src)
         names = [s for s in ("reach_first_year", "coordinator_fte_filled", "trust_mean")
                  if s in ser.columns]
         arrays, reps = {}, {}
-        for p, d in ser.groupby("point", sort=True):
+        for p, d in ser.groupby("point", sort=True):  # by id; labels are unique
+            if int(p) not in labels:
+                continue
             piv = {s: d.pivot(index="replicate", columns="week", values=s) for s in names}
             arrays[labels[int(p)]] = {s: v.to_numpy() for s, v in piv.items()}
             reps[labels[int(p)]] = piv[names[0]].index.to_numpy()
@@ -237,10 +283,9 @@ def _from_experiment(ex, progress: Callable[[int, int, float], None] | None = No
     from .compare import CompareError, run_comparison
 
     factors = [f.name for f in ex.factors]
-    specs = {}
-    for i, pt in enumerate(ex.points):
-        label = ", ".join(f"{f}={_short(pt[f])}" for f in factors) or f"point {i}"
-        specs[label] = {k: v for k, v in ex.point_run_params(i).items() if k != "weeks"}
+    labels = _design_labels(list(ex.points), factors)  # unique: one scenario per point
+    specs = {label: {k: v for k, v in ex.point_run_params(i).items() if k != "weeks"}
+             for i, label in enumerate(labels)}
     cb = None
     if progress is not None:
         t0 = time.perf_counter()
@@ -295,21 +340,20 @@ def _check_out(out: Path) -> None:
 def _prepared(out: Path):
     """Create the folder of ``out`` and a temporary file beside it, before any work.
 
-    Yields the temporary file's path.  When the work fails, the temporary file and the
-    folders created here are removed again, so a refused or failed report leaves
-    nothing behind.
+    Yields the temporary file's path, a name of its own (``.NAME.RANDOM.tmp``), so two
+    reports to the same ``out`` never share a temporary file.  When the work fails, the
+    temporary file and the folders created here are removed again, so a refused or
+    failed report leaves nothing behind.
 
     Raises:
         ReportError: for a location that cannot be created or written.
     """
     created: list[Path] = []
-    tmp = out.with_name(f".{out.name}.tmp")
     try:
         created = make_parents(out)
-        with open(tmp, "w", encoding="utf-8"):
-            pass
-    except OSError as e:
-        _cleanup(tmp, created)
+        tmp = _new_tmp(out)
+    except OSError as e:  # no temporary file was made
+        _cleanup(None, created)
         raise ReportError(f"--out {out} cannot be written ({e.strerror or e}); choose "
                           "another file (nothing was written)") from None
     try:
@@ -319,17 +363,79 @@ def _prepared(out: Path):
         raise
 
 
-def _cleanup(tmp: Path, created: list[Path]) -> None:
-    try:
-        tmp.unlink(missing_ok=True)
-    except OSError:
-        pass
+def _new_tmp(out: Path) -> Path:
+    """Create a new, empty temporary file beside ``out`` and return its path.
+
+    The name is new (the file is created exclusively) and the file gets the usual
+    permissions of a new file (unlike :func:`tempfile.mkstemp`, which makes it private).
+    """
+    for _ in range(100):
+        tmp = out.with_name(f".{out.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            with open(tmp, "x", encoding="utf-8"):
+                pass
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(f"no free temporary name beside {out}")
+
+
+def _cleanup(tmp: Path | None, created: list[Path]) -> None:
+    if tmp is not None:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
     release_out_dir(created)
 
 
+def _appeared(out: Path) -> ReportError:
+    return ReportError(f"--out {out} appeared while the report was made (another "
+                       "process?); it was left as it is and the report was not written")
+
+
 def _write(out: Path, tmp: Path, text: str) -> None:
+    """Write ``text`` to ``tmp``, then put it at ``out`` without replacing anything.
+
+    ``out`` becomes a hard link to the finished temporary file (which is then removed),
+    so it appears complete or not at all; where the file system has no hard links, the
+    text is written to ``out`` created exclusively.  Either way a file that appeared at
+    ``out`` meanwhile is kept, and :class:`ReportError` is raised.
+    """
     tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)
+    try:
+        os.link(tmp, out)
+    except FileExistsError:
+        raise _appeared(out) from None
+    except OSError:  # no hard links here (e.g. FAT, some network shares)
+        _write_exclusive(out, text)
+    try:
+        tmp.unlink()
+    except OSError:
+        pass
+
+
+def _write_exclusive(out: Path, text: str) -> None:
+    """Create ``out`` (failing if it exists) and write ``text``; no partial file stays."""
+    try:
+        f = open(out, "x", encoding="utf-8")
+    except FileExistsError:
+        raise _appeared(out) from None
+    except OSError as e:
+        raise ReportError(f"--out {out} cannot be written ({e.strerror or e}); nothing "
+                          "was written") from None
+    try:
+        with f:
+            f.write(text)
+    except BaseException as e:
+        try:
+            out.unlink()
+        except OSError:
+            pass
+        if isinstance(e, OSError):
+            raise ReportError(f"--out {out} cannot be written ({e.strerror or e}); "
+                              "nothing was written") from None
+        raise
 
 
 def _progress_callback(progress: Any, desc: str):
@@ -350,12 +456,13 @@ def _progress_callback(progress: Any, desc: str):
 
 
 def write_report(source: str | Path, out: str | Path, *, progress: Any = None) -> Path:
-    """Write the HTML report of ``source`` (results directory or experiment file) to ``out``.
+    """Write the HTML report of ``source`` (results directory or experiment) to ``out``.
 
     The source is checked, and the folder of ``out`` created, before anything runs.
 
     Args:
-        source: A results directory of a sweep, or an experiment file (``*.toml``), whose
+        source: A results directory of a sweep, or an experiment file (``*.toml``) or the
+            name of a shipped experiment (``staffing_funding``, as for ``sweep``), whose
             design points then run in this process.
         out: The report file (``*.html``; must not exist).
         progress: For an experiment file: ``True`` shows the progress of the runs on
@@ -364,8 +471,8 @@ def write_report(source: str | Path, out: str | Path, *, progress: Any = None) -
             (default) shows nothing.
 
     Raises:
-        ReportError: for a source that is neither, or an ``out`` that already exists or
-            cannot be written.
+        ReportError: for a source that is none of these, or an ``out`` that already
+            exists, cannot be written or appears while the report is made.
         ExperimentError: for an invalid experiment file.
         SweepError: for a results directory with a damaged manifest.
     """
@@ -377,6 +484,9 @@ def write_report(source: str | Path, out: str | Path, *, progress: Any = None) -
         with _prepared(out) as tmp:
             _write(out, tmp, _from_results(src))
         return out
+    from .experiment import EXPERIMENT_DIR, experiment_path
+
+    named, src = src, experiment_path(src)  # a bare name: the shipped experiment
     if src.is_file() and src.suffix == ".toml":
         from .experiment import TARGET_METRIC, load_experiment
 
@@ -400,6 +510,7 @@ def write_report(source: str | Path, out: str | Path, *, progress: Any = None) -
             _write(out, tmp, text)
         return out
     if not src.exists():
-        raise ReportError(f"source not found: {src} (give an experiment file or a results "
-                          "directory)")
+        raise ReportError(f"source not found: {named} (give an experiment file, the name "
+                          "of a shipped experiment or a results directory)"
+                          f"{input_hint(named, EXPERIMENT_DIR)}")
     raise ReportError(f"{src}: give an experiment file (*.toml) or a results directory")

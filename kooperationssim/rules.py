@@ -7,6 +7,9 @@ integers: these are exactly defined in IEEE arithmetic, so a rule called on one 
 scalars returns bit for bit what it returns for that agent inside an array.  The one
 transcendental function, the logarithm in :func:`threshold_units`, is applied once per
 family to a whole block of uniforms by ``draws``, the same call for both engines.
+Rules marked ``@register_jitable`` are also compiled into the engine's Numba kernels
+(``kooperationssim.kernels``), which call them on scalars.
+
 Reductions go through :func:`seqsum`, a sequential sum whose result does not change when
 excluded entries are replaced by 0.
 
@@ -19,6 +22,7 @@ import math
 from typing import Any
 
 import numpy as np
+from numba.extending import register_jitable
 
 from .params import MODE_FEATURES, MODES
 
@@ -109,11 +113,13 @@ def minutes(hours):
     return np.rint(np.asarray(hours, dtype=np.float64) * 60.0).astype(np.int64)
 
 
+@register_jitable
 def lift(x, floor):
     """Map x in [0, 1] to [floor, 1]: the share ``floor`` does not depend on x."""
     return floor + (1.0 - floor) * x
 
 
+@register_jitable
 def clip01(x):
     """Clip to [0, 1] (scalars stay Python floats)."""
     if isinstance(x, float):
@@ -133,6 +139,7 @@ def seqsum(x, axis: int = -1):
     return np.take(np.cumsum(x, axis=axis), -1, axis=axis)
 
 
+@register_jitable
 def _pos(x):
     if isinstance(x, float):
         return x if x > 0.0 else 0.0
@@ -210,11 +217,13 @@ def engagement_interaction_delta(engagement, plan, conflict, gain, loss, intensi
     return intensity * (gain * plan * (1.0 - engagement) - loss * conflict * engagement)
 
 
+@register_jitable
 def engagement_commit(engagement, pending, base, drift):
     """End-of-week engagement: pending changes plus drift towards the personal baseline."""
     return clip01((engagement + pending) + drift * (base - engagement))
 
 
+@register_jitable
 def awareness_commit(awareness, pending, refreshed, decay):
     """End-of-week awareness: refreshed by contact, otherwise forgotten at rate ``decay``."""
     if isinstance(refreshed, bool):
@@ -224,6 +233,7 @@ def awareness_commit(awareness, pending, refreshed, decay):
     return np.where(refreshed, clip01(awareness + pending), awareness * (1.0 - decay))
 
 
+@register_jitable
 def decay_toward(x, base, rate):
     """Relax x towards its baseline by the share ``rate``."""
     return x - rate * (x - base)
@@ -234,11 +244,13 @@ def case_quality(info, plan, conflict, q0, q_info, q_plan, q_conflict):
     return clip01(q0 + q_info * info + q_plan * plan - q_conflict * conflict)
 
 
+@register_jitable
 def notice_probability(skill, visibility, mfa_trained, mfa_boost, slack, time_floor):
     """Probability that a professional notices a burden at one contact."""
     return clip01(skill * visibility * (1.0 + mfa_boost * mfa_trained) * lift(slack, time_floor))
 
 
+@register_jitable
 def referral_probability(base, awareness, engagement, slack, route_value, fa, fe, fs, fr):
     """Probability that a professional who noticed a burden refers the family."""
     return clip01(
@@ -246,6 +258,7 @@ def referral_probability(base, awareness, engagement, slack, route_value, fa, fe
     )
 
 
+@register_jitable
 def acceptance_probability(route_acceptance, family_trust, trust_floor, stigma, declined, penalty):
     """Probability that the family accepts the help offered."""
     return clip01(

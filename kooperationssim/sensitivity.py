@@ -416,13 +416,14 @@ def run_sensitivity(sa: Sensitivity, out: str | Path, *, workers: int = 1,
     is in the store.  Returns the analysis (see :func:`write_analysis`) plus the sweep's
     report (``report``).
     """
-    from .sweep import sweep
+    from .sweep import hold_out_dir, sweep
 
     check_previous_analysis(sa, out)
-    rep = sweep(sa.experiment, out, workers=workers, scheduler=scheduler,
-                chunk_size=chunk_size, resume=resume, retry_failed=retry_failed,
-                progress=progress)
-    res: dict[str, Any] = {"report": rep}
-    if rep.complete:
-        res.update(write_analysis(sa, out))
+    with hold_out_dir(out):  # no other sweep between this sweep and its analysis
+        rep = sweep(sa.experiment, out, workers=workers, scheduler=scheduler,
+                    chunk_size=chunk_size, resume=resume, retry_failed=retry_failed,
+                    progress=progress)
+        res: dict[str, Any] = {"report": rep}
+        if rep.complete:
+            res.update(write_analysis(sa, out))
     return res

@@ -21,12 +21,19 @@ worker processes (``workers > 1``) or on an existing cluster (``scheduler``).  A
 that raises is recorded in the manifest with its traceback and the sweep goes on;
 ``retry_failed`` reruns only those runs (``resume`` alone leaves them alone).
 
-Before anything is written the sweep checks its input: the results directory (and that
-it can be created), the memory one chunk needs (the engine's estimate; each worker holds
-one chunk, and an automatic chunk size is lowered to what fits), and the cluster, which
-is started or connected to before the directory is created.  Resuming results made
-from another git commit, or from a working tree with changes, prints a warning that the
-results may mix code versions.
+Before anything is written the sweep checks its input: the results directory (that it
+can be created, or written when it exists), whether anything is left to run, the memory
+one chunk needs (the engine's estimate; each worker holds one chunk, and an automatic
+chunk size is lowered to what fits), and the cluster, which is started or connected to
+before the directory is created.  Resuming results made from another git commit, from a
+working tree with changes, or by a version that did not record the commit of each
+session, prints a warning that the results may mix code versions.
+
+One sweep at a time writes to a results directory: it holds an exclusive lock
+(``flock`` on the hidden file ``.sweep.lock``) from its checks to its end, and a second
+sweep (or ``--resume``) into the same directory is refused meanwhile.  The kernel
+releases the lock when the process ends in any way, so a crashed sweep leaves no stale
+lock.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,6 +80,8 @@ __all__ = [
 RUNS_DIR = "runs.parquet"
 SERIES_DIR = "series.parquet"
 MANIFEST = "manifest.json"
+#: Lock file of a results directory, locked (``flock``) by the sweep that writes to it.
+LOCK_FILE = ".sweep.lock"
 #: Runs per chunk for a town of 1,200 births a year when the chunk size is chosen
 #: automatically (about 1.2 GB per worker); larger towns get proportionally fewer.
 AUTO_CHUNK_RUNS_AT_1200_BIRTHS = 128
@@ -383,9 +392,70 @@ def _manifest_problem(man: Any) -> str | None:
     for key, typ, what in (("sessions", list, "a list"), ("failures", dict, "an object")):
         if key in man and not isinstance(man[key], typ):
             return f"'{key}' is not {what}"
-    for f in man.get("failures", {}).values():
-        if not isinstance(f, dict) or not isinstance(f.get("runs"), list):
-            return "'failures' holds an entry without a list of runs"
+    for name, f in man.get("failures", {}).items():
+        problem = _failure_problem(f"failures.{name}", f)
+        if problem:
+            return problem
+    for i, sess in enumerate(man.get("sessions", [])):
+        problem = _session_problem(f"sessions[{i}]", sess)
+        if problem:
+            return problem
+    return None
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _failure_problem(key: str, f: Any) -> str | None:
+    """What is wrong with one entry of the manifest's ``failures`` (``key``: its name)."""
+    if not isinstance(f, dict):
+        return f"'{key}' is not an object"
+    if "runs" not in f:
+        return f"'{key}.runs' is missing"
+    runs = f["runs"]
+    if not isinstance(runs, list) or not all(
+            isinstance(x, list) and len(x) == 2 and all(_is_int(v) and v >= 0 for v in x)
+            for x in runs):
+        return f"'{key}.runs' is not a list of [point, replicate] pairs"
+    if "traceback" in f and not isinstance(f["traceback"], str):
+        return f"'{key}.traceback' is not a string"
+    return None
+
+
+#: Keys of a session in the manifest: a check of the value and what it should be.
+_SESSION_KEYS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "started": (lambda v: isinstance(v, str), "a string"),
+    "finished": (lambda v: isinstance(v, str), "a string"),
+    "workers": (lambda v: _is_int(v) and v >= 1, "a positive integer"),
+    "chunk_size": (lambda v: _is_int(v) and v >= 1, "a positive integer"),
+    "scheduler": (lambda v: v is None or isinstance(v, str), "a string or null"),
+    "runs_planned": (lambda v: _is_int(v) and v >= 0, "a non-negative integer"),
+    "runs_done": (lambda v: _is_int(v) and v >= 0, "a non-negative integer"),
+    "wall_s": (lambda v: _is_number(v) and v >= 0, "a non-negative number"),
+    "kooperationssim_version": (lambda v: isinstance(v, str), "a string"),
+    "git_commit": (lambda v: v is None or isinstance(v, str), "a string or null"),
+    "git_dirty": (lambda v: v is None or isinstance(v, bool), "true, false or null"),
+    "warnings": (lambda v: isinstance(v, list) and all(isinstance(w, str) for w in v),
+                 "a list of strings"),
+}
+
+
+def _session_problem(key: str, sess: Any) -> str | None:
+    """What is wrong with one entry of the manifest's ``sessions`` (``key``: its place).
+
+    Every key is optional (older versions recorded fewer, and a session killed while
+    it ran has no end); the keys a session records must have the right type.
+    """
+    if not isinstance(sess, dict):
+        return f"'{key}' is not an object"
+    for k, (ok, what) in _SESSION_KEYS.items():
+        if k in sess and not ok(sess[k]):
+            return f"'{key}.{k}' is not {what}"
     return None
 
 
@@ -420,10 +490,15 @@ def read_series(out: str | Path):
 
 
 def _git(args: list[str], cwd: Path) -> str | None:
-    """Output of ``git ARGS`` run in ``cwd`` (``None``: git missing or failed)."""
+    """Output of ``git ARGS`` run in ``cwd`` (``None``: git missing or failed).
+
+    Runs as ``git --no-optional-locks ARGS``: ``git status`` would otherwise take the
+    index lock to refresh the index, and a git command the user runs meanwhile in the
+    same work tree could fail on it.
+    """
     try:
-        out = subprocess.run(["git", *args], cwd=str(cwd), capture_output=True, text=True,
-                             timeout=10)
+        out = subprocess.run(["git", "--no-optional-locks", *args], cwd=str(cwd),
+                             capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout if out.returncode == 0 else None
@@ -475,23 +550,40 @@ def _code_label(commit: str | None, dirty: bool | None) -> str:
 
 
 def _code_warning(man: dict[str, Any], git: dict[str, Any]) -> str | None:
-    """A warning when the runs in a store and this session may come from different code."""
-    before = [(s.get("git_commit"), s.get("git_dirty")) for s in man.get("sessions", [])
-              if isinstance(s, dict) and "git_commit" in s]
-    if not before:
+    """A warning when the runs in a store and this session may come from different code.
+
+    Sessions of versions that did not record their commit (no ``git_commit`` key) count
+    as unknown code: the warning says so, unless nothing is known about the code of any
+    session (no git anywhere), when there is nothing to compare.
+    """
+    sessions = [s for s in man.get("sessions", []) if isinstance(s, dict)]
+    before = [(s.get("git_commit"), s.get("git_dirty")) for s in sessions
+              if "git_commit" in s]
+    unknown = len(sessions) - len(before)
+    if not sessions:
         before = [(man.get("git_commit"), man.get("git_dirty"))]
     now = (git["git_commit"], git["git_dirty"])
-    if all(c is None for c, _d in before) and now[0] is None:
+    known = [c for c, _d in before if c is not None]
+    if not known and now[0] is None:
         return None  # nothing known about the code of any session
     differs = any(c != now[0] for c, _d in before)
     dirty = bool(now[1]) or any(bool(d) for _c, d in before)
-    if not differs and not dirty:
+    if not differs and not dirty and not unknown:
         return None
+    advice = ("The results may mix code versions: check that the changes do not affect "
+              "the results, or run the sweep into a new --out")
+    if unknown:
+        others = ""
+        if before:
+            seen = ", ".join(dict.fromkeys(_code_label(c, d) for c, d in before))
+            others = f" (the other sessions ran {seen})"
+        return (f"the code of {unknown} earlier session(s) of the results directory is "
+                "unknown: they were run by a kooperationssim that did not record the git "
+                f"commit of each session{others}; this session runs {_code_label(*now)}. "
+                + advice)
     seen = ", ".join(dict.fromkeys(_code_label(c, d) for c, d in before))
     return (f"the runs already in the results directory were made with {seen}; this "
-            f"session runs {_code_label(*now)}. The results may mix code versions: check "
-            "that the changes do not affect the results, or run the sweep into a new "
-            "--out")
+            f"session runs {_code_label(*now)}. " + advice)
 
 
 def _environment() -> dict[str, Any]:
@@ -535,27 +627,48 @@ def failed_chunks_message(report: SweepReport) -> str:
             "does not rerun failed chunks)")
 
 
-def _check_out_dir(out: Path, ex: Experiment, resume: bool, retry_failed: bool
-                   ) -> dict[str, Any] | None:
-    """Check the results directory before anything is written; return its manifest."""
+def _check_out_dir(out: Path, ex: Experiment, resume: bool, retry_failed: bool,
+                   locks: ExitStack) -> tuple[dict[str, Any] | None, bool]:
+    """Check the results directory before anything is written.
+
+    An existing directory is checked to be writable; one that holds results is locked
+    before they are read (the lock joins ``locks``), so that they cannot change while the
+    sweep reads and writes them.  Returns the manifest (``None`` for a new or empty
+    directory) and whether the directory is locked (a new or empty one is locked once
+    the sweep is ready to write, so that a sweep refused before leaves nothing behind).
+
+    Raises:
+        SweepError: for a directory that cannot be used, another sweep writing to it, a
+            damaged manifest or results of another experiment or version.
+    """
     if out.exists() and not out.is_dir():
         raise SweepError(f"--out {out} exists and is not a directory")
     anc = file_in_the_way(out)
     if anc is not None:
         raise SweepError(f"--out {out}: {anc} exists and is not a directory")
-    if not out.exists():
+    not_ours = (f"--out {out} is not empty and holds no sweep results (no {MANIFEST}); "
+                "choose another directory (nothing was written)")
+    locked = False
+    if out.exists():
+        entries = _store_entries(out)
+        if entries and not (out / MANIFEST).exists() and not (out / LOCK_FILE).exists():
+            raise SweepError(not_ours)  # someone else's files: nothing is added to them
+        _check_writable(out)
+        if entries:
+            locks.enter_context(_out_dir_lock(out))
+            locked = True
+    else:
         anc = next(a for a in out.parents if a.exists())
         if not os.access(anc, os.W_OK | os.X_OK):
-            raise SweepError(f"--out {out} cannot be created: no permission to write "
-                             f"in {anc}")
-    if not out.exists() or not any(out.iterdir()):
+            raise SweepError(f"--out {out} cannot be created: the parent folder {anc} is "
+                             "not writable (nothing was written)")
+    if not out.exists() or not _store_entries(out):
         if resume or retry_failed:
             raise SweepError(f"--out {out} holds no results to resume; start the sweep "
                              "without --resume")
-        return None
+        return None, locked
     if not (out / MANIFEST).exists():
-        raise SweepError(f"--out {out} is not empty and holds no sweep results "
-                         f"(no {MANIFEST}); choose another directory (nothing was written)")
+        raise SweepError(not_ours)
     man = read_manifest(out)
     if man.get("spec_hash") != ex.spec_hash():
         other = man.get("experiment", {}).get("name", "?")
@@ -567,7 +680,87 @@ def _check_out_dir(out: Path, ex: Experiment, resume: bool, retry_failed: bool
         raise SweepError(
             f"--out {out} was written by kooperationssim {man.get('kooperationssim_version')}"
             f", this is {__version__}; results of different versions are not mixed")
-    return man
+    return man, locked
+
+
+def _store_entries(out: Path) -> list[Path]:
+    """What the results directory ``out`` holds, apart from its lock file."""
+    return [p for p in out.iterdir() if p.name != LOCK_FILE]
+
+
+def _check_writable(out: Path) -> None:
+    """Refuse an existing results directory (or a folder of it) this process cannot write.
+
+    Raises:
+        SweepError: naming the folder without write permission.
+    """
+    for d in (out, out / RUNS_DIR, out / SERIES_DIR):
+        if d.is_dir() and not os.access(d, os.W_OK | os.X_OK):
+            raise SweepError(f"--out {out} is not writable: no permission to write in {d} "
+                             "(nothing was written)")
+
+
+@contextmanager
+def _out_dir_lock(out: Path):
+    """Hold the exclusive lock of the (existing) results directory ``out``.
+
+    ``flock`` on the hidden file :data:`LOCK_FILE` in ``out``, held until the block
+    ends; the kernel releases it when the process ends in any way (even SIGKILL), so no
+    stale lock is ever left behind.  The file itself stays: removing it could let two
+    sweeps lock two different files.  Without ``fcntl`` (not POSIX) nothing is locked.
+
+    Raises:
+        SweepError: when another process holds the lock (another sweep writes to ``out``)
+            or the lock file cannot be created.
+    """
+    key = str(Path(out).resolve())
+    if key in _HELD_LOCKS:  # this process holds it already (sensitivity around its sweep)
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    path = out / LOCK_FILE
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o666)
+    except OSError as e:
+        raise SweepError(f"--out {out}: cannot create the lock file {path} "
+                         f"({e.strerror or e}); nothing was written") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SweepError(f"another sweep is writing to {out}; wait for it to finish "
+                             "(nothing was written)") from None
+        except OSError as e:  # a file system without locks
+            _warn(f"--out {out} cannot be locked ({e.strerror or e}); make sure that no "
+                  "other sweep writes to it at the same time")
+        _HELD_LOCKS.add(key)
+        try:
+            yield
+        finally:
+            _HELD_LOCKS.discard(key)
+    finally:
+        os.close(fd)
+
+
+#: Results directories whose lock this process holds (the lock is re-entrant).
+_HELD_LOCKS: set[str] = set()
+
+
+@contextmanager
+def hold_out_dir(out: str | Path):
+    """Create ``out`` if needed and hold its lock (as a sweep into it would) for the block.
+
+    A sweep into ``out`` inside the block runs under the same lock; sensitivity analyses
+    use this to write their analysis before another sweep can start in the folder.
+    """
+    out = Path(out)
+    _make_out_dir(out)
+    with _out_dir_lock(out):
+        yield
 
 
 def _make_out_dir(out: Path) -> None:
@@ -580,6 +773,9 @@ def _make_out_dir(out: Path) -> None:
 
 #: How long to wait for an existing Dask scheduler (``--scheduler``).
 SCHEDULER_TIMEOUT = "20s"
+#: Address of the web server of a local cluster's scheduler: a free port, this machine
+#: only (never the dashboard's port 8787, which other users or Jupyter may hold).
+LOCAL_HTTP_ADDRESS = "127.0.0.1:0"
 
 
 @contextmanager
@@ -593,8 +789,11 @@ def _dask_client(workers: int, scheduler: str | None):
 
     cluster = None
     if scheduler is None:
+        # no dashboard, and the scheduler's web server (which distributed starts even
+        # with dashboard_address=None, then on port 8787) on a free port of this machine
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
+                               dashboard_address=LOCAL_HTTP_ADDRESS, silence_logs=40,
+                               scheduler_kwargs={"dashboard": False})
         try:
             client = Client(cluster)
         except BaseException:
@@ -659,8 +858,9 @@ def sweep(ex: Experiment, out: str | Path, *, workers: int = 1, scheduler: str |
         progress: Called as ``progress(done, total, runs_per_second)`` after each chunk.
 
     Raises:
-        SweepError: for a directory that holds other results or cannot be created, bad
-            options, a chunk size too large for memory or an unusable scheduler.
+        SweepError: for a directory that holds other results, cannot be created or
+            written, or that another sweep is writing to; bad options, a chunk size too
+            large for memory or an unusable scheduler.
     """
     out = Path(out)
     if workers < 1:
@@ -677,22 +877,17 @@ def sweep(ex: Experiment, out: str | Path, *, workers: int = 1, scheduler: str |
             f"target_ci needs weeks > 52, got weeks = {ex.weeks}: the stopping rule uses "
             f"{TARGET_METRIC}, which counts first birthdays of children born during the "
             "run and has no value before week 53")
-    man = _check_out_dir(out, ex, resume, retry_failed)
-    auto = chunk_size is None
-    if chunk_size is None:
-        chunk_size = auto_chunk_size(ex, workers if scheduler is None else 4)
-    # a chunk never holds more runs than the experiment can have (all rounds with target_ci)
-    most_reps = ex.replicates
-    if ex.target_ci is not None:
-        most_reps = max(most_reps, ex.max_replicates or ex.replicates * DEFAULT_MAX_ROUNDS)
-    chunk_size = min(chunk_size, max(1, len(ex.points) * most_reps))
-    per_run = run_memory_bytes(ex)
-    if scheduler is None:
-        avail = available_memory_gb()
-        chunk_size = _fit_chunk_size(chunk_size, auto, per_run,
-                                     avail * MEMORY_SHARE / workers,
-                                     _local_memory_where(workers, avail))
-    t0 = time.perf_counter()
+    with ExitStack() as locks:  # the lock of the results directory, released at the end
+        return _sweep(ex, out, locks, workers=workers, scheduler=scheduler,
+                      chunk_size=chunk_size, resume=resume, retry_failed=retry_failed,
+                      progress=progress)
+
+
+def _sweep(ex: Experiment, out: Path, locks: ExitStack, *, workers: int,
+           scheduler: str | None, chunk_size: int | None, resume: bool, retry_failed: bool,
+           progress: Callable[[int, int, float], None] | None) -> SweepReport:
+    """The body of :func:`sweep` (options checked); the lock of ``out`` joins ``locks``."""
+    man, locked = _check_out_dir(out, ex, resume, retry_failed, locks)
     all_runs = {(p, r) for p in range(len(ex.points)) for r in range(ex.replicates)}
     new_store = man is None
     done = _done_runs(out)  # reads complete chunks only (temporary files are hidden)
@@ -714,6 +909,22 @@ def sweep(ex: Experiment, out: str | Path, *, workers: int = 1, scheduler: str |
     elif not resume and (done or failed_runs):
         raise SweepError(f"--out {out} already holds results of this experiment; use "
                          "--resume to complete them")
+    # the memory a chunk needs only once there is something to run
+    auto = chunk_size is None
+    if chunk_size is None:
+        chunk_size = auto_chunk_size(ex, workers if scheduler is None else 4)
+    # a chunk never holds more runs than the experiment can have (all rounds with target_ci)
+    most_reps = ex.replicates
+    if ex.target_ci is not None:
+        most_reps = max(most_reps, ex.max_replicates or ex.replicates * DEFAULT_MAX_ROUNDS)
+    chunk_size = min(chunk_size, max(1, len(ex.points) * most_reps))
+    per_run = run_memory_bytes(ex)
+    if scheduler is None:
+        avail = available_memory_gb()
+        chunk_size = _fit_chunk_size(chunk_size, auto, per_run,
+                                     avail * MEMORY_SHARE / workers,
+                                     _local_memory_where(workers, avail))
+    t0 = time.perf_counter()
     git = _git_info()
     notes: list[str] = []
     if man is not None and (done or man.get("sessions")):
@@ -732,6 +943,13 @@ def sweep(ex: Experiment, out: str | Path, *, workers: int = 1, scheduler: str |
                     f"per task on the smallest worker of {scheduler} ({MEMORY_SHARE:.0%} "
                     f"of its memory limit of {wlim:.1f} GB per thread)")
         _make_out_dir(out)
+        if not locked:  # a new or empty directory: locked before the first write
+            locks.enter_context(_out_dir_lock(out))
+            if _store_entries(out):
+                raise SweepError(
+                    f"another sweep started writing to {out} at the same time; wait for it "
+                    "to finish, then use --resume to complete its results (nothing was "
+                    "written)")
         _clean_partial(out)
         if new_store:
             man = {

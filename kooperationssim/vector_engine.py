@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from . import draws, rules
+from . import draws, kernels, rules
 from .funding import (
     allocate_year,
     coordinator_accounts,
@@ -49,7 +49,6 @@ from .layout import (
     KIND_CODES,
     MIDWIFE,
     N_CONTACTS,
-    NONE,
     NOTICED,
     OFFICE,
     PED,
@@ -117,6 +116,15 @@ _FAMILY_FIELDS = (
 #: Decision uniforms kept with each family (the first columns of the family block).
 N_FAMILY_KEEP = len(draws._U_KEEP)
 NEVER_WEEK = np.iinfo(np.int64).max // 4
+#: Contact slots for the compiled schedule (kernels.contact_schedule): kind code of each
+#: slot (the U2's is decided per family), whether it is the U2, whether it is in year 1.
+_SLOT_CODE = np.array([KIND_CODES.get(kind, PED) for _n, kind, _o in draws.CONTACTS],
+                      dtype=np.int64)
+_SLOT_U2 = np.array([kind == "u2" for _n, kind, _o in draws.CONTACTS])
+_SLOT_Y1 = np.array([s in YEAR1_SLOTS for s in range(N_CONTACTS)])
+#: Integer fields of a new family set from its block (kernels.insert_families).
+_INSERT_COLS = ("fid", "bw", "burden", "onset", "fdist", "gyn", "ped", "e_crisis", "e_drop",
+                "cb_exit", "cb_end", "y1", "first_noticeable", "t_upd", "h_cur", "crisis_at")
 
 
 #: Booking categories of spent minutes (see VectorEngine._spend).
@@ -133,31 +141,33 @@ def _first_crossing(t_upd, H0, h, E):
 
 
 class _Calendar:
-    """Events by week: arrays of (run, family id) added under their week."""
+    """Events by week: (run, family id) pairs added under their week.
+
+    Events are kept in flat arrays; ``pop`` must be called with non-decreasing weeks and
+    drops events of earlier weeks that were never popped.
+    """
 
     def __init__(self):
-        self.b: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+        self.week = np.zeros(0, dtype=np.int64)
+        self.key = np.zeros(0, dtype=np.int64)
+        self._new: list[tuple[np.ndarray, np.ndarray]] = []
 
     def add(self, week: np.ndarray, run: np.ndarray, fid: np.ndarray) -> None:
-        if len(week) == 0:
-            return
-        o = np.argsort(week, kind="stable")
-        w, r, f = week[o], run[o], fid[o]
-        cut = np.flatnonzero(np.diff(w)) + 1
-        starts = np.r_[0, cut]
-        ends = np.r_[cut, len(w)]
-        for a, e in zip(starts, ends, strict=True):
-            self.b.setdefault(int(w[a]), []).append((r[a:e], f[a:e]))
+        if len(week):
+            self._new.append((np.asarray(week, dtype=np.int64),
+                              np.asarray(run, dtype=np.int64) * (1 << 40) + fid))
 
     def pop(self, week: int) -> tuple[np.ndarray, np.ndarray]:
         """The (run, family id) pairs scheduled for ``week``, each once, in (run, id) order."""
-        lst = self.b.pop(week, None)
-        if not lst:
-            z = np.zeros(0, dtype=np.int64)
-            return z, z
-        run = np.concatenate([x[0] for x in lst])
-        fid = np.concatenate([x[1] for x in lst])
-        key = np.unique(run * (1 << 40) + fid)
+        if self._new:
+            self.week = np.concatenate([self.week] + [w for w, _k in self._new])
+            self.key = np.concatenate([self.key] + [k for _w, k in self._new])
+            self._new = []
+        due = self.week == week
+        key = np.unique(self.key[due])
+        later = self.week > week
+        if not later.all():
+            self.week, self.key = self.week[later], self.key[later]
         return key >> 40, key & ((1 << 40) - 1)
 
 
@@ -294,6 +304,7 @@ class VectorEngine:
         for prm in PARAMS:
             vals = [p[prm.name] for p in res]
             self.P[prm.name] = np.array(vals, dtype=object if prm.type is str else None)
+        self._p64: dict[str, np.ndarray] = {}
         self.streams = [generate_streams(p) for p in res]
         # family ring buffer size from the exact entries of every year
         years = (self.weeks + 51) // 52
@@ -328,6 +339,13 @@ class VectorEngine:
         self._init_state()
 
     # ------------------------------------------------------------------ setup
+    def _f64(self, name: str) -> np.ndarray:
+        """Per-run parameter as a contiguous float64 array of shape (R,) (for kernels)."""
+        a = self._p64.get(name)
+        if a is None:
+            a = self._p64[name] = np.ascontiguousarray(self.P[name], dtype=np.float64)
+        return a
+
     def _v(self, name: str) -> np.ndarray:
         """Per-run parameter as a float or int array of shape (R, 1)."""
         return self.P[name].reshape(self.R, 1)
@@ -544,71 +562,21 @@ class VectorEngine:
         te = bw - PRENATAL_WEEKS if entry_week is None else entry_week
         te = np.maximum(te, 0)  # families present at the start enter the simulation at week 0
         b.te = te
-        b.cb_exit = np.zeros(n, dtype=np.int64)
-        b.cb_end = np.zeros(n, dtype=np.int64)
-        b.y1 = np.zeros(n, dtype=bool)
-        first = np.full(n, NEVER_WEEK, dtype=np.int64)
-        keys, cand_s, cand_i = [], [], []
-        bur = fb.burden
-        onset = fb.onset_week
-        skill_of = {code: P[nm] for code, nm in (
-            (PED, "skill_pediatric"), (GYN, "skill_gynecology"), (CLINIC, "skill_clinic"),
-            (MIDWIFE, "skill_midwife"))}
-        vis_b = np.where(bur == 2, P["visibility_multiple"][run], P["visibility_medium"][run])
-        fp = P["false_positive_rate"][run]
-        boost = 1.0 + P["mfa_noticing_boost"][run]
-        lots = P["lotsendienst_coverage"][run] > 0
-        seen_week: dict[int, np.ndarray] = {}
-        rnd_all = []
-        lo_w = int(bw.min()) + int(CONTACT_OFFSETS.min()) if n else 0
-        hi_w = int(bw.max()) + int(CONTACT_OFFSETS.max()) if n else 0
-        w0 = max(lo_w, 0)
-        W = max(min(hi_w, T - 1) - w0 + 1, 1)
-        for s_, (_nm, kind, off) in enumerate(draws.CONTACTS):
-            cp = fb.contact_pid[s_]
-            has = cp >= 0
-            wk = bw + off
-            inrun = has & (wk >= 0) & (wk < T)
-            if kind == "u2":
-                ks = np.where(self.kind[np.maximum(cp, 0)] == CLINIC, CLINIC, PED)
-                kb = np.where(has, KIND_BIT_OF[ks], 0)
-                sk = np.where(ks == CLINIC, skill_of[CLINIC][run], skill_of[PED][run])
-            else:
-                code = KIND_CODES[kind]
-                kb = np.where(has, KIND_BIT_OF[code], 0)
-                sk = skill_of[code][run]
-            b.cb_exit |= np.where(has & (wk >= 0), kb, 0)
-            b.cb_end |= np.where(inrun, kb, 0)
-            if s_ in YEAR1_SLOTS:
-                b.y1 |= has
-            vis_at = (bur > 0) & (wk >= onset)
-            first = np.where(inrun & vis_at & (wk < first), wk, first)
-            ii = np.flatnonzero(inrun)
-            # every contact counts for the professional's time split of its week
-            keys.append((run[ii] * W + (wk[ii] - w0)) * self.nP + cp[ii])
-            # candidate contacts: a noticing draw below the largest possible noticing
-            # probability (or a birth a Lotsendienst may screen); other contacts change nothing
-            bound = rules.clip01(sk[ii] * np.where(vis_at[ii], vis_b[ii], fp[ii]) * boost[ii])
-            u_n = draws.as_uniform(fb.u[draws.NOTICE0 + s_, ii])
-            c = u_n < bound
-            if s_ == BIRTH_SLOT:
-                c |= lots[ii]
-            cand_s.append(np.full(int(c.sum()), s_))
-            cand_i.append(ii[c])
-            # round of a contact: the family's earlier contacts (in schedule order) that week
-            prev = seen_week.get(off)
-            rnd_all.append(np.zeros(int(c.sum()), dtype=np.int64) if prev is None
-                           else prev[ii[c]].astype(np.int64))
-            seen_week[off] = has.astype(np.int64) if prev is None else prev + has
-        b.y1 = b.y1.astype(np.int64)
-        b.first_noticeable = np.where(first == NEVER_WEEK, -1, first)
-        key = np.concatenate(keys)
-        if len(key):
-            cnt = np.bincount(key, minlength=self.R * W * self.nP)
-            self.n_cont[:, w0:w0 + W] += cnt.reshape(self.R, W, self.nP).astype(np.int32)
-        cs = np.concatenate(cand_s)
-        cf = np.concatenate(cand_i)
-        rnd = np.concatenate(rnd_all)
+        # one compiled pass over the families and their contact slots (kernels.py)
+        R = self.R
+        skill = np.zeros((R, 4))
+        for code, nm in ((PED, "skill_pediatric"), (GYN, "skill_gynecology"),
+                         (CLINIC, "skill_clinic"), (MIDWIFE, "skill_midwife")):
+            skill[:, code] = P[nm]
+        b.cb_exit, b.cb_end, b.y1, b.first_noticeable, cs, cf, rnd = kernels.contact_schedule(
+            run, bw.astype(np.int64), fb.burden.astype(np.int64), fb.onset_week,
+            fb.contact_pid, fb.u[draws.NOTICE0:draws.NOTICE0 + N_CONTACTS], self.kind,
+            _SLOT_CODE, _SLOT_U2, CONTACT_OFFSETS.astype(np.int64), _SLOT_Y1, BIRTH_SLOT,
+            KIND_BIT_OF, skill, P["visibility_multiple"].astype(np.float64),
+            P["visibility_medium"].astype(np.float64),
+            P["false_positive_rate"].astype(np.float64),
+            1.0 + P["mfa_noticing_boost"].astype(np.float64),
+            P["lotsendienst_coverage"] > 0, T, self.n_cont)
         cw = fb.birth_week[cf] + CONTACT_OFFSETS[cs]
         o = np.argsort(cw, kind="stable")
         cs, cf, cw, rnd = cs[o], cf[o], cw[o], rnd[o]
@@ -619,6 +587,8 @@ class VectorEngine:
         b.c_pid = fb.contact_pid[cs, cf]
         b.c_codes = np.stack([fb.u[draws.NOTICE0 + cs, cf], fb.u[draws.REFER0 + cs, cf],
                               fb.u[draws.ACCEPT0 + cs, cf]])
+        bur = fb.burden
+        onset = fb.onset_week
         # onset of a burden after entry changes the crisis hazard
         ev = (bur > 0) & (onset > te) & (onset < bw + STAY_WEEKS_AFTER_BIRTH) & (onset < T)
         oi = np.flatnonzero(ev)
@@ -646,21 +616,13 @@ class VectorEngine:
         F, fb = self.F, b.fb
         run, fid = b.run[idx], b.fid[idx]
         pos = fid % self.cap
-        rows = np.empty((len(idx), len(self.fi_new)), dtype=np.int64)
-        rows[:] = self.fi_new
         c = self.fi_col
-        for name, val in (("fid", fid), ("bw", fb.birth_week[idx]), ("burden", fb.burden[idx]),
-                          ("onset", fb.onset_week[idx]), ("fdist", fb.district[idx]),
-                          ("gyn", fb.gyn[idx]), ("ped", fb.ped[idx]),
-                          ("e_crisis", fb.e_crisis[idx]), ("e_drop", fb.e_drop[idx]),
-                          ("cb_exit", b.cb_exit[idx]), ("cb_end", b.cb_end[idx]),
-                          ("y1", b.y1[idx]), ("first_noticeable", b.first_noticeable[idx]),
-                          ("t_upd", b.te[idx]), ("h_cur", b.h0[idx]),
-                          ("crisis_at", b.crisis_at[idx])):
-            rows[:, c[name]] = val
-        self.fi[run, pos] = rows
-        self.ff[run, pos] = self.ff_new
-        F["u"][run, pos] = fb.u[:N_FAMILY_KEEP, idx].T
+        cols = np.array([c[name] for name in _INSERT_COLS], dtype=np.int64)
+        vals = np.stack([b.fid, fb.birth_week, fb.burden, fb.onset_week, fb.district, fb.gyn,
+                         fb.ped, fb.e_crisis, fb.e_drop, b.cb_exit, b.cb_end, b.y1,
+                         b.first_noticeable, b.te, b.h0, b.crisis_at]).astype(np.int64)
+        kernels.insert_families(self.fi, self.ff, F["u"], run, pos, np.asarray(idx, np.int64),
+                                self.fi_new, self.ff_new, cols, vals, fb.u[:N_FAMILY_KEEP])
         exit_w = fb.birth_week[idx] + STAY_WEEKS_AFTER_BIRTH
         ok = b.crisis_at[idx] < exit_w
         self.cal_crisis.add(b.crisis_at[idx][ok], run[ok], fid[ok])
@@ -1321,53 +1283,13 @@ class VectorEngine:
     # ---------------------------------------------------------------- phase 2
     def _route_table(self, share: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each health slot's preferred referral route this week, its value and target."""
-        R, P, nH = self.R, self.P, self.nH
-        sh = share[:, :nH]
-        best = np.full((R, nH), -1, dtype=np.int64)
-        bv = np.full((R, nH), -1.0)
-        tgt = np.full((R, nH), -1, dtype=np.int64)
-        # warm handover
-        wy, wq = self.warm_y, self.warm_q
-        valid = wy >= 0
-        yq = np.where(valid, wq, 0)
-        yy = np.where(valid, wy, 0)
-        ok = valid[None] & self.acq[:, yq] & self.filled[:, yy]
-        tr = np.where(ok, self.T[:, yq], -1.0)
-        i = np.argmax(tr, axis=2)
-        tt = np.take_along_axis(tr, i[..., None], axis=2)[..., 0]
-        has = ok.any(axis=2) & (P["referral_minutes_warm"][:, None] <= sh)
-        v = P["route_value_warm"][:, None] * tt
-        up = has & (v > bv)
-        best = np.where(up, R_WARM, best)
-        bv = np.where(up, v, bv)
-        tgt = np.where(up, np.take_along_axis(np.broadcast_to(wy, (R,) + wy.shape),
-                                              i[..., None], axis=2)[..., 0], tgt)
-        if self.gpid is not None:
-            qg = self.lay.hg_start + np.arange(nH)
-            tg = np.where(self.acq[:, qg], self.T[:, qg], self.T[:, qg] * self.aware)
-            v = P["route_value_clearing"][:, None] * tg
-            up = P["clearing_desk"].astype(bool)[:, None] & \
-                (P["referral_minutes_clearing"][:, None] <= sh) & (v > bv)
-            best = np.where(up, R_CLEARING, best)
-            bv = np.where(up, v, bv)
-            tgt = np.where(up, -1, tgt)
-        if self.nC:
-            tt = np.full((R, nH), -1.0)
-            for j in range(self.nC):
-                q = self.lay.hc_start + np.arange(nH) * self.nC + j
-                x = np.where(self.acq[:, q], self.T[:, q], self.T[:, q] * self.aware)
-                tt = np.where(self.filled[:, self.cpid0 + j][:, None] & (x > tt), x, tt)
-            v = P["route_value_coordinator"][:, None] * tt
-            up = (P["referral_minutes_coordinator"][:, None] <= sh) & (tt >= 0) & (v > bv)
-            best = np.where(up, R_COORD, best)
-            bv = np.where(up, v, bv)
-            tgt = np.where(up, -1, tgt)
-        v = np.broadcast_to(P["route_value_flyer"][:, None], (R, nH))
-        up = (P["referral_minutes_flyer"][:, None] <= sh) & (v > bv)
-        best = np.where(up, R_FLYER, best)
-        bv = np.where(up, v, bv)
-        tgt = np.where(up, -1, tgt)
-        return best, bv, tgt
+        pm = np.stack([self._f64(f"referral_minutes_{r}") for r in REFERRAL_ROUTES[:4]]
+                      + [self._f64(f"route_value_{r}") for r in REFERRAL_ROUTES[:4]]
+                      + [self._f64("clearing_desk"), np.zeros(self.R)], axis=1)
+        lay = self.lay
+        return kernels.route_table(
+            share, self.acq, self.filled, self.T, self.aware, self.warm_y, self.warm_q,
+            lay.hg_start, lay.hc_start, self.nC, self.cpid0, self.gpid is not None, pm)
 
     def _phase_contacts(self, t: int) -> None:
         R = self.R
@@ -1390,19 +1312,42 @@ class VectorEngine:
         share = np.where(n_c > 0, self.bank // np.maximum(n_c, 1), 0)
         slack = self._slack(slice(None), slice(None))
         route_tab = self._route_table(share)
-        self._coord_cap = self._pool_capacity(self.P["coordinator_clearing_minutes"])
-        self._coord_used = np.zeros(R, dtype=np.int64)
-        self._clear_used = np.zeros(R, dtype=np.int64)
-        self._lots_used = np.zeros(R, dtype=np.int64)
-        # a family has at most two contacts a week: all first contacts (in family order)
-        # come before all second contacts
-        for k in range(int(rnd.max()) + 1):
-            m = np.flatnonzero(rnd == k)
-            m = m[np.lexsort((fid[m], run[m]))]
-            self._contacts_round(t, run[m], fid[m] % self.cap, slot[m], h[m], codes[:, m],
-                                 share, slack, route_tab)
+        # one compiled pass over the contacts: a family has at most two contacts a week,
+        # all first contacts (in run and family order) come before all second contacts
+        o = np.lexsort((fid, run, rnd))
+        P = self.P
+        best, bv, tgt = route_tab
+        cols = self.fi_col
+        ref_min = np.zeros((R, len(REFERRAL_ROUTES)), dtype=np.int64)
+        acc = np.zeros((R, len(REFERRAL_ROUTES)))
+        for rt, name in ((R_WARM, "warm"), (R_CLEARING, "clearing"), (R_COORD, "coordinator"),
+                         (R_FLYER, "flyer"), (R_LOTS, "lotsendienst")):
+            if rt != R_LOTS:
+                ref_min[:, rt] = P[f"referral_minutes_{REFERRAL_ROUTES[rt]}"]
+            acc[:, rt] = P[f"acceptance_{name}"]
+        coord_used, spend, yes = kernels.contacts_week(
+            t, run[o], fid[o] % self.cap, slot[o], h[o], rnd[o], codes[:, o], self.fi,
+            np.array([cols[c] for c in kernels.CONTACT_FIELDS], dtype=np.int64), self.F["u"],
+            np.array([KI[c] for c in ("cover", "screen", "assess", "lotsin_refer",
+                                      "lotsin_accept")], dtype=np.int64),
+            self.kind, KIND_BIT_OF, KIND_BITS["clinic"], BIRTH_SLOT, self.nH,
+            np.stack([self._f64(c) for c in kernels.CONTACT_PARAMS], axis=1),
+            self.lotsendienst_coverage, P["lotsin_minutes_per_screen"].astype(np.int64),
+            self.lotsin_left, self.skill, self.mfa, slack, share, self.aware, self.eng,
+            self.person, best, bv, tgt,
+            self._pool_capacity(P["coordinator_clearing_minutes"]),
+            P["clearing_desk_minutes_per_referral"].astype(np.int64), self.clearing_left,
+            ref_min, acc, P["coordinator_host"] == "freier_traeger", self.w["routes"],
+            self.refring)
+        self._spend(spend[:, 0], spend[:, 1], spend[:, 2], "referral")
+        ry, py = yes[:, 0], yes[:, 1]
+        self.waiting_n += np.bincount(ry, minlength=R)
+        self.wait_run = np.concatenate([self.wait_run, ry])
+        self.wait_fid = np.concatenate([self.wait_fid, self.F["fid"][ry, py]])
+        # a new spell: the dropout hazard accumulates from next week on
+        self._schedule_drop(t, ry, py, rules.hazard_units(P["dropout_base"][ry]))
         # coordinators' case time used for clearing, first coordinator first
-        self._take_pool(self._coord_used, self.P["coordinator_clearing_minutes"], "clearing")
+        self._take_pool(coord_used, P["coordinator_clearing_minutes"], "clearing")
 
     def _pool_capacity(self, item: np.ndarray) -> np.ndarray:
         """How many items of the given minutes the filled coordinators' case time holds."""
@@ -1427,144 +1372,6 @@ class VectorEngine:
             self.case_bank[:, j] -= take * it
             left -= take
         self.w["coord_min"][:, CA[activity]] += used * it
-
-    def _contacts_round(self, t, run, pos, slot, h, codes, share, slack, route_tab) -> None:
-        R, P, F = self.R, self.P, self.F
-        if len(run) == 0:
-            return
-        kh = self.kind[h]
-        bur = F["burden"][run, pos]
-        visible = (bur > 0) & (t >= F["onset"][run, pos])
-        regular = np.ones(len(run), dtype=bool)
-        # Lotsendienst at the birth contact
-        cov = self.lotsendienst_coverage[run]
-        lb = (slot == BIRTH_SLOT) & (cov > 0)
-        if lb.any():
-            u_cover = self._fu(run, pos, KI["cover"])
-            covered = lb & (u_cover < cov)
-            sens = P["screening_sensitivity"][run]
-            spec = P["screening_specificity"][run]
-            pos_screen = covered & (self._fu(run, pos, KI["screen"]) <
-                                    np.where(visible, sens, 1.0 - spec))
-            mins = P["lotsin_minutes_per_screen"].astype(np.int64)
-            idx = np.flatnonzero(pos_screen)
-            rk = _rank_within(run[idx]) + self._lots_used[run[idx]]
-            capn = self.lotsin_left // np.maximum(mins, 1)
-            conv = np.zeros(len(run), dtype=bool)
-            conv[idx] = rk < capn[run[idx]]
-            self._lots_used += np.bincount(run[conv], minlength=R)
-            regular &= ~conv
-            if conv.any():
-                ls = P["lotsin_assessment_sensitivity"][run]
-                lf = P["lotsin_assessment_false_positive"][run]
-                judged = conv & (self._fu(run, pos, KI["assess"]) < np.where(visible, ls, lf))
-                F["nbits"][run[judged], pos[judged]] |= KIND_BITS["clinic"]
-                st = F["state"][run, pos]
-                elig = judged & ((st == NONE) | (st == NOTICED))
-                F["state"][run[elig], pos[elig]] = NOTICED
-                refer = elig & (self._fu(run, pos, KI["lotsin_refer"]) <
-                                P["lotsin_referral_probability"][run])
-                if refer.any():
-                    i = np.flatnonzero(refer)
-                    self._referred(t, run[i], pos[i], h[i], np.full(len(i), R_LOTS),
-                                   np.full(len(i), -1), self._fu(run[i], pos[i],
-                                                                 KI["lotsin_accept"]))
-            self.lotsin_left = self.lotsin_left - self._lots_used * mins
-            self._lots_used[:] = 0
-        # regular noticing
-        vis = np.where(visible, np.where(bur == 2, P["visibility_multiple"][run],
-                                         P["visibility_medium"][run]),
-                       P["false_positive_rate"][run])
-        hh = np.minimum(h, self.nH - 1)
-        pn = rules.notice_probability(self.skill[run, hh], vis,
-                                      self.mfa[run, hh].astype(np.float64),
-                                      P["mfa_noticing_boost"][run], slack[run, h],
-                                      P["noticing_time_floor"][run])
-        u_n = draws.as_uniform(codes[0])
-        noticed = regular & (u_n < pn)
-        F["nbits"][run[noticed], pos[noticed]] |= KIND_BIT_OF[kh[noticed]]
-        st = F["state"][run, pos]
-        elig = noticed & ((st == NONE) | (st == NOTICED))
-        F["state"][run[elig], pos[elig]] = NOTICED
-        best, bv, tgt = route_tab
-        route = best[run, hh]
-        value = bv[run, hh]
-        target = tgt[run, hh]
-        elig &= route >= 0
-        pr = rules.referral_probability(
-            P["referral_base"][run], self.aware[run, hh], self.eng[run, h], slack[run, h],
-            value, P["referral_floor_awareness"][run], P["referral_floor_engagement"][run],
-            P["referral_floor_slack"][run], P["referral_floor_route"][run])
-        u_r = draws.as_uniform(codes[1])
-        refer = elig & (u_r < pr)
-        if not refer.any():
-            return
-        i = np.flatnonzero(refer)
-        ri, route_i = run[i], route[i].copy()
-        # pooled capacities, in (round, run, family) order
-        cm = route_i == R_COORD
-        rk = _rank_within(ri[cm]) + self._coord_used[ri[cm]]
-        okc = rk < self._coord_cap[ri[cm]]
-        ci = np.flatnonzero(cm)
-        self._coord_used += np.bincount(ri[cm][okc], minlength=R)
-        route_i[ci[~okc]] = R_FLYER
-        clm = route_i == R_CLEARING
-        dmin = P["clearing_desk_minutes_per_referral"].astype(np.int64)
-        rk = _rank_within(ri[clm]) + self._clear_used[ri[clm]]
-        capn = self.clearing_left // np.maximum(dmin, 1)
-        okd = rk < capn[ri[clm]]
-        di = np.flatnonzero(clm)
-        self._clear_used += np.bincount(ri[clm][okd], minlength=R)
-        route_i[di[~okd]] = R_FLYER
-        self.clearing_left = self.clearing_left - np.bincount(ri[clm][okd], minlength=R) * dmin
-        self._clear_used[:] = 0
-        keep = ~((route_i == R_FLYER) & (P["referral_minutes_flyer"][ri] > share[ri, h[i]]))
-        i, route_i, ri = i[keep], route_i[keep], ri[keep]
-        if len(i) == 0:
-            return
-        mins = np.zeros(len(i), dtype=np.int64)
-        for rt in (R_WARM, R_CLEARING, R_COORD, R_FLYER):
-            m = route_i == rt
-            mins[m] = P[f"referral_minutes_{REFERRAL_ROUTES[rt]}"][ri[m]]
-        self._spend(ri, h[i], mins, "referral")
-        tg = np.where(route_i == R_WARM, target[i], -1)
-        self._referred(t, ri, pos[i], h[i], route_i, tg, draws.as_uniform(codes[2, i]))
-
-    def _referred(self, t, run, pos, h, route, target, u_accept) -> None:
-        R, P, F = self.R, self.P, self.F
-        np.add.at(self.w["routes"], (run, route), 1)
-        np.add.at(self.refring, (run, t % 52, h), 1)
-        F["referrer"][run, pos] = h
-        F["ref_person"][run, pos] = self.person[run, h]
-        F["route"][run, pos] = route
-        F["target"][run, pos] = target
-        acc = np.zeros(len(run))
-        for rt, name in ((R_WARM, "acceptance_warm"), (R_CLEARING, "acceptance_clearing"),
-                         (R_COORD, "acceptance_coordinator"), (R_FLYER, "acceptance_flyer"),
-                         (R_LOTS, "acceptance_lotsendienst")):
-            m = route == rt
-            acc[m] = P[name][run[m]]
-        ft = (route == R_COORD) & (P["coordinator_host"][run] == "freier_traeger")
-        acc = np.where(ft, acc * (1.0 + P["acceptance_freier_traeger_bonus"][run]), acc)
-        bur = F["burden"][run, pos]
-        stigma = np.where(bur == 2, P["stigma_multiple"][run],
-                          np.where(bur == 1, P["stigma_medium"][run], 0.0))
-        declined = (F["declined"][run, pos] > 0).astype(np.float64)
-        pa = rules.acceptance_probability(acc, P["family_trust_health"][run],
-                                          P["acceptance_trust_floor"][run], stigma, declined,
-                                          P["decline_penalty"][run])
-        yes = u_accept < pa
-        ry, py = run[yes], pos[yes]
-        F["state"][ry, py] = WAITING
-        F["accepted_week"][ry, py] = t
-        F["waiting_since"][ry, py] = t
-        F["declined"][run[~yes], pos[~yes]] += 1
-        self.waiting_n += np.bincount(ry, minlength=R)
-        fid = F["fid"][ry, py]
-        self.wait_run = np.concatenate([self.wait_run, ry])
-        self.wait_fid = np.concatenate([self.wait_fid, fid])
-        # a new spell: the dropout hazard accumulates from next week on
-        self._schedule_drop(t, ry, py, rules.hazard_units(P["dropout_base"][ry]))
 
     def _schedule_drop(self, t: int, run, pos, h) -> None:
         """Schedule the dropout of spells that started in week t (checks from t + 1)."""
@@ -1927,48 +1734,20 @@ class VectorEngine:
 
     # ---------------------------------------------------------------- phase 5
     def _phase_commit(self, t: int) -> None:
-        R, P, nH = self.R, self.P, self.nH
+        R, P = self.R, self.P
         w = self.w
-        tc = self.touched
-        T = np.where(tc, rules.clip01(self.T + self.pend_t),
-                     rules.decay_toward(self.T, self.base_t, P["trust_decay"][:, None]))
-        U = np.where(tc, rules.clip01(self.U + self.pend_u),
-                     rules.decay_toward(self.U, self.base_u, P["understanding_decay"][:, None]))
-        self.T, self.U = T, U
-        self.last = np.where(tc, t, self.last)
-        self.acq = np.where(tc, self.acq | self.acq_new,
-                            self.acq & ~((t - self.last) >= P["acquaintance_lapse_weeks"][:, None]))
-        self.pend_t[:] = 0.0
-        self.pend_u[:] = 0.0
-        self.touched[:] = False
-        self.acq_new[:] = False
-        f = self.filled
-        self.eng = np.where(f, rules.engagement_commit(self.eng, self.pend_e, self.eng_base,
-                                                       P["engagement_drift"][:, None]),
-                            self.eng)
-        self.tenure += f
-        self.pend_e[:] = 0.0
-        fh = f[:, :nH]
-        self.aware = np.where(fh, rules.awareness_commit(self.aware, self.pend_a, self.refreshed,
-                                                         P["awareness_decay"][:, None]),
-                              self.aware)
-        self.pend_a[:] = 0.0
-        self.refreshed[:] = False
-        # state summaries
-        both = self.cross[None, :] & f[:, self.pa] & f[:, self.pb]
-        w["trust_sum"] = rules.seqsum(np.where(both, self.T, 0.0), axis=1)
-        w["understanding_sum"] = rules.seqsum(np.where(both, self.U, 0.0), axis=1)
-        w["pairs"] = both.sum(axis=1)
-        am = self.acq & self.cross[None, :] & f[:, self.pb]
-        rr, qq = np.nonzero(am)
-        hacq = np.zeros((R, nH), dtype=bool)
-        hacq[rr, self.pa[qq]] = True
-        w["health_acquainted"] = hacq.sum(axis=1)
-        w["health_filled"] = fh.sum(axis=1)
+        # one compiled pass over pairs and professionals (kernels.commit_week)
+        (w["trust_sum"], w["understanding_sum"], w["pairs"], w["health_acquainted"],
+         w["health_filled"], w["physicians_active"], w["physicians_attended"]) = \
+            kernels.commit_week(
+                t, self.T, self.U, self.base_t, self.base_u, self._f64("trust_decay"),
+                self._f64("understanding_decay"), self.last, self.acq, self.acq_new,
+                self.touched, self.pend_t, self.pend_u, self._f64("acquaintance_lapse_weeks"),
+                self.eng, self.pend_e, self.eng_base, self._f64("engagement_drift"),
+                self.filled, self.tenure, self.aware, self.pend_a, self.refreshed,
+                self._f64("awareness_decay"), self.cross, self.pa, self.pb, self.refring,
+                self.phys, self.attended)
         w["physicians"] = np.full(R, int(self.phys.sum()))
-        active = self.refring.sum(axis=1) > 0
-        w["physicians_active"] = (active & self.phys).sum(axis=1)
-        w["physicians_attended"] = (self.attended & self.phys).sum(axis=1)
         w["families"] = self.tail - self.head
         w["in_help"] = self.in_help_n.copy()
         w["waiting"] = self.waiting_n.copy()

@@ -1,11 +1,13 @@
 """`kooperationssim run`: files, formats, exit codes, and nothing overwritten."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from kooperationssim.cli import main
 from kooperationssim.outputs import SERIES_KEYS, SUMMARY_KEYS
@@ -88,7 +90,9 @@ def test_unwritable_out_is_refused_before_simulating(tmp_path, capsys, monkeypat
         for out in ("/proc/kooperationssim-test", "/proc/kooperationssim-test/run"):
             assert main(["run", "--weeks", "5", "--out", out]) == 2
             err = capsys.readouterr().err
-            assert f"--out {out}: cannot create the directory" in err
+            # root may write in /proc (and fails to create), others may not
+            assert (f"--out {out}: cannot create the directory" in err
+                    or f"--out {out}: the parent folder /proc is not writable" in err), err
             assert err.count("\n") == 1
     assert blocker.read_text() == "keep"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
@@ -100,6 +104,42 @@ def test_unwritable_out_is_refused_before_simulating(tmp_path, capsys, monkeypat
     assert "output directory runs/default-" in err
     assert "runs exists and is not a directory" in err
     assert (tmp_path / "runs").read_text() == "keep"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+def test_out_below_a_read_only_parent_names_the_parent(tmp_path, capsys, monkeypatch):
+    """--out in (or below) a folder without write permission: the message says that
+    the parent folder is not writable, not only that the directory cannot be made."""
+    _no_simulation(monkeypatch)
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    (ro / "empty").mkdir()
+    ro.chmod(0o555)
+    try:
+        for out in (ro / "run", ro / "a" / "b" / "run", ro / "empty"):
+            assert main(["run", "--weeks", "5", "--out", str(out)]) == 2
+            err = capsys.readouterr().err
+            assert err == (f"kooperationssim: error: --out {out}: the parent folder "
+                           f"{out.parent if out.parent.exists() else ro} is not writable "
+                           "(Permission denied; nothing was written)\n"), err
+        # the default directory runs/NAME-TIME below a read-only runs/
+        monkeypatch.chdir(ro)
+        assert main(["run", "--weeks", "5"]) == 2
+        err = capsys.readouterr().err
+        assert "output directory runs/default-" in err
+        assert f"the parent folder {Path.cwd()} is not writable" in err, err
+        assert err.count("\n") == 1
+        assert sorted(p.name for p in ro.iterdir()) == ["empty"]
+        # an existing, empty --out without write permission
+        (ro / "empty").chmod(0o555)
+        ro.chmod(0o755)
+        assert main(["run", "--weeks", "5", "--out", str(ro / "empty")]) == 2
+        err = capsys.readouterr().err
+        assert err == (f"kooperationssim: error: --out {ro / 'empty'} is not writable "
+                       "(Permission denied; nothing was written)\n"), err
+    finally:
+        ro.chmod(0o755)
+        (ro / "empty").chmod(0o755)
 
 
 def test_out_is_created_before_simulating_and_removed_on_failure(tmp_path, capsys,

@@ -175,3 +175,142 @@ def test_report_target_ci_needs_more_than_52_weeks(tmp_path, capsys):
     assert main(["report", str(f), "--out", str(tmp_path / "sub" / "r.html")]) == 2
     assert "target_ci needs weeks > 52" in capsys.readouterr().err
     assert not (tmp_path / "sub").exists()
+
+
+def _no_hard_links(*a, **k):
+    raise PermissionError(1, "Operation not permitted")
+
+
+@pytest.mark.parametrize("links", [True, False], ids=["hard-links", "no-hard-links"])
+def test_file_appearing_at_out_while_the_report_runs_is_kept(tmp_path, monkeypatch,
+                                                             capsys, links):
+    """A file another process creates at --out during the runs is never replaced."""
+    import kooperationssim.report as report_mod
+
+    if not links:
+        monkeypatch.setattr(report_mod.os, "link", _no_hard_links)
+    out = tmp_path / "r.html"
+    real = report_mod.comparison_html
+
+    def late(*a, **k):
+        out.write_text("written by another process", encoding="utf-8")
+        return real(*a, **k)
+
+    monkeypatch.setattr(report_mod, "comparison_html", late)
+    assert main(["report", str(_tiny(tmp_path)), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {out}" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert out.read_text(encoding="utf-8") == "written by another process"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "tiny.toml"]
+
+
+def test_report_without_hard_links(tmp_path, monkeypatch):
+    """Where the file system has no hard links, the report is still written whole."""
+    import kooperationssim.report as report_mod
+
+    monkeypatch.setattr(report_mod.os, "link", _no_hard_links)
+    out = report_mod.write_report(_tiny(tmp_path), tmp_path / "r.html")
+    _self_contained(out.read_text(encoding="utf-8"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "tiny.toml"]
+
+
+def test_temporary_file_has_a_unique_name(tmp_path, monkeypatch):
+    """Another report's temporary file beside --out is neither reused nor removed."""
+    from kooperationssim.report import write_report
+
+    other = tmp_path / ".r.html.tmp"
+    other.write_text("another report's temporary file", encoding="utf-8")
+    out = write_report(_tiny(tmp_path), tmp_path / "r.html")
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert other.read_text(encoding="utf-8") == "another report's temporary file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".r.html.tmp", "r.html",
+                                                          "tiny.toml"]
+
+
+def test_report_accepts_the_name_of_a_shipped_experiment(tmp_path, monkeypatch, capsys):
+    """A bare name is a shipped experiment, as for ``sweep`` and ``sensitivity``."""
+    import kooperationssim.experiment as experiment_mod
+
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    _tiny(shipped)
+    monkeypatch.setattr(experiment_mod, "EXPERIMENT_DIR", shipped)
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "tiny", "--out", "r.html", "--quiet"]) == 0
+    assert "tiny_progress" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert main(["report", "tinny", "--out", "s.html"]) == 2
+    err = capsys.readouterr().err
+    assert "source not found: tinny" in err and "did you mean 'tiny'?" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "s.html").exists()
+
+
+def test_report_loads_the_real_shipped_experiment(tmp_path, monkeypatch):
+    """``staffing_funding`` resolves to the shipped file (the runs are cut short here)."""
+    import kooperationssim.compare as compare_mod
+    from kooperationssim.report import write_report
+
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def stop(specs, **k):
+        seen["points"] = len(specs)
+        raise Stop
+
+    monkeypatch.setattr(compare_mod, "run_comparison", stop)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(Stop):
+        write_report("staffing_funding", "r.html")
+    assert seen["points"] == 52
+    assert list(tmp_path.iterdir()) == []
+
+
+CLOSE = """
+[experiment]
+name = "close_values"
+scenario = "kleinstadt"
+replicates = 2
+weeks = 4
+seed = 3
+
+[factors]
+coordinator_fte = [0.12345, 0.12346, 1.0]
+"""
+
+
+def _scenarios(text: str) -> list[str]:
+    table = text[text.index("<h2>Comparison</h2>"):text.index("<h2>Figures</h2>")]
+    return sorted({m for m in re.findall(r"<tr><td>([^<]*)</td>", table)})
+
+
+@pytest.mark.parametrize("via", ["experiment", "results"])
+def test_close_factor_values_stay_separate_design_points(tmp_path, via):
+    """Values equal to 4 significant digits get distinct labels and are not merged."""
+    f = tmp_path / "close.toml"
+    f.write_text(CLOSE)
+    source = f
+    if via == "results":
+        source = tmp_path / "res"
+        assert main(["sweep", str(f), "--out", str(source), "--quiet", "--no-summary"]) == 0
+    out = tmp_path / "r.html"
+    assert main(["report", str(source), "--out", str(out), "--quiet"]) == 0
+    assert _scenarios(out.read_text(encoding="utf-8")) == [
+        "coordinator_fte=0.12345", "coordinator_fte=0.12346", "coordinator_fte=1"]
+
+
+def test_design_labels_are_unique():
+    """Short labels where they suffice; more digits (for every value of that factor),
+    then the point number, where not.
+    """
+    from kooperationssim.report import _design_labels
+
+    pts = [{"a": 0.5, "b": "x"}, {"a": 0.12345, "b": "x"}, {"a": 0.12346, "b": "x"},
+           {"a": 1 / 3, "b": "y"}]
+    assert _design_labels(pts, ["a", "b"]) == [
+        "a=0.5, b=x", "a=0.12345, b=x", "a=0.12346, b=x", "a=0.33333, b=y"]
+    assert _design_labels([{"a": 1.0}, {"a": 1.0}], ["a"]) == ["a=1", "a=1 (point 1)"]
+    assert _design_labels([{"a": 0.25}, {"a": 2.0}], ["a"]) == ["a=0.25", "a=2"]
+    assert _design_labels([{}, {}], []) == ["point 0", "point 1"]

@@ -279,3 +279,34 @@ def test_cli_sensitivity_retry_failed(tmp_path, monkeypatch, capsys):
     assert main(["sensitivity", str(f), "--out", str(out), "--retry-failed",
                  "--quiet"]) == 0
     assert (out / "indices.csv").exists()
+
+
+def test_results_folder_stays_locked_until_the_analysis_is_written(tmp_path, monkeypatch):
+    """No other sweep can start in the folder between the sensitivity's sweep and its
+    analysis: another process finds the folder locked while the analysis is written."""
+    import subprocess
+    import sys
+
+    from kooperationssim import sensitivity as sens_mod
+    from kooperationssim.sweep import LOCK_FILE
+
+    f = tmp_path / "small.toml"
+    f.write_text(SMALL)
+    sa = load_sensitivity(f)
+    out = tmp_path / "out"
+    real = sens_mod.write_analysis
+    seen = {}
+    probe = ("import fcntl, os, sys\nfd = os.open(sys.argv[1], os.O_RDONLY)\n"
+             "try:\n    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+             "except BlockingIOError:\n    sys.exit(3)\n")
+
+    def analysis_under_lock(*a, **k):
+        seen["rc"] = subprocess.run([sys.executable, "-c", probe, str(out / LOCK_FILE)]).returncode
+        return real(*a, **k)
+
+    monkeypatch.setattr(sens_mod, "write_analysis", analysis_under_lock)
+    res = sens_mod.run_sensitivity(sa, out)
+    assert res["report"].complete and (out / "indices.csv").exists()
+    assert seen["rc"] == 3, "another process could lock the folder during the analysis"
+    # and afterwards the lock is free again
+    assert subprocess.run([sys.executable, "-c", probe, str(out / LOCK_FILE)]).returncode == 0

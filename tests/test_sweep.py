@@ -121,7 +121,7 @@ def test_a_failing_chunk_is_recorded_and_retried_alone(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(read_runs(out), read_runs(ref), check_exact=True)
 
 
-def test_resume_after_sigkill_completes_without_duplicates(tmp_path):
+def test_resume_after_sigkill_completes_without_duplicates(tmp_path, capsys):
     exp = _write(tmp_path, name="killme", reps=4, weeks=60)
     ex = load_experiment(exp)
     out = tmp_path / "out"
@@ -136,6 +136,11 @@ def test_resume_after_sigkill_completes_without_duplicates(tmp_path):
         if proc.poll() is not None:
             pytest.fail("the sweep ended before it could be killed")
         time.sleep(0.05)
+    # while it runs, a second sweep into the same directory is refused (the lock of the
+    # other process); the kill below releases the lock
+    assert main(["sweep", str(exp), "--out", str(out), "--resume", "--quiet",
+                 "--no-summary"]) == 2
+    assert f"another sweep is writing to {out}" in capsys.readouterr().err
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     killed_at = _chunk_files(out)
@@ -162,7 +167,8 @@ def test_losing_a_worker_still_gives_complete_identical_results(tmp_path):
     sweep(ex, tmp_path / "ref", chunk_size=4)
     killed = []
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=50) as cluster:
+                      dashboard_address=sweep_mod.LOCAL_HTTP_ADDRESS,
+                      scheduler_kwargs={"dashboard": False}, silence_logs=50) as cluster:
         with Client(cluster) as c:
             pids = list(c.run(os.getpid).values())
         assert len(set(pids)) == 2 and os.getpid() not in pids
@@ -656,3 +662,311 @@ def test_failed_chunks_message_names_retry_failed(tmp_path):
     msg = sweep_mod.failed_chunks_message(rep)
     assert "1 chunk(s) failed" in msg and "--retry-failed" in msg
     assert str(tmp_path / "manifest.json") in msg
+
+
+# ---------------------------------------------------------------------------
+# one sweep at a time per results directory; directories that cannot be written
+# ---------------------------------------------------------------------------
+
+
+def _hold_lock(out: Path) -> int:
+    """Take the results directory's lock as another sweep would (returns the fd)."""
+    import fcntl
+
+    fd = os.open(out / ".sweep.lock", os.O_RDWR | os.O_CREAT, 0o666)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd
+
+
+def _lock_is_free(out: Path) -> bool:
+    import fcntl
+
+    fd = os.open(out / ".sweep.lock", os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+def _snapshot(out: Path) -> dict[str, tuple[bytes | None, int]]:
+    return {str(p.relative_to(out)): (p.read_bytes() if p.is_file() else None,
+                                      p.stat().st_mtime_ns)
+            for p in sorted(out.rglob("*"))}
+
+
+def _partial_store(tmp_path: Path, monkeypatch, out: Path):
+    """A store of the tiny experiment whose point 1 failed (a resume would write)."""
+    exp = _tiny(tmp_path)
+    ex = load_experiment(exp)
+    real = sweep_mod.run_chunk
+
+    def flaky(ex_, runs):
+        if any(p == 1 for p, _r in runs):
+            raise RuntimeError("injected")
+        return real(ex_, runs)
+
+    monkeypatch.setattr(sweep_mod, "run_chunk", flaky)
+    rep = sweep(ex, out, chunk_size=2)
+    assert rep.failed_chunks == 1 and rep.runs_done == 2
+    monkeypatch.setattr(sweep_mod, "run_chunk", real)
+    return exp, ex
+
+
+def test_a_sweep_into_a_directory_another_sweep_writes_to_is_refused(tmp_path, monkeypatch,
+                                                                      capsys):
+    """The results directory is locked while a sweep writes: a second sweep, --resume or
+    --retry-failed is refused with one message and nothing of the first is touched."""
+    out = tmp_path / "out"
+    exp, ex = _partial_store(tmp_path, monkeypatch, out)
+    real = sweep_mod.run_chunk
+    _no_runs(monkeypatch)
+    fd = _hold_lock(out)  # another sweep is writing
+    try:
+        before = _snapshot(out)
+        for extra in (["--resume"], ["--retry-failed"], []):
+            assert main(["sweep", str(exp), "--out", str(out), "--no-summary", "--quiet",
+                         *extra]) == 2, extra
+            err = capsys.readouterr().err
+            assert f"another sweep is writing to {out}; wait for it to finish" in err
+            assert err.count("\n") == 1 and "Traceback" not in err
+        with pytest.raises(SweepError, match="another sweep is writing to"):
+            sweep(ex, out, retry_failed=True, chunk_size=1)
+        assert _snapshot(out) == before
+        # an empty directory that a starting sweep has locked
+        new = tmp_path / "new"
+        new.mkdir()
+        fd_new = _hold_lock(new)
+        try:
+            with pytest.raises(SweepError, match=f"another sweep is writing to {new}"):
+                sweep(ex, new)
+            assert [p.name for p in new.iterdir()] == [".sweep.lock"]
+        finally:
+            os.close(fd_new)
+    finally:
+        os.close(fd)
+    # two sweeps into a directory that did not exist: the one that locks it second
+    # stops (the other one created the directory and holds the lock)
+    race = tmp_path / "race"
+    made = sweep_mod._make_out_dir
+    held = []
+
+    def make_and_lose(d):
+        made(d)
+        held.append(_hold_lock(d))
+
+    monkeypatch.setattr(sweep_mod, "_make_out_dir", make_and_lose)
+    try:
+        with pytest.raises(SweepError, match=f"another sweep is writing to {race}"):
+            sweep(ex, race)
+    finally:
+        for f in held:
+            os.close(f)
+    monkeypatch.setattr(sweep_mod, "_make_out_dir", made)
+    assert not (race / "manifest.json").exists()
+    # the lock is held while a sweep runs and released when it ends
+    seen = []
+
+    def check_lock(ex_, runs):
+        seen.append(_lock_is_free(out))
+        return real(ex_, runs)
+
+    monkeypatch.setattr(sweep_mod, "run_chunk", check_lock)
+    rep = sweep(ex, out, retry_failed=True)
+    assert rep.complete and seen and not any(seen)
+    assert _lock_is_free(out)
+    # the lock file is no result: an empty directory with only the lock is empty
+    assert sweep(ex, new).complete
+    # a sweep refused before it writes leaves an empty directory empty
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(SweepError, match="no results to resume"):
+        sweep(ex, empty, resume=True)
+    with pytest.raises(SweepError, match="--workers must be at least 1"):
+        sweep(ex, empty, workers=0)
+    monkeypatch.setattr(sweep_mod, "available_memory_gb", lambda: 1e-12)
+    with pytest.raises(SweepError, match="not enough memory"):
+        sweep(ex, empty)
+    assert list(empty.iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+def test_read_only_out_is_refused_before_any_run(tmp_path, monkeypatch, capsys):
+    store = tmp_path / "store"
+    exp, ex = _partial_store(tmp_path, monkeypatch, store)
+    _no_runs(monkeypatch)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    cases = [(empty, [], empty), (store, ["--retry-failed"], store),
+             (store, ["--resume"], store), (store, ["--retry-failed"], store / "runs.parquet")]
+    try:
+        for out, extra, locked in cases:
+            locked.chmod(0o555)
+            before = _snapshot(out)
+            assert main(["sweep", str(exp), "--out", str(out), "--quiet", *extra]) == 2
+            err = capsys.readouterr().err
+            assert f"--out {out} is not writable" in err and str(locked) in err
+            assert err.count("\n") == 1 and "Traceback" not in err
+            assert _snapshot(out) == before
+            locked.chmod(0o755)
+    finally:
+        for d in (empty, store, store / "runs.parquet"):
+            d.chmod(0o755)
+
+
+def test_resume_of_a_complete_store_has_nothing_to_do_before_memory_checks(
+        tmp_path, monkeypatch, capsys):
+    """A complete store: --resume says there is nothing to do, whatever the chunk size
+    and the memory (the memory check would refuse)."""
+    import kooperationssim.vector_engine as ve
+
+    exp = _tiny(tmp_path)
+    out = tmp_path / "out"
+    assert main(["sweep", str(exp), "--out", str(out), "--quiet", "--no-summary"]) == 0
+    _no_runs(monkeypatch)
+    monkeypatch.setattr(ve, "_available_gb", lambda: 1e-12)  # not even one run fits
+
+    def no_cluster(*a, **k):
+        raise AssertionError("a cluster was started")
+
+    monkeypatch.setattr(sweep_mod, "_dask_client", no_cluster)
+    before = _chunk_files(out)
+    for extra in (["--chunk-size", "4"], ["--chunk-size", "1", "--workers", "2"], []):
+        assert main(["sweep", str(exp), "--out", str(out), "--resume", "--no-summary",
+                     *extra]) == 0, extra
+        err = capsys.readouterr().err
+        assert "nothing to do" in err and "memory" not in err
+    assert _chunk_files(out) == before
+
+
+# ---------------------------------------------------------------------------
+# the shape of manifest.json
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def _complete_store(tmp_path_factory):
+    d = tmp_path_factory.mktemp("store")
+    exp = _tiny(d)
+    assert main(["sweep", str(exp), "--out", str(d / "out"), "--quiet", "--no-summary"]) == 0
+    return exp, d / "out"
+
+
+@pytest.mark.parametrize("key, value, msg", [
+    ("failures", [1], "'failures' is not an object"),
+    ("failures", {"chunk-x": 1}, "'failures.chunk-x' is not an object"),
+    ("failures", {"chunk-x": {"traceback": "t"}}, "'failures.chunk-x.runs' is missing"),
+    ("failures", {"chunk-x": {"runs": [1]}}, r"'failures.chunk-x.runs' .*pairs"),
+    ("failures", {"chunk-x": {"runs": [[0, [1]]]}}, r"'failures.chunk-x.runs' .*pairs"),
+    ("failures", {"chunk-x": {"runs": [[0, 1, 2]]}}, r"'failures.chunk-x.runs' .*pairs"),
+    ("failures", {"chunk-x": {"runs": [[0, 1]], "traceback": 5}},
+     "'failures.chunk-x.traceback' is not a string"),
+    ("sessions", "abc", "'sessions' is not a list"),
+    ("sessions", [1], r"'sessions\[0\]' is not an object"),
+    ("sessions", [{"workers": "x"}], r"'sessions\[0\].workers' is not a positive integer"),
+    ("sessions", [{"started": "x"}, {"wall_s": "1"}], r"'sessions\[1\].wall_s' is not a "),
+    ("sessions", [{"git_commit": 5}], r"'sessions\[0\].git_commit' is not a string"),
+    ("sessions", [{"git_dirty": "no"}], r"'sessions\[0\].git_dirty' is not true"),
+    ("sessions", [{"warnings": "w"}], r"'sessions\[0\].warnings' is not a list"),
+])
+def test_damaged_failures_or_sessions_are_refused_naming_the_key(_complete_store, tmp_path,
+                                                                 capsys, key, value, msg):
+    """Hand-edited failures or sessions of the wrong shape: one message naming the key
+    (exit 2) from sweep --resume/--retry-failed, summarize and report, never a
+    traceback; nothing is changed."""
+    import shutil
+
+    exp, src = _complete_store
+    out = tmp_path / "out"
+    shutil.copytree(src, out)
+    man = json.loads((out / "manifest.json").read_text())
+    man[key] = value
+    # runs 1 and 2 missing: a resume would have something to do
+    man["runs_done"] = 2
+    (out / "manifest.json").write_text(json.dumps(man))
+    for f in sorted((out / "runs.parquet").iterdir())[2:]:
+        f.unlink()
+    before = _snapshot(out)
+    with pytest.raises(SweepError, match=f"manifest.json is damaged: {msg}"):
+        read_manifest(out)
+    for args in (["sweep", str(exp), "--out", str(out), "--resume"],
+                 ["sweep", str(exp), "--out", str(out), "--retry-failed"],
+                 ["summarize", str(out)],
+                 ["report", str(out), "--out", str(tmp_path / "r.html")]):
+        assert main(args) == 2, args
+        err = capsys.readouterr().err
+        assert "manifest.json is damaged" in err and "Traceback" not in err
+        assert re.search(msg, err), err
+    assert _snapshot(out) == before
+    assert not (tmp_path / "r.html").exists()
+
+
+# ---------------------------------------------------------------------------
+# code versions, git and the cluster
+# ---------------------------------------------------------------------------
+
+
+def test_resume_of_a_store_without_per_session_commits_warns(tmp_path, monkeypatch, capsys):
+    """Sessions of an older kooperationssim recorded no commit: a resume warns that
+    their code is unknown, even when the store's first commit matches."""
+    out = tmp_path / "out"
+    a = {"git_commit": "a" * 40, "git_dirty": False}
+    monkeypatch.setattr(sweep_mod, "_git_info", lambda: dict(a))
+    _exp, ex = _partial_store(tmp_path, monkeypatch, out)
+    man = json.loads((out / "manifest.json").read_text())
+    for s in man["sessions"]:  # as before git commits were recorded per session
+        del s["git_commit"], s["git_dirty"], s["kooperationssim_version"]
+    (out / "manifest.json").write_text(json.dumps(man))
+    rep = sweep(ex, out, retry_failed=True)
+    assert rep.complete
+    err = capsys.readouterr().err
+    assert len(rep.warnings) == 1 and rep.warnings[0] in err
+    w = rep.warnings[0]
+    assert "the code of 1 earlier session" in w and "unknown" in w
+    assert "may mix code versions" in w and f"commit {'a' * 12}" in w
+    assert read_manifest(out)["sessions"][-1]["warnings"] == rep.warnings
+    # later: one session unknown, the other one ran the same commit
+    man = read_manifest(out)
+    w = sweep_mod._code_warning(man, a)
+    assert "the code of 1 earlier session" in w
+    assert f"the other sessions ran commit {'a' * 12}" in w
+    # nothing known about the code of any session (no git): nothing to compare
+    nothing = {"git_commit": None, "git_dirty": None}
+    assert sweep_mod._code_warning({**man, **nothing, "sessions": [{}]}, nothing) is None
+    # every session recorded the same clean commit: no warning
+    assert sweep_mod._code_warning({**man, "sessions": [dict(a), dict(a)]}, a) is None
+
+
+def test_git_status_takes_no_optional_locks(monkeypatch):
+    """The dirty check must not take the index lock (it would disturb the user's git)."""
+    pkg = Path(sweep_mod.__file__).resolve().parent
+    calls = []
+
+    def fake_run(cmd, **kw):
+        calls.append(list(cmd))
+        sub = [c for c in cmd[1:] if not c.startswith("-")][0]
+        out = {"rev-parse": "a" * 40 + "\n", "ls-files": "__init__.py\n",
+               "status": ""}[sub]
+        if "--show-toplevel" in cmd:
+            out = str(pkg.parent) + "\n"
+        return subprocess.CompletedProcess(cmd, 0, out, "")
+
+    monkeypatch.setattr(sweep_mod.subprocess, "run", fake_run)
+    assert sweep_mod._git_info() == {"git_commit": "a" * 40, "git_dirty": False}
+    status = [c for c in calls if "status" in c]
+    assert len(status) == 2
+    for c in status:
+        assert c[:3] == ["git", "--no-optional-locks", "status"], c
+
+
+def test_local_cluster_opens_no_dashboard_on_port_8787(recwarn):
+    """--workers N: the local cluster's web server is on a free port of this machine
+    only, never the dashboard port 8787 (other users, Jupyter); no Bokeh dashboard."""
+    with sweep_mod._dask_client(1, None) as client:
+        services = client.scheduler_info().get("services", {})
+        address = client.cluster.scheduler.http_server.address
+    assert 8787 not in services.values()
+    assert address in ("127.0.0.1", "::1"), address
+    assert not [w for w in recwarn if "8787" in str(w.message)]

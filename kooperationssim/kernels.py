@@ -1,0 +1,613 @@
+"""Compiled loops of the vectorised engine (Numba).
+
+The NumPy engine handles whole blocks of families with array operations; where one pass
+over the families does the work of many array operations, the pass is compiled here.
+Every kernel does the same arithmetic in the same order as the array code it replaces
+(products and comparisons of IEEE doubles, integer counts), so the results are bit for
+bit the same; the docking tests (``tests/test_docking.py``) hold the engine to the Mesa
+engine.
+
+Kernels are compiled on first use and cached on disk (Numba's ``cache=True``).  Setting
+the environment variable ``NUMBA_DISABLE_JIT=1`` runs them as plain Python (slow, for
+debugging).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from . import rules
+
+__all__ = ["commit_week", "contact_schedule", "family_contacts", "insert_families"]
+
+
+@njit(cache=True, nogil=True)
+def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, kind_of_pid,
+                     slot_code, slot_u2, slot_off, slot_y1, birth_slot, kind_bit,
+                     skill, vis_multiple, vis_medium, false_pos, boost, lots,
+                     weeks, n_cont):  # pragma: no cover - compiled
+    """Contact schedule of a block of new families.
+
+    Args:
+        run: (n,) each family's run.
+        bw: (n,) birth weeks.
+        burden: (n,) burden classes (0 low, 1 medium, 2 multiple).
+        onset: (n,) week from which the burden is noticeable.
+        contact_pid: (S, n) professional of each contact slot, -1 if none.
+        u_notice: (S, n) 16-bit uniform codes of the noticing decision of each slot.
+        kind_of_pid: (n_prof,) kind code of every professional slot.
+        slot_code: (S,) kind code of each slot (ignored for the U2).
+        slot_u2: (S,) whether the slot is the U2 (clinic or pediatric practice).
+        slot_off: (S,) week of the slot relative to the birth.
+        slot_y1: (S,) whether the slot is a first-year contact.
+        birth_slot: index of the birth contact (the Lotsendienst may screen there).
+        kind_bit: (8,) family flag bit of each kind code.
+        skill: (R, 4) noticing skill of the four health kinds per run.
+        vis_multiple: (R,) visibility of multiple burdens.
+        vis_medium: (R,) visibility of medium burdens.
+        false_pos: (R,) false-positive rate.
+        boost: (R,) 1 + the noticing boost of trained practice staff.
+        lots: (R,) whether the run has a Lotsendienst.
+        weeks: the horizon.
+        n_cont: (R, weeks + 1, n_prof) int32 contacts per week and professional; every
+            contact inside the horizon is added in place.
+
+    Returns:
+        cb_exit, cb_end (kinds of contact before the exit / inside the horizon), y1 (a
+        first-year contact), first (first week a burden is noticeable at a contact, -1),
+        and the candidate contacts (slot, family index, round) in slot order, then family
+        order: contacts whose noticing draw lies below the largest possible noticing
+        probability, and births a Lotsendienst may screen.
+    """
+    S, n = contact_pid.shape
+    never = np.iinfo(np.int64).max // 4
+    cb_exit = np.zeros(n, np.int64)
+    cb_end = np.zeros(n, np.int64)
+    y1 = np.zeros(n, np.int64)
+    first = np.full(n, never, np.int64)
+    cand = np.zeros((S, n), np.bool_)
+    n_cand = 0
+    for s in range(S):  # slot by slot: the arrays are read row by row
+        off = slot_off[s]
+        for i in range(n):
+            cp = contact_pid[s, i]
+            if cp < 0:
+                continue
+            r = run[i]
+            wk = bw[i] + off
+            if slot_u2[s]:
+                code = 2 if kind_of_pid[cp] == 2 else 0
+            else:
+                code = slot_code[s]
+            kb = kind_bit[code]
+            if slot_y1[s]:
+                y1[i] = 1
+            if wk < 0:
+                continue
+            cb_exit[i] |= kb
+            if wk >= weeks:
+                continue
+            cb_end[i] |= kb
+            n_cont[r, wk, cp] += 1
+            b = burden[i]
+            vis_at = b > 0 and wk >= onset[i]
+            if vis_at:
+                if wk < first[i]:
+                    first[i] = wk
+                v = vis_multiple[r] if b == 2 else vis_medium[r]
+            else:
+                v = false_pos[r]
+            bound = min(max(skill[r, code] * v * boost[r], 0.0), 1.0)
+            if (u_notice[s, i] + 0.5) / 65536 < bound or (s == birth_slot and lots[r]):
+                cand[s, i] = True
+                n_cand += 1
+    for i in range(n):
+        if first[i] == never:
+            first[i] = -1
+    cs = np.empty(n_cand, np.int64)
+    cf = np.empty(n_cand, np.int64)
+    cr = np.zeros(n_cand, np.int64)
+    k = 0
+    for s in range(S):
+        for i in range(n):
+            if cand[s, i]:
+                cs[k] = s
+                cf[k] = i
+                # round: the family's contacts in earlier slots of the same week offset
+                for s2 in range(s):
+                    if slot_off[s2] == slot_off[s] and contact_pid[s2, i] >= 0:
+                        cr[k] += 1
+                k += 1
+    return cb_exit, cb_end, y1, first, cs, cf, cr
+
+
+@njit(cache=True, nogil=True)
+def insert_families(fi, ff, fu, run, pos, idx, fi_new, ff_new, cols, vals, u):  # pragma: no cover
+    """Write new families into the ring buffers.
+
+    ``fi[run, pos]`` gets the default integer row ``fi_new`` with the columns ``cols``
+    set to ``vals[:, idx]``, ``ff[run, pos]`` the default float row ``ff_new``, and
+    ``fu[run, pos]`` the kept uniform codes ``u[:, idx]``.
+    """
+    nk = fu.shape[2]
+    for j in range(len(idx)):
+        r = run[j]
+        p = pos[j]
+        i = idx[j]
+        fi[r, p, :] = fi_new
+        for c in range(len(cols)):
+            fi[r, p, cols[c]] = vals[c, i]
+        ff[r, p, :] = ff_new
+        for c in range(nk):
+            fu[r, p, c] = u[c, i]
+
+
+@njit(cache=True, nogil=True)
+def commit_week(t, T, U, base_t, base_u, trust_decay, understanding_decay, last, acq,
+                acq_new, touched, pend_t, pend_u, lapse, eng, pend_e, eng_base, drift,
+                filled, tenure, aware, pend_a, refreshed, awareness_decay, cross, pa, pb,
+                refring, phys, attended):  # pragma: no cover - compiled
+    """End of week ``t`` for every run: pending changes committed, state summarised.
+
+    Relationships (arrays (R, n_pairs)): a pair that interacted this week (``touched``)
+    takes its pending trust and understanding changes and may become acquainted
+    (``acq_new``); the others decay towards their baselines and lose an acquaintance not
+    renewed for ``lapse`` weeks.  Professionals (R, n_prof): engagement of filled slots
+    takes its pending change and drifts to the baseline, tenure grows; awareness of filled
+    health slots (R, n_health) is refreshed or decays.  Pending arrays are reset in place.
+    Per-run parameters (``trust_decay`` ... ``awareness_decay``, ``lapse``) are (R,).
+
+    Returns:
+        Per run: the sums of trust and understanding over cross-sector pairs whose two
+        slots are filled (sequential sums in pair order), the number of such pairs, the
+        health slots acquainted with a filled youth or coordinator slot, the filled health
+        slots, the physicians with a referral in the last 52 weeks and the physicians who
+        attended a meeting.
+    """
+    R, nQ = T.shape
+    nH = aware.shape[1]
+    nP = eng.shape[1]
+    trust_sum = np.zeros(R)
+    und_sum = np.zeros(R)
+    pairs = np.zeros(R, np.int64)
+    h_acq = np.zeros(R, np.int64)
+    h_filled = np.zeros(R, np.int64)
+    p_active = np.zeros(R, np.int64)
+    p_attended = np.zeros(R, np.int64)
+    hacq = np.zeros(nH, np.bool_)
+    for r in range(R):
+        hacq[:] = False
+        for q in range(nQ):
+            if touched[r, q]:
+                T[r, q] = rules.clip01(T[r, q] + pend_t[r, q])
+                U[r, q] = rules.clip01(U[r, q] + pend_u[r, q])
+                last[r, q] = t
+                acq[r, q] = acq[r, q] or acq_new[r, q]
+            else:
+                T[r, q] = rules.decay_toward(T[r, q], base_t[r, q], trust_decay[r])
+                U[r, q] = rules.decay_toward(U[r, q], base_u[r, q], understanding_decay[r])
+                if acq[r, q] and (t - last[r, q]) >= lapse[r]:
+                    acq[r, q] = False
+            pend_t[r, q] = 0.0
+            pend_u[r, q] = 0.0
+            touched[r, q] = False
+            acq_new[r, q] = False
+            if cross[q] and filled[r, pb[q]]:
+                if filled[r, pa[q]]:
+                    trust_sum[r] += T[r, q]
+                    und_sum[r] += U[r, q]
+                    pairs[r] += 1
+                if acq[r, q]:
+                    hacq[pa[q]] = True
+        for p in range(nP):
+            if filled[r, p]:
+                eng[r, p] = rules.engagement_commit(eng[r, p], pend_e[r, p], eng_base[r, p],
+                                                    drift[r])
+                tenure[r, p] += 1
+            pend_e[r, p] = 0.0
+        for h in range(nH):
+            if filled[r, h]:
+                aware[r, h] = rules.awareness_commit(aware[r, h], pend_a[r, h],
+                                                     refreshed[r, h], awareness_decay[r])
+                h_filled[r] += 1
+            pend_a[r, h] = 0.0
+            refreshed[r, h] = False
+            if hacq[h]:
+                h_acq[r] += 1
+            if phys[h]:
+                if attended[r, h]:
+                    p_attended[r] += 1
+                for k in range(refring.shape[1]):
+                    if refring[r, k, h] != 0:
+                        p_active[r] += 1
+                        break
+    return trust_sum, und_sum, pairs, h_acq, h_filled, p_active, p_attended
+
+
+#: Contact kinds of :func:`family_contacts` (``slot_kind``).
+SLOT_GYN, SLOT_CLINIC, SLOT_U2, SLOT_MIDWIFE, SLOT_PED = range(5)
+
+
+@njit(cache=True, nogil=True)
+def _choose(cum, d, r, n, u):  # pragma: no cover - compiled
+    """Index among ``n`` candidates: how many normalised cumulative weights are <= u."""
+    k = 0
+    for j in range(n):
+        if cum[d, r, j] <= u:
+            k += 1
+    return min(k, n - 1)
+
+
+@njit(cache=True, nogil=True)
+def family_contacts(uu, bw, run, cols, pv, n_districts, prenatal_weeks, never,
+                    gyn_pids, gyn_cum, ped_pids, ped_cum, mw_pids, n_of,
+                    clinic_pids, clinic_cum, slot_kind, part0):  # pragma: no cover - compiled
+    """Attributes and contacts of a block of new families from their uniforms.
+
+    Args:
+        uu: (n_uniforms, n) 16-bit uniform codes of every family (see ``draws``).
+        bw: (n,) birth weeks.
+        run: (n,) each family's run (row of ``pv`` and of the ``*_cum`` tables).
+        cols: column of ``uu`` of each attribute decision, in the order burden,
+            onset_kind, onset_week, district, gyn, clinic_birth, clinic, midwife_has,
+            midwife, ped.
+        pv: (R, 10) per-run parameters, in the order of ``draws.FAMILY_PARAMS``.
+        n_districts: number of districts.
+        prenatal_weeks: weeks from entry (pregnancy week 12) to birth.
+        never: onset week of families without a burden.
+        gyn_pids: (D, m) gynecology practices of each district (padded).
+        gyn_cum: (D, R, m) their normalised cumulative size weights per run.
+        ped_pids: (D, m) pediatric practices of each district (padded).
+        ped_cum: (D, R, m) their normalised cumulative size weights per run.
+        mw_pids: (D, m) midwives of each district (padded).
+        n_of: (3, D) numbers of gynecology practices, pediatric practices and midwives.
+        clinic_pids: (c,) birth clinics.
+        clinic_cum: (1, R, c) their normalised cumulative size weights per run.
+        slot_kind: (S,) kind of each contact slot (``SLOT_*``).
+        part0: column of ``uu`` of the first slot's participation decision.
+
+    Returns:
+        burden (0 low, 1 medium, 2 multiple), onset week, district, gynecology and
+        pediatric practice, and the (S, n) professional of each contact slot (-1: none).
+    """
+    n = len(bw)
+    S = len(slot_kind)
+    burden = np.zeros(n, np.int8)
+    onset = np.zeros(n, np.int64)
+    district = np.zeros(n, np.int64)
+    gyn = np.zeros(n, np.int64)
+    ped = np.zeros(n, np.int64)
+    cpid = np.empty((S, n), np.int64)
+    n_clin = len(clinic_pids)
+    for i in range(n):
+        r = run[i]
+        ub = (uu[cols[0], i] + 0.5) / 65536
+        b = 2 if ub < pv[r, 0] else (1 if ub < pv[r, 0] + pv[r, 1] else 0)
+        burden[i] = b
+        if b > 0:
+            if (uu[cols[1], i] + 0.5) / 65536 < pv[r, 2]:
+                onset[i] = bw[i] + 1 + np.int64(np.floor(
+                    (uu[cols[2], i] + 0.5) / 65536 * pv[r, 3]))
+            else:
+                onset[i] = bw[i] - prenatal_weeks
+        else:
+            onset[i] = never
+        d = min(np.int64(np.floor((uu[cols[3], i] + 0.5) / 65536 * n_districts)),
+                n_districts - 1)
+        district[i] = d
+        g = gyn_pids[d, _choose(gyn_cum, d, r, n_of[0, d], (uu[cols[4], i] + 0.5) / 65536)]
+        p = ped_pids[d, _choose(ped_cum, d, r, n_of[1, d], (uu[cols[9], i] + 0.5) / 65536)]
+        gyn[i] = g
+        ped[i] = p
+        mw = -1
+        nm = n_of[2, d]
+        if nm > 0 and (uu[cols[7], i] + 0.5) / 65536 < pv[r, 4]:
+            mw = mw_pids[d, min(np.int64(np.floor((uu[cols[8], i] + 0.5) / 65536 * nm)), nm - 1)]
+        clinic = -1
+        if n_clin > 0 and (uu[cols[5], i] + 0.5) / 65536 < pv[r, 5]:
+            clinic = clinic_pids[_choose(clinic_cum, 0, r, n_clin, (uu[cols[6], i] + 0.5) / 65536)]
+        upart = pv[r, 7] if b == 2 else pv[r, 6]
+        for s in range(S):
+            k = slot_kind[s]
+            up = (uu[part0 + s, i] + 0.5) / 65536
+            if k == 0:  # gynecology check-up
+                cpid[s, i] = g if up < pv[r, 8] else -1
+            elif k == 1:  # birth clinic
+                cpid[s, i] = clinic
+            elif k == 2:  # U2: in the clinic after a clinic birth, else at the pediatrician
+                cpid[s, i] = (clinic if clinic >= 0 else p) if up < pv[r, 9] else -1
+            elif k == 3:
+                cpid[s, i] = mw
+            else:  # pediatric U3-U7
+                cpid[s, i] = p if up < upart else -1
+    return burden, onset, district, gyn, ped, cpid
+
+
+#: Columns of the per-run parameter matrix of :func:`contacts_week`.
+CONTACT_PARAMS = (
+    "screening_sensitivity", "screening_specificity", "lotsin_assessment_sensitivity",
+    "lotsin_assessment_false_positive", "lotsin_referral_probability", "visibility_multiple",
+    "visibility_medium", "false_positive_rate", "mfa_noticing_boost", "noticing_time_floor",
+    "referral_base", "referral_floor_awareness", "referral_floor_engagement",
+    "referral_floor_slack", "referral_floor_route", "acceptance_freier_traeger_bonus",
+    "stigma_multiple", "stigma_medium", "family_trust_health", "acceptance_trust_floor",
+    "decline_penalty",
+)
+(_SENS, _SPEC, _LSENS, _LFP, _LREF, _VMULT, _VMED, _FPR, _MFAB, _NFLOOR, _RBASE, _RFA, _RFE,
+ _RFS, _RFR, _FTB, _STM, _STMED, _FTRUST, _AFLOOR, _DPEN) = range(len(CONTACT_PARAMS))
+#: Family fields (columns of the engine's integer family array) used by contacts_week.
+CONTACT_FIELDS = ("burden", "onset", "state", "nbits", "referrer", "ref_person", "route",
+                  "target", "declined", "accepted_week", "waiting_since")
+_R_WARM, _R_CLEARING, _R_COORD, _R_FLYER, _R_LOTS = range(5)
+_NONE, _NOTICED, _WAITING = 0, 1, 2
+
+
+@njit(cache=True, nogil=True)
+def _refer(t, r, p, h, route, target, u_accept, fi, fc, pm, acceptance, ft_host, person,
+           routes, refring, out_yes, n_yes):  # pragma: no cover - compiled
+    """A referral of family (r, p) by professional h; True if the family accepts."""
+    routes[r, route] += 1
+    refring[r, t % 52, h] += 1
+    fi[r, p, fc[4]] = h
+    fi[r, p, fc[5]] = person[r, h]
+    fi[r, p, fc[6]] = route
+    fi[r, p, fc[7]] = target
+    acc = acceptance[r, route]
+    if route == _R_COORD and ft_host[r]:
+        acc = acc * (1.0 + pm[r, _FTB])
+    b = fi[r, p, fc[0]]
+    stigma = pm[r, _STM] if b == 2 else (pm[r, _STMED] if b == 1 else 0.0)
+    declined = 1.0 if fi[r, p, fc[8]] > 0 else 0.0
+    pa = rules.acceptance_probability(acc, pm[r, _FTRUST], pm[r, _AFLOOR], stigma, declined,
+                                      pm[r, _DPEN])
+    if u_accept < pa:
+        fi[r, p, fc[2]] = _WAITING
+        fi[r, p, fc[9]] = t
+        fi[r, p, fc[10]] = t
+        out_yes[n_yes, 0] = r
+        out_yes[n_yes, 1] = p
+        return n_yes + 1
+    fi[r, p, fc[8]] += 1
+    return n_yes
+
+
+@njit(cache=True, nogil=True)
+def contacts_week(t, run, pos, slot, h, rnd, codes, fi, fc, fu, ki, kind, kind_bit,
+                  clinic_bit, birth_slot, nH, pm, coverage, lots_minutes, lotsin_left,
+                  skill, mfa, slack, share, aware, eng, person, best, best_value,
+                  best_target, coord_cap, clearing_desk_minutes, clearing_left,
+                  referral_minutes, acceptance, ft_host, routes,
+                  refring):  # pragma: no cover - compiled
+    """The week's candidate contacts of every run: noticing, referral, acceptance.
+
+    Contacts come in processing order: round (a family's first contact of the week
+    before its second), then run, then family id.  Within a round the Lotsendienst's
+    screening capacity, the coordinators' clearing capacity (``coord_cap``, over the
+    whole week) and the clearing desk's capacity go to contacts in this order, as in the
+    array code the kernel replaced.
+
+    Args:
+        t: the week.
+        run: (m,) run of each contact.
+        pos: (m,) family position in the ring buffer.
+        slot: (m,) contact slot.
+        h: (m,) professional.
+        rnd: (m,) round of the contact.
+        codes: (3, m) uniform codes of noticing, referral and acceptance.
+        fi: (R, cap, k) integer family fields; ``fc`` their columns (``CONTACT_FIELDS``).
+        fc: columns of ``CONTACT_FIELDS`` in ``fi``.
+        fu: (R, cap, n_keep) kept uniform codes; ``ki`` the columns of cover, screen,
+            assess, lotsin_refer and lotsin_accept.
+        ki: see ``fu``.
+        kind: (n_prof,) kind code of each professional.
+        kind_bit: (8,) family flag bit of each kind.
+        clinic_bit: flag bit of the clinic (Lotsendienst assessments count there).
+        birth_slot: the birth contact's slot.
+        nH: number of health slots.
+        pm: (R, len(CONTACT_PARAMS)) per-run parameters.
+        coverage: (R,) Lotsendienst coverage this year.
+        lots_minutes: (R,) Lotsendienst minutes per screen.
+        lotsin_left: (R,) Lotsendienst minutes left this week (updated in place).
+        skill: (R, nH) noticing skill.
+        mfa: (R, nH) trained practice staff.
+        slack: (R, n_prof) free share of the time accounts at the start of the phase.
+        share: (R, n_prof) minutes per contact this week.
+        aware: (R, nH) awareness.
+        eng: (R, n_prof) engagement.
+        person: (R, n_prof) person counter of each slot.
+        best: (R, nH) preferred referral route of each health slot (-1: none).
+        best_value: (R, nH) its value.
+        best_target: (R, nH) its target (the FH provider of a warm handover, else -1).
+        coord_cap: (R,) referrals the coordinators' case time can clear this week.
+        clearing_desk_minutes: (R,) clearing-desk minutes per referral.
+        clearing_left: (R,) clearing-desk minutes left (updated in place).
+        referral_minutes: (R, 5) minutes of a referral by route.
+        acceptance: (R, 5) acceptance by route.
+        ft_host: (R,) coordinator hosted by a freier Träger.
+        routes: (R, 5) referrals by route this week (updated in place).
+        refring: (R, 52, nH) referrals of the last 52 weeks (updated in place).
+
+    Returns:
+        coordinators' cleared referrals per run, the time bookings (run, professional,
+        minutes) of the referrals, and the (run, position) of families that accepted.
+    """
+    m = len(run)
+    R = len(coverage)
+    coord_used = np.zeros(R, np.int64)
+    lots_used = np.zeros(R, np.int64)
+    lots_cap = np.zeros(R, np.int64)
+    clear_used = np.zeros(R, np.int64)
+    clear_cap = np.zeros(R, np.int64)
+    spend = np.empty((m, 3), np.int64)
+    n_spend = 0
+    yes = np.empty((m, 2), np.int64)
+    n_yes = 0
+    cur = -1
+    for j in range(m + 1):
+        if j == m or rnd[j] != cur:
+            if cur >= 0:  # end of a round: capacities used in it are booked
+                for r in range(R):
+                    lotsin_left[r] -= lots_used[r] * lots_minutes[r]
+                    clearing_left[r] -= clear_used[r] * clearing_desk_minutes[r]
+            if j == m:
+                break
+            cur = rnd[j]
+            for r in range(R):
+                lots_used[r] = 0
+                clear_used[r] = 0
+                lots_cap[r] = lotsin_left[r] // max(lots_minutes[r], 1)
+                clear_cap[r] = clearing_left[r] // max(clearing_desk_minutes[r], 1)
+        r = run[j]
+        p = pos[j]
+        hj = h[j]
+        b = fi[r, p, fc[0]]
+        visible = b > 0 and t >= fi[r, p, fc[1]]
+        regular = True
+        cov = coverage[r]
+        if slot[j] == birth_slot and cov > 0:  # the Lotsendienst at the birth
+            if (fu[r, p, ki[0]] + 0.5) / 65536 < cov:
+                thr = pm[r, _SENS] if visible else 1.0 - pm[r, _SPEC]
+                if (fu[r, p, ki[1]] + 0.5) / 65536 < thr:
+                    if lots_used[r] < lots_cap[r]:
+                        lots_used[r] += 1
+                        regular = False
+                        thr = pm[r, _LSENS] if visible else pm[r, _LFP]
+                        if (fu[r, p, ki[2]] + 0.5) / 65536 < thr:
+                            fi[r, p, fc[3]] |= clinic_bit
+                            st = fi[r, p, fc[2]]
+                            if st == _NONE or st == _NOTICED:
+                                fi[r, p, fc[2]] = _NOTICED
+                                if (fu[r, p, ki[3]] + 0.5) / 65536 < pm[r, _LREF]:
+                                    n_yes = _refer(t, r, p, hj, _R_LOTS, -1,
+                                                   (fu[r, p, ki[4]] + 0.5) / 65536, fi, fc,
+                                                   pm, acceptance, ft_host, person, routes,
+                                                   refring, yes, n_yes)
+        if not regular:
+            continue
+        # regular noticing
+        if visible:
+            vis = pm[r, _VMULT] if b == 2 else pm[r, _VMED]
+        else:
+            vis = pm[r, _FPR]
+        hh = min(hj, nH - 1)
+        pn = rules.notice_probability(skill[r, hh], vis, 1.0 if mfa[r, hh] else 0.0,
+                                      pm[r, _MFAB], slack[r, hj], pm[r, _NFLOOR])
+        if not (codes[0, j] + 0.5) / 65536 < pn:
+            continue
+        fi[r, p, fc[3]] |= kind_bit[kind[hj]]
+        st = fi[r, p, fc[2]]
+        if not (st == _NONE or st == _NOTICED):
+            continue
+        fi[r, p, fc[2]] = _NOTICED
+        route = best[r, hh]
+        if route < 0:
+            continue
+        pr = rules.referral_probability(pm[r, _RBASE], aware[r, hh], eng[r, hj], slack[r, hj],
+                                        best_value[r, hh], pm[r, _RFA], pm[r, _RFE],
+                                        pm[r, _RFS], pm[r, _RFR])
+        if not (codes[1, j] + 0.5) / 65536 < pr:
+            continue
+        # pooled capacities: the coordinators' case time, then the clearing desk
+        if route == _R_COORD:
+            if coord_used[r] < coord_cap[r]:
+                coord_used[r] += 1
+            else:
+                route = _R_FLYER
+        elif route == _R_CLEARING:
+            if clear_used[r] < clear_cap[r]:
+                clear_used[r] += 1
+            else:
+                route = _R_FLYER
+        if route == _R_FLYER and referral_minutes[r, _R_FLYER] > share[r, hj]:
+            continue  # no time left this week even for handing over a flyer
+        spend[n_spend, 0] = r
+        spend[n_spend, 1] = hj
+        spend[n_spend, 2] = referral_minutes[r, route]
+        n_spend += 1
+        n_yes = _refer(t, r, p, hj, route, best_target[r, hh] if route == _R_WARM else -1,
+                       (codes[2, j] + 0.5) / 65536, fi, fc, pm, acceptance, ft_host, person,
+                       routes, refring, yes, n_yes)
+    return coord_used, spend[:n_spend], yes[:n_yes]
+
+
+@njit(cache=True, nogil=True)
+def route_table(share, acq, filled, T, aware, warm_y, warm_q, hg_start, hc_start, n_coord,
+                cpid0, has_office, pm):  # pragma: no cover - compiled
+    """Each health slot's preferred referral route this week, its value and its target.
+
+    Routes are tried in the order warm handover, clearing desk, coordinator, flyer; a
+    later route replaces the best so far only with a strictly higher value, and only if
+    the slot has the route's minutes per contact this week (``share``).
+
+    Args:
+        share: (R, n_prof) minutes per contact this week.
+        acq: (R, n_pairs) acquaintance of each pair.
+        filled: (R, n_prof) filled slots.
+        T: (R, n_pairs) trust of each pair.
+        aware: (R, nH) awareness of the health slots.
+        warm_y: (nH, k) FH providers of each health slot's district (-1 padded).
+        warm_q: (nH, k) the pairs of the health slot with them.
+        hg_start: first pair of a health slot with the health office.
+        hc_start: first pair of a health slot with a coordinator.
+        n_coord: number of coordinator positions.
+        cpid0: slot of the first coordinator.
+        has_office: whether the municipality has a health-office liaison.
+        pm: (R, 10) per-run parameters: referral minutes (warm, clearing, coordinator,
+            flyer), route values (warm, clearing, coordinator, flyer), clearing desk
+            (0/1), unused.
+
+    Returns:
+        best route (-1: none), its value (-1.0: none) and its target (the FH provider of
+        a warm handover, else -1), each (R, nH).
+    """
+    R, nH = aware.shape
+    best = np.full((R, nH), -1, np.int64)
+    bv = np.full((R, nH), -1.0)
+    tgt = np.full((R, nH), -1, np.int64)
+    for r in range(R):
+        for h in range(nH):
+            sh = share[r, h]
+            # warm handover: the most trusted acquainted FH provider with a filled slot
+            tt = -1.0
+            ti = -1
+            for k in range(warm_y.shape[1]):
+                y = warm_y[h, k]
+                if y < 0:
+                    continue
+                q = warm_q[h, k]
+                if acq[r, q] and filled[r, y] and T[r, q] > tt:
+                    tt = T[r, q]
+                    ti = y
+            if ti >= 0 and pm[r, 0] <= sh:
+                v = pm[r, 4] * tt
+                if v > bv[r, h]:
+                    best[r, h] = 0
+                    bv[r, h] = v
+                    tgt[r, h] = ti
+            if has_office:
+                q = hg_start + h
+                tg = T[r, q] if acq[r, q] else T[r, q] * aware[r, h]
+                v = pm[r, 5] * tg
+                if pm[r, 8] != 0.0 and pm[r, 1] <= sh and v > bv[r, h]:
+                    best[r, h] = 1
+                    bv[r, h] = v
+                    tgt[r, h] = -1
+            if n_coord > 0:
+                tc = -1.0
+                for j in range(n_coord):
+                    q = hc_start + h * n_coord + j
+                    x = T[r, q] if acq[r, q] else T[r, q] * aware[r, h]
+                    if filled[r, cpid0 + j] and x > tc:
+                        tc = x
+                v = pm[r, 6] * tc
+                if pm[r, 2] <= sh and tc >= 0 and v > bv[r, h]:
+                    best[r, h] = 2
+                    bv[r, h] = v
+                    tgt[r, h] = -1
+            v = pm[r, 7]
+            if pm[r, 3] <= sh and v > bv[r, h]:
+                best[r, h] = 3
+                bv[r, h] = v
+                tgt[r, h] = -1
+    return best, bv, tgt

@@ -1,0 +1,121 @@
+"""The compiled kernels against array reference code.
+
+The engines' docking tests hold the NumPy engine (which runs the kernels) to the Mesa
+engine.  Family attributes are drawn by the same function in both engines, so docking
+cannot see a fault there: this file holds that kernel to the array implementation it
+replaced, on parameter sets drawn within the schema's bounds.
+"""
+
+import numpy as np
+import pytest
+
+from kooperationssim import draws
+from kooperationssim.draws import FAMILY_U, N_KEEP, NEVER, as_uniform
+from kooperationssim.layout import CONTACTS, N_CONTACTS, PRENATAL_WEEKS, build_layout
+from kooperationssim.rules import threshold_units
+from kooperationssim.scenario import resolve
+from tests.test_docking import random_params
+
+
+def _choose_in_groups(u, run, cands, weights):
+    cum = np.cumsum(weights, axis=1)
+    cum = cum / cum[:, -1:]
+    idx = (cum[run] <= u[:, None]).sum(axis=1)
+    return cands[np.minimum(idx, len(cands) - 1)]
+
+
+def reference_attributes(uu, birth_week, run, layout, sizes, params):
+    """The array implementation of draws.family_attributes_runs (before the kernel)."""
+    n = len(birth_week)
+    pv = lambda name: np.array([q[name] for q in params], dtype=np.float64)[run]  # noqa: E731
+    col = lambda name: as_uniform(uu[FAMILY_U[name]])  # noqa: E731
+    bm, bmed = pv("burden_share_multiple"), pv("burden_share_medium")
+    ub = col("burden")
+    burden = np.where(ub < bm, 2, np.where(ub < bm + bmed, 1, 0)).astype(np.int8)
+    post = col("onset_kind") < pv("burden_onset_postpartum_share")
+    post_week = birth_week + 1 + np.floor(
+        col("onset_week") * pv("burden_onset_postpartum_max_week")).astype(np.int64)
+    onset = np.where(post, post_week, birth_week - PRENATAL_WEEKS)
+    onset = np.where(burden > 0, onset, NEVER).astype(np.int64)
+    D = layout.n_districts
+    district = np.minimum(np.floor(col("district") * D).astype(np.int64), D - 1)
+    gyn = np.zeros(n, dtype=np.int64)
+    ped = np.zeros(n, dtype=np.int64)
+    midwife = np.full(n, -1, dtype=np.int64)
+    u_gyn, u_ped, u_mw = col("gyn"), col("ped"), col("midwife")
+    has_mw = col("midwife_has") < pv("midwife_share")
+    for d in range(D):
+        m = district == d
+        if not m.any():
+            continue
+        g = layout.pids_of("gynecology", d)
+        gyn[m] = _choose_in_groups(u_gyn[m], run[m], g, sizes[:, g])
+        pp = layout.pids_of("pediatric", d)
+        ped[m] = _choose_in_groups(u_ped[m], run[m], pp, sizes[:, pp])
+        mw = layout.pids_of("midwife", d)
+        if len(mw):
+            hm = m & has_mw
+            k = np.minimum(np.floor(u_mw[hm] * len(mw)).astype(np.int64), len(mw) - 1)
+            midwife[hm] = mw[k]
+    clinics = layout.pids_of("clinic")
+    clinic = np.full(n, -1, dtype=np.int64)
+    if len(clinics):
+        born = col("clinic_birth") < pv("clinic_birth_share")
+        clinic[born] = _choose_in_groups(col("clinic")[born], run[born], clinics,
+                                         sizes[:, clinics])
+    upart = np.where(burden == 2, pv("u_exam_participation_multiple_burden"),
+                     pv("u_exam_participation"))
+    gpart, u2part = pv("gyn_checkup_participation"), pv("u2_participation")
+    part0 = FAMILY_U[f"part_{CONTACTS[0][0]}"]
+    part = uu[part0:part0 + N_CONTACTS]
+    contact_pid = np.empty((N_CONTACTS, n), dtype=np.int64)
+    for s, (_name, kind, _off) in enumerate(CONTACTS):
+        if kind == "gynecology":
+            contact_pid[s] = np.where(as_uniform(part[s]) < gpart, gyn, -1)
+        elif kind == "clinic":
+            contact_pid[s] = clinic
+        elif kind == "u2":
+            contact_pid[s] = np.where(as_uniform(part[s]) < u2part,
+                                      np.where(clinic >= 0, clinic, ped), -1)
+        elif kind == "midwife":
+            contact_pid[s] = midwife
+        else:
+            contact_pid[s] = np.where(as_uniform(part[s]) < upart, ped, -1)
+    return dict(burden=burden, onset_week=onset, district=district, gyn=gyn, ped=ped,
+                contact_pid=contact_pid,
+                e_crisis=threshold_units(as_uniform(uu[FAMILY_U["crisis"]])),
+                e_drop=threshold_units(as_uniform(uu[FAMILY_U["dropout"]])))
+
+
+def _resolved(p: dict) -> dict:
+    q = dict(p)
+    return resolve(q, q.pop("funding_streams", None))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_family_attributes_kernel_matches_the_array_code(seed):
+    rng = np.random.default_rng(seed)
+    p0 = _resolved(random_params(rng))
+    layout = build_layout(p0)
+    # three runs of the same structure whose behaviour parameters differ
+    params = [p0] + [_resolved({**random_params(rng), **{k: p0[k] for k in (
+        "births_per_year", "n_pediatric_practices", "n_gynecology_practices",
+        "n_maternity_clinics", "n_midwives", "n_asd_workers", "n_fh_providers")}})
+        for _ in range(2)]
+    assert all(build_layout(p).n_health == layout.n_health for p in params)
+    sizes = rng.random((3, layout.n_health)) + 0.01
+    n = 3000
+    uu = rng.integers(0, draws.UNIFORM_CODES, (draws.N_FAMILY_U, n), dtype=np.uint16)
+    # extreme codes too: the smallest and largest uniform
+    uu[:, :50] = 0
+    uu[:, 50:100] = draws.UNIFORM_CODES - 1
+    bw = rng.integers(-160, 600, n)
+    run = rng.integers(0, 3, n)
+    got = draws.family_attributes_runs(uu, bw, run, layout, sizes, params)
+    ref = reference_attributes(uu, bw, run, layout, sizes, params)
+    for k, v in ref.items():
+        g = getattr(got, k)
+        assert g.dtype == v.dtype, k
+        np.testing.assert_array_equal(g, v, err_msg=k)
+    np.testing.assert_array_equal(got.u, uu[:N_KEEP])
+    assert (got.burden > 0).any() and (got.contact_pid >= 0).any()
