@@ -312,8 +312,8 @@ def family_attributes_runs(
             if k < 2 and len(g):
                 cums[k, d, :, :len(g)] = _cumulative(sizes[:, g])
     clinics = layout.pids_of("clinic")
-    clinic_cum = (_cumulative(sizes[:, clinics]) if len(clinics)
-                  else np.ones((len(params), 1)))[None]
+    clinic_cum = np.ascontiguousarray((_cumulative(sizes[:, clinics]) if len(clinics)
+                  else np.ones((len(params), 1)))[None])
     cols = np.array([FAMILY_U[c] for c in ("burden", "onset_kind", "onset_week", "district",
                                            "gyn", "clinic_birth", "clinic", "midwife_has",
                                            "midwife", "ped")], dtype=np.int64)

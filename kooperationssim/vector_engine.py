@@ -78,7 +78,8 @@ from .outputs import (
 from .params import FUNDING_USES, MODES, PARAMS
 from .scenario import resolve
 
-__all__ = ["EngineError", "VectorEngine", "BatchResult", "run_batch", "structure_key"]
+__all__ = ["EngineError", "VectorEngine", "BatchResult", "compile_kernels", "run_batch",
+           "structure_key"]
 
 FORMATS = draws.MEETING_FORMATS
 KI = draws.KEEP_INDEX
@@ -1326,7 +1327,8 @@ class VectorEngine:
                 ref_min[:, rt] = P[f"referral_minutes_{REFERRAL_ROUTES[rt]}"]
             acc[:, rt] = P[f"acceptance_{name}"]
         coord_used, spend, yes = kernels.contacts_week(
-            t, run[o], fid[o] % self.cap, slot[o], h[o], rnd[o], codes[:, o], self.fi,
+            t, run[o], fid[o] % self.cap, slot[o], h[o], rnd[o], np.ascontiguousarray(codes[:, o]),
+            self.fi,
             np.array([cols[c] for c in kernels.CONTACT_FIELDS], dtype=np.int64), self.F["u"],
             np.array([KI[c] for c in ("cover", "screen", "assess", "lotsin_refer",
                                       "lotsin_accept")], dtype=np.int64),
@@ -1808,6 +1810,20 @@ def _available_gb() -> float:
     except OSError:  # pragma: no cover
         pass
     return 8.0
+
+
+def compile_kernels() -> float:
+    """Compile the engine's Numba kernels (or load them from the disk cache).
+
+    Runs a tiny batch of the default parameters, which calls every kernel with the
+    argument types of real runs; returns the seconds it took.  ``./ks`` calls this once
+    after installing, so that the first real run does not wait for the compiler.
+    """
+    import time
+
+    t0 = time.perf_counter()
+    VectorEngine([{"weeks": 60, "lotsendienst_coverage": 0.5}] * 2, [0, 1]).run()
+    return time.perf_counter() - t0
 
 
 def run_batch(params: list[dict[str, Any]], seeds: list[int],
