@@ -7,22 +7,66 @@ Every kernel does the same arithmetic in the same order as the array code it rep
 bit the same; the docking tests (``tests/test_docking.py``) hold the engine to the Mesa
 engine.
 
-Kernels are compiled on first use and cached on disk (Numba's ``cache=True``).  Setting
+Kernels are compiled on first use and cached on disk (Numba's ``cache=True``; see
+:data:`RULES_SHA256`).  Setting
 the environment variable ``NUMBA_DISABLE_JIT=1`` runs them as plain Python (slow, for
 debugging).
 """
 
 from __future__ import annotations
 
+import hashlib
+import warnings
+from pathlib import Path
+
 import numpy as np
 from numba import njit
 
 from . import rules
 
-__all__ = ["commit_week", "contact_schedule", "family_contacts", "insert_families"]
+#: SHA-256 of ``rules.py``, whose ``@register_jitable`` rules are compiled into the
+#: kernels.  Numba's disk cache notices changes of this file only, so a change of
+#: ``rules.py`` must come with a new value here (``tests/test_kernels.py`` checks it);
+#: until then the kernels are compiled afresh in every process instead of being read from
+#: a cache that may hold the old rules.
+RULES_SHA256 = "8fa298e9bc8ce5e0f8ab868efe0df3e618d49ad7ba56850ac9c0d701521569ec"
 
 
-@njit(cache=True, nogil=True)
+def _rules_sha256() -> str | None:
+    try:
+        return hashlib.sha256(Path(rules.__file__).read_bytes().replace(b"\r\n", b"\n")
+                              ).hexdigest()
+    except OSError:  # pragma: no cover - rules.py not readable as a file
+        return None
+
+
+_RULES_NOW = _rules_sha256()
+_CACHE = _RULES_NOW == RULES_SHA256
+if _RULES_NOW is not None and not _CACHE:
+    warnings.warn("kooperationssim.kernels: rules.py differs from RULES_SHA256; the kernels "
+                  "are compiled without the disk cache (set RULES_SHA256 in kernels.py to "
+                  f"{_RULES_NOW})", stacklevel=1)
+
+
+def _jit(fn):
+    """Compile ``fn`` with Numba (nopython, releasing the GIL), cached on disk if possible.
+
+    Without a writable cache location (a read-only installation and home directory) the
+    kernels are compiled in every process instead of failing to import.
+    """
+    if _CACHE:
+        try:
+            return njit(cache=True, nogil=True)(fn)
+        except RuntimeError:  # Numba found no writable cache location
+            pass
+    return njit(nogil=True)(fn)
+
+
+__all__ = ["commit_week", "contact_schedule", "contacts_week", "family_contacts",
+           "insert_families", "reset_pairs", "route_table", "staff_week"]
+
+
+@_jit
 def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, kind_of_pid,
                      slot_code, slot_u2, slot_off, slot_y1, birth_slot, kind_bit,
                      skill, vis_multiple, vis_medium, false_pos, boost, lots,
@@ -122,7 +166,7 @@ def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, kind_of_pid,
     return cb_exit, cb_end, y1, first, cs, cf, cr
 
 
-@njit(cache=True, nogil=True)
+@_jit
 def insert_families(fi, ff, fu, run, pos, idx, fi_new, ff_new, cols, vals, u):  # pragma: no cover
     """Write new families into the ring buffers.
 
@@ -143,7 +187,7 @@ def insert_families(fi, ff, fu, run, pos, idx, fi_new, ff_new, cols, vals, u):  
             fu[r, p, c] = u[c, i]
 
 
-@njit(cache=True, nogil=True)
+@_jit
 def commit_week(t, T, U, base_t, base_u, trust_decay, understanding_decay, last, acq,
                 acq_new, touched, pend_t, pend_u, lapse, eng, pend_e, eng_base, drift,
                 filled, tenure, aware, pend_a, refreshed, awareness_decay, cross, pa, pb,
@@ -229,7 +273,7 @@ def commit_week(t, T, U, base_t, base_u, trust_decay, understanding_decay, last,
 SLOT_GYN, SLOT_CLINIC, SLOT_U2, SLOT_MIDWIFE, SLOT_PED = range(5)
 
 
-@njit(cache=True, nogil=True)
+@_jit
 def _choose(cum, d, r, n, u):  # pragma: no cover - compiled
     """Index among ``n`` candidates: how many normalised cumulative weights are <= u."""
     k = 0
@@ -239,7 +283,7 @@ def _choose(cum, d, r, n, u):  # pragma: no cover - compiled
     return min(k, n - 1)
 
 
-@njit(cache=True, nogil=True)
+@_jit
 def family_contacts(uu, bw, run, cols, pv, n_districts, prenatal_weeks, never,
                     gyn_pids, gyn_cum, ped_pids, ped_cum, mw_pids, n_of,
                     clinic_pids, clinic_cum, slot_kind, part0):  # pragma: no cover - compiled
@@ -343,7 +387,7 @@ _R_WARM, _R_CLEARING, _R_COORD, _R_FLYER, _R_LOTS = range(5)
 _NONE, _NOTICED, _WAITING = 0, 1, 2
 
 
-@njit(cache=True, nogil=True)
+@_jit
 def _refer(t, r, p, h, route, target, u_accept, fi, fc, pm, acceptance, ft_host, person,
            routes, refring, out_yes, n_yes):  # pragma: no cover - compiled
     """A referral of family (r, p) by professional h; True if the family accepts."""
@@ -372,7 +416,7 @@ def _refer(t, r, p, h, route, target, u_accept, fi, fc, pm, acceptance, ft_host,
     return n_yes
 
 
-@njit(cache=True, nogil=True)
+@_jit
 def contacts_week(t, run, pos, slot, h, rnd, codes, fi, fc, fu, ki, kind, kind_bit,
                   clinic_bit, birth_slot, nH, pm, coverage, lots_minutes, lotsin_left,
                   skill, mfa, slack, share, aware, eng, person, best, best_value,
@@ -531,7 +575,7 @@ def contacts_week(t, run, pos, slot, h, rnd, codes, fi, fc, fu, ki, kind, kind_b
     return coord_used, spend[:n_spend], yes[:n_yes]
 
 
-@njit(cache=True, nogil=True)
+@_jit
 def route_table(share, acq, filled, T, aware, warm_y, warm_q, hg_start, hc_start, n_coord,
                 cpid0, has_office, pm):  # pragma: no cover - compiled
     """Each health slot's preferred referral route this week, its value and its target.
@@ -611,3 +655,75 @@ def route_table(share, acq, filled, T, aware, warm_y, warm_q, hg_start, hc_start
                 bv[r, h] = v
                 tgt[r, h] = -1
     return best, bv, tgt
+
+
+@_jit
+def reset_pairs(slot_mask, pa, pb, T, U, base_t, base_u, acq, last,
+                never_met):  # pragma: no cover - compiled
+    """Relationships of slots with a new person (or none) start again from the baseline."""
+    R, nQ = T.shape
+    for r in range(R):
+        anyr = False
+        for p in range(slot_mask.shape[1]):
+            if slot_mask[r, p]:
+                anyr = True
+                break
+        if not anyr:
+            continue
+        for q in range(nQ):
+            if slot_mask[r, pa[q]] or slot_mask[r, pb[q]]:
+                T[r, q] = base_t[r, q]
+                U[r, q] = base_u[r, q]
+                acq[r, q] = False
+                last[r, q] = never_met
+
+
+@_jit
+def staff_week(t, u_turn, filled, vac, bank, case_bank, contract, end_year, turn_rate,
+               turn_delay, project_mult, end_mult, cpid0, pa, pb, T, U, base_t, base_u, acq,
+               last, never_met):  # pragma: no cover - compiled
+    """Turnover of one week: who leaves, which vacancies are filled.
+
+    Slots of open positions (every slot but closed coordinator positions) that are
+    staffed lose their person with the weekly turnover probability (``u_turn`` below
+    it); the slot stays vacant for its group's hiring delay and its relationships start
+    again.  Vacancies count down.  Arrays are (R, n_prof) unless noted; ``contract`` and
+    ``end_year`` (R, n_coord) describe the coordinator positions; ``project_mult`` and
+    ``end_mult`` are (R,).
+
+    Returns:
+        leavers per run and the (R, n_prof) mask of slots that get a new person this week
+        (a vacancy whose delay ran out, or a leaver whose group hires without delay).
+    """
+    R, nP = filled.shape
+    nC = contract.shape[1]
+    leavers = np.zeros(R, np.int64)
+    newcomer = np.zeros((R, nP), np.bool_)
+    leave = np.zeros((R, nP), np.bool_)
+    for r in range(R):
+        for p in range(nP):
+            j = p - cpid0
+            coord = 0 <= j < nC
+            if coord and contract[r, j] <= 0:
+                continue  # a closed position
+            if not filled[r, p]:
+                vac[r, p] -= 1
+                if vac[r, p] <= 0:
+                    newcomer[r, p] = True
+                continue
+            project = coord and contract[r, j] == 2
+            to_end = float((end_year[r, j] + 1) * 52 - t) if project else 1e9
+            prob = rules.turnover_probability(turn_rate[r, p], project, to_end,
+                                              project_mult[r], end_mult[r])
+            if u_turn[r, p] < prob:
+                leave[r, p] = True
+                leavers[r] += 1
+                filled[r, p] = False
+                vac[r, p] = turn_delay[r, p]
+                bank[r, p] = 0
+                if coord:
+                    case_bank[r, j] = 0
+                if turn_delay[r, p] <= 0:
+                    newcomer[r, p] = True
+    reset_pairs(leave, pa, pb, T, U, base_t, base_u, acq, last, never_met)
+    return leavers, newcomer

@@ -297,6 +297,7 @@ def visit_success_probability(base, engagement, competence_, acquainted, cold, f
     return clip01(base * lift(engagement, floor_e) * lift(competence_, floor_c) * known)
 
 
+@register_jitable
 def turnover_probability(rate_per_year, project, weeks_to_end, project_mult, end_mult):
     """Weekly probability that the person in a slot leaves.
 

@@ -661,24 +661,9 @@ class VectorEngine:
         if reset_pairs:
             self._reset_pairs(mask)
 
-    def _leave(self, mask: np.ndarray, delay: np.ndarray) -> None:
-        self.filled &= ~mask
-        self.vac = np.where(mask, delay, self.vac)
-        self.bank = np.where(mask, 0, self.bank)
-        mc = mask[:, self.cpid0: self.cpid0 + self.nC]
-        self.case_bank = np.where(mc, 0, self.case_bank)
-        self._reset_pairs(mask)
-
     def _reset_pairs(self, slot_mask: np.ndarray) -> None:
-        rows = np.flatnonzero(slot_mask.any(axis=1))
-        if len(rows) == 0:
-            return
-        sm = slot_mask[rows]
-        m = sm[:, self.pa] | sm[:, self.pb]
-        self.T[rows] = np.where(m, self.base_t[rows], self.T[rows])
-        self.U[rows] = np.where(m, self.base_u[rows], self.U[rows])
-        self.acq[rows] &= ~m
-        self.last[rows] = np.where(m, NEVER_MET, self.last[rows])
+        kernels.reset_pairs(np.ascontiguousarray(slot_mask), self.pa, self.pb, self.T, self.U,
+                            self.base_t, self.base_u, self.acq, self.last, NEVER_MET)
 
     # ------------------------------------------------------------------ run
     def run(self, progress: Callable[[int], None] | None = None) -> BatchResult:
@@ -751,27 +736,14 @@ class VectorEngine:
             self._year_boundary(year, t)
         k = self.kind
         cj = slice(self.cpid0, self.cpid0 + self.nC)
-        open_c = np.ones((R, nP), dtype=bool)
-        open_c[:, cj] = self.contract > 0
-        active = open_c
-        u_turn = self.st_u[:, wk]
-        vacant = active & ~self.filled
-        self.vac = np.where(vacant, self.vac - 1, self.vac)
-        hire = vacant & (self.vac <= 0)
-        staffed = active & self.filled
-        group_rate, delay = self.turn_rate, self.turn_delay
-        project = np.zeros((R, nP), dtype=bool)
-        project[:, cj] = self.contract == 2
-        to_end = np.full((R, nP), 1e9)
-        to_end[:, cj] = np.where(self.contract == 2,
-                                 ((self.end_year + 1) * 52 - t).astype(np.float64), 1e9)
-        prob = rules.turnover_probability(group_rate, project, to_end,
-                                          self._v("project_turnover_multiplier"),
-                                          self._v("contract_end_turnover_multiplier"))
-        leave = staffed & (u_turn < prob)
-        w["turnover"] += leave.sum(axis=1)
-        self._leave(leave, delay)
-        newcomer = hire | (leave & (delay <= 0))
+        # turnover and vacancies in one compiled pass (kernels.staff_week)
+        leavers, newcomer = kernels.staff_week(
+            t, self.st_u[:, wk], self.filled, self.vac, self.bank, self.case_bank,
+            self.contract, self.end_year, self.turn_rate, self.turn_delay,
+            self._f64("project_turnover_multiplier"),
+            self._f64("contract_end_turnover_multiplier"), self.cpid0, self.pa, self.pb,
+            self.T, self.U, self.base_t, self.base_u, self.acq, self.last, NEVER_MET)
+        w["turnover"] += leavers
         if newcomer.any():
             rr, pp = np.nonzero(newcomer)
             new_eng = np.zeros((R, nP))
@@ -779,6 +751,8 @@ class VectorEngine:
                 self.st_e[rr, wk, pp], self.eng_mean[rr, pp], P["engagement_concentration"][rr])
             self._fill(newcomer, new_eng, 0)
         nonhealth = k >= ASD
+        active = np.ones((R, nP), dtype=bool)
+        active[:, cj] = self.contract > 0
         w["vacancies"] = (nonhealth & ~self.filled & active).sum(axis=1)
         # trained MFA leave
         q = (P["mfa_turnover_rate"] / 52.0)[:, None]

@@ -119,3 +119,40 @@ def test_family_attributes_kernel_matches_the_array_code(seed):
         np.testing.assert_array_equal(g, v, err_msg=k)
     np.testing.assert_array_equal(got.u, uu[:N_KEEP])
     assert (got.burden > 0).any() and (got.contact_pid >= 0).any()
+
+
+def test_rules_hash_is_current():
+    """The rules compiled into the kernels are part of their disk cache's key."""
+    from kooperationssim import kernels
+
+    assert kernels._rules_sha256() == kernels.RULES_SHA256, (
+        "rules.py changed: set RULES_SHA256 in kooperationssim/kernels.py to "
+        f"{kernels._rules_sha256()} so that cached kernels are compiled again")
+    assert kernels._CACHE
+
+
+def _import_in_subprocess(prelude: str) -> str:
+    import subprocess
+    import sys
+
+    code = prelude + "\nimport warnings\nwarnings.simplefilter('always')\n" \
+        "import kooperationssim.kernels as k\nprint('CACHE', k._CACHE)\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return out.stdout + out.stderr
+
+
+def test_changed_rules_bypass_the_disk_cache():
+    out = _import_in_subprocess(
+        "import hashlib\nreal = hashlib.sha256\n"
+        "hashlib.sha256 = lambda b=b'': real(b + b' edited')")
+    assert "CACHE False" in out and "differs from RULES_SHA256" in out
+
+
+def test_import_without_a_writable_cache_location():
+    """A read-only installation and home directory: Numba finds no cache location; the
+    kernels are then compiled in each process instead of failing to import."""
+    out = _import_in_subprocess(
+        "import numba.core.caching as c\n"
+        "(getattr(c, 'CacheImpl', None) or c._CacheImpl)._locator_classes = []")
+    assert "CACHE True" in out
