@@ -324,47 +324,59 @@ def family_contacts(uu, bw, run, cols, pv, n_districts, prenatal_weeks, never,
     ped = np.zeros(n, np.int64)
     cpid = np.empty((S, n), np.int64)
     n_clin = len(clinic_pids)
-    for i in range(n):
-        r = run[i]
-        ub = (uu[cols[0], i] + 0.5) / 65536
-        b = 2 if ub < pv[r, 0] else (1 if ub < pv[r, 0] + pv[r, 1] else 0)
-        burden[i] = b
-        if b > 0:
-            if (uu[cols[1], i] + 0.5) / 65536 < pv[r, 2]:
-                onset[i] = bw[i] + 1 + np.int64(np.floor(
-                    (uu[cols[2], i] + 0.5) / 65536 * pv[r, 3]))
+    B = 256  # families in blocks, so that the rows of uu and cpid are read in short runs
+    mw_b = np.empty(B, np.int64)
+    cl_b = np.empty(B, np.int64)
+    for i0 in range(0, n, B):
+        i1 = min(i0 + B, n)
+        for i in range(i0, i1):
+            r = run[i]
+            ub = (uu[cols[0], i] + 0.5) / 65536
+            b = 2 if ub < pv[r, 0] else (1 if ub < pv[r, 0] + pv[r, 1] else 0)
+            burden[i] = b
+            if b > 0:
+                if (uu[cols[1], i] + 0.5) / 65536 < pv[r, 2]:
+                    onset[i] = bw[i] + 1 + np.int64(np.floor(
+                        (uu[cols[2], i] + 0.5) / 65536 * pv[r, 3]))
+                else:
+                    onset[i] = bw[i] - prenatal_weeks
             else:
-                onset[i] = bw[i] - prenatal_weeks
-        else:
-            onset[i] = never
-        d = min(np.int64(np.floor((uu[cols[3], i] + 0.5) / 65536 * n_districts)),
-                n_districts - 1)
-        district[i] = d
-        g = gyn_pids[d, _choose(gyn_cum, d, r, n_of[0, d], (uu[cols[4], i] + 0.5) / 65536)]
-        p = ped_pids[d, _choose(ped_cum, d, r, n_of[1, d], (uu[cols[9], i] + 0.5) / 65536)]
-        gyn[i] = g
-        ped[i] = p
-        mw = -1
-        nm = n_of[2, d]
-        if nm > 0 and (uu[cols[7], i] + 0.5) / 65536 < pv[r, 4]:
-            mw = mw_pids[d, min(np.int64(np.floor((uu[cols[8], i] + 0.5) / 65536 * nm)), nm - 1)]
-        clinic = -1
-        if n_clin > 0 and (uu[cols[5], i] + 0.5) / 65536 < pv[r, 5]:
-            clinic = clinic_pids[_choose(clinic_cum, 0, r, n_clin, (uu[cols[6], i] + 0.5) / 65536)]
-        upart = pv[r, 7] if b == 2 else pv[r, 6]
+                onset[i] = never
+            d = min(np.int64(np.floor((uu[cols[3], i] + 0.5) / 65536 * n_districts)),
+                    n_districts - 1)
+            district[i] = d
+            gyn[i] = gyn_pids[d, _choose(gyn_cum, d, r, n_of[0, d],
+                                         (uu[cols[4], i] + 0.5) / 65536)]
+            ped[i] = ped_pids[d, _choose(ped_cum, d, r, n_of[1, d],
+                                         (uu[cols[9], i] + 0.5) / 65536)]
+            mw = -1
+            nm = n_of[2, d]
+            if nm > 0 and (uu[cols[7], i] + 0.5) / 65536 < pv[r, 4]:
+                mw = mw_pids[d, min(np.int64(np.floor((uu[cols[8], i] + 0.5) / 65536 * nm)),
+                                    nm - 1)]
+            mw_b[i - i0] = mw
+            clinic = -1
+            if n_clin > 0 and (uu[cols[5], i] + 0.5) / 65536 < pv[r, 5]:
+                clinic = clinic_pids[_choose(clinic_cum, 0, r, n_clin,
+                                             (uu[cols[6], i] + 0.5) / 65536)]
+            cl_b[i - i0] = clinic
         for s in range(S):
             k = slot_kind[s]
-            up = (uu[part0 + s, i] + 0.5) / 65536
-            if k == 0:  # gynecology check-up
-                cpid[s, i] = g if up < pv[r, 8] else -1
-            elif k == 1:  # birth clinic
-                cpid[s, i] = clinic
-            elif k == 2:  # U2: in the clinic after a clinic birth, else at the pediatrician
-                cpid[s, i] = (clinic if clinic >= 0 else p) if up < pv[r, 9] else -1
-            elif k == 3:
-                cpid[s, i] = mw
-            else:  # pediatric U3-U7
-                cpid[s, i] = p if up < upart else -1
+            for i in range(i0, i1):
+                r = run[i]
+                up = (uu[part0 + s, i] + 0.5) / 65536
+                if k == 0:  # gynecology check-up
+                    cpid[s, i] = gyn[i] if up < pv[r, 8] else -1
+                elif k == 1:  # birth clinic
+                    cpid[s, i] = cl_b[i - i0]
+                elif k == 2:  # U2: in the clinic after a clinic birth, else the pediatrician
+                    c = cl_b[i - i0]
+                    cpid[s, i] = (c if c >= 0 else ped[i]) if up < pv[r, 9] else -1
+                elif k == 3:
+                    cpid[s, i] = mw_b[i - i0]
+                else:  # pediatric U3-U7
+                    upart = pv[r, 7] if burden[i] == 2 else pv[r, 6]
+                    cpid[s, i] = ped[i] if up < upart else -1
     return burden, onset, district, gyn, ped, cpid
 
 
