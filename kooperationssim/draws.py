@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numba.extending import register_jitable
 from scipy.special import betaincinv
 
 from . import kernels
@@ -35,6 +36,7 @@ from .layout import (
     BIRTH_SLOT,
     CONTACTS,
     PRENATAL_WEEKS,
+    SLOT_KIND,
     STAY_WEEKS_AFTER_BIRTH,
     Layout,
 )
@@ -273,10 +275,6 @@ FAMILY_PARAMS = (
     "u_exam_participation", "u_exam_participation_multiple_burden",
     "gyn_checkup_participation", "u2_participation",
 )
-_SLOT_KIND = np.array([{"gynecology": kernels.SLOT_GYN, "clinic": kernels.SLOT_CLINIC,
-                        "u2": kernels.SLOT_U2, "midwife": kernels.SLOT_MIDWIFE}.get(
-                           kind, kernels.SLOT_PED) for _n, kind, _o in CONTACTS],
-                      dtype=np.int64)
 
 
 def family_attributes_runs(
@@ -320,7 +318,7 @@ def family_attributes_runs(
     burden, onset, district, gyn, ped, contact_pid = kernels.family_contacts(
         uu, np.asarray(birth_week, dtype=np.int64), run, cols, pv, D, PRENATAL_WEEKS, NEVER,
         pids[0], cums[0], pids[1], cums[1], pids[2], n_of, clinics.astype(np.int64),
-        clinic_cum, _SLOT_KIND, _PART0)
+        clinic_cum, SLOT_KIND, _PART0)
     return FamilyBlock(
         birth_week=birth_week.astype(np.int64),
         burden=burden,
@@ -348,6 +346,7 @@ def _family_uniforms(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.integers(0, UNIFORM_CODES, (N_FAMILY_U, n), dtype=np.uint16)
 
 
+@register_jitable
 def as_uniform(code):
     """The uniform number in (0, 1) of a 16-bit code: (code + 1/2) / 65536, exact."""
     if isinstance(code, int):

@@ -22,7 +22,23 @@ from pathlib import Path
 import numpy as np
 from numba import njit
 
-from . import rules
+from . import draws, rules
+from .layout import (
+    CLINIC,
+    NONE,
+    NOTICED,
+    PED,
+    R_CLEARING,
+    R_COORD,
+    R_FLYER,
+    R_LOTS,
+    R_WARM,
+    SLOT_CLINIC,
+    SLOT_GYN,
+    SLOT_MIDWIFE,
+    SLOT_U2,
+    WAITING,
+)
 
 #: SHA-256 of ``rules.py``, whose ``@register_jitable`` rules are compiled into the
 #: kernels.  Numba's disk cache notices changes of this file only, so a change of
@@ -121,7 +137,7 @@ def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, kind_of_pid,
             r = run[i]
             wk = bw[i] + off
             if slot_u2[s]:
-                code = 2 if kind_of_pid[cp] == 2 else 0
+                code = CLINIC if kind_of_pid[cp] == CLINIC else PED
             else:
                 code = slot_code[s]
             kb = kind_bit[code]
@@ -143,7 +159,7 @@ def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, kind_of_pid,
             else:
                 v = false_pos[r]
             bound = min(max(skill[r, code] * v * boost[r], 0.0), 1.0)
-            if (u_notice[s, i] + 0.5) / 65536 < bound or (s == birth_slot and lots[r]):
+            if draws.as_uniform(u_notice[s, i]) < bound or (s == birth_slot and lots[r]):
                 cand[s, i] = True
                 n_cand += 1
     for i in range(n):
@@ -269,10 +285,6 @@ def commit_week(t, T, U, base_t, base_u, trust_decay, understanding_decay, last,
     return trust_sum, und_sum, pairs, h_acq, h_filled, p_active, p_attended
 
 
-#: Contact kinds of :func:`family_contacts` (``slot_kind``).
-SLOT_GYN, SLOT_CLINIC, SLOT_U2, SLOT_MIDWIFE, SLOT_PED = range(5)
-
-
 @_jit
 def _choose(cum, d, r, n, u):  # pragma: no cover - compiled
     """Index among ``n`` candidates: how many normalised cumulative weights are <= u."""
@@ -308,7 +320,7 @@ def family_contacts(uu, bw, run, cols, pv, n_districts, prenatal_weeks, never,
         n_of: (3, D) numbers of gynecology practices, pediatric practices and midwives.
         clinic_pids: (c,) birth clinics.
         clinic_cum: (1, R, c) their normalised cumulative size weights per run.
-        slot_kind: (S,) kind of each contact slot (``SLOT_*``).
+        slot_kind: (S,) kind of each contact slot (``layout.SLOT_KIND``).
         part0: column of ``uu`` of the first slot's participation decision.
 
     Returns:
@@ -331,48 +343,48 @@ def family_contacts(uu, bw, run, cols, pv, n_districts, prenatal_weeks, never,
         i1 = min(i0 + B, n)
         for i in range(i0, i1):
             r = run[i]
-            ub = (uu[cols[0], i] + 0.5) / 65536
+            ub = draws.as_uniform(uu[cols[0], i])
             b = 2 if ub < pv[r, 0] else (1 if ub < pv[r, 0] + pv[r, 1] else 0)
             burden[i] = b
             if b > 0:
-                if (uu[cols[1], i] + 0.5) / 65536 < pv[r, 2]:
+                if draws.as_uniform(uu[cols[1], i]) < pv[r, 2]:
                     onset[i] = bw[i] + 1 + np.int64(np.floor(
-                        (uu[cols[2], i] + 0.5) / 65536 * pv[r, 3]))
+                        draws.as_uniform(uu[cols[2], i]) * pv[r, 3]))
                 else:
                     onset[i] = bw[i] - prenatal_weeks
             else:
                 onset[i] = never
-            d = min(np.int64(np.floor((uu[cols[3], i] + 0.5) / 65536 * n_districts)),
+            d = min(np.int64(np.floor(draws.as_uniform(uu[cols[3], i]) * n_districts)),
                     n_districts - 1)
             district[i] = d
             gyn[i] = gyn_pids[d, _choose(gyn_cum, d, r, n_of[0, d],
-                                         (uu[cols[4], i] + 0.5) / 65536)]
+                                         draws.as_uniform(uu[cols[4], i]))]
             ped[i] = ped_pids[d, _choose(ped_cum, d, r, n_of[1, d],
-                                         (uu[cols[9], i] + 0.5) / 65536)]
+                                         draws.as_uniform(uu[cols[9], i]))]
             mw = -1
             nm = n_of[2, d]
-            if nm > 0 and (uu[cols[7], i] + 0.5) / 65536 < pv[r, 4]:
-                mw = mw_pids[d, min(np.int64(np.floor((uu[cols[8], i] + 0.5) / 65536 * nm)),
+            if nm > 0 and draws.as_uniform(uu[cols[7], i]) < pv[r, 4]:
+                mw = mw_pids[d, min(np.int64(np.floor(draws.as_uniform(uu[cols[8], i]) * nm)),
                                     nm - 1)]
             mw_b[i - i0] = mw
             clinic = -1
-            if n_clin > 0 and (uu[cols[5], i] + 0.5) / 65536 < pv[r, 5]:
+            if n_clin > 0 and draws.as_uniform(uu[cols[5], i]) < pv[r, 5]:
                 clinic = clinic_pids[_choose(clinic_cum, 0, r, n_clin,
-                                             (uu[cols[6], i] + 0.5) / 65536)]
+                                             draws.as_uniform(uu[cols[6], i]))]
             cl_b[i - i0] = clinic
         for s in range(S):
             k = slot_kind[s]
             for i in range(i0, i1):
                 r = run[i]
-                up = (uu[part0 + s, i] + 0.5) / 65536
-                if k == 0:  # gynecology check-up
+                up = draws.as_uniform(uu[part0 + s, i])
+                if k == SLOT_GYN:
                     cpid[s, i] = gyn[i] if up < pv[r, 8] else -1
-                elif k == 1:  # birth clinic
+                elif k == SLOT_CLINIC:
                     cpid[s, i] = cl_b[i - i0]
-                elif k == 2:  # U2: in the clinic after a clinic birth, else the pediatrician
+                elif k == SLOT_U2:  # in the clinic after a clinic birth, else the pediatrician
                     c = cl_b[i - i0]
                     cpid[s, i] = (c if c >= 0 else ped[i]) if up < pv[r, 9] else -1
-                elif k == 3:
+                elif k == SLOT_MIDWIFE:
                     cpid[s, i] = mw_b[i - i0]
                 else:  # pediatric U3-U7
                     upart = pv[r, 7] if burden[i] == 2 else pv[r, 6]
@@ -395,8 +407,6 @@ CONTACT_PARAMS = (
 #: Family fields (columns of the engine's integer family array) used by contacts_week.
 CONTACT_FIELDS = ("burden", "onset", "state", "nbits", "referrer", "ref_person", "route",
                   "target", "declined", "accepted_week", "waiting_since")
-_R_WARM, _R_CLEARING, _R_COORD, _R_FLYER, _R_LOTS = range(5)
-_NONE, _NOTICED, _WAITING = 0, 1, 2
 
 
 @_jit
@@ -410,7 +420,7 @@ def _refer(t, r, p, h, route, target, u_accept, fi, fc, pm, acceptance, ft_host,
     fi[r, p, fc[6]] = route
     fi[r, p, fc[7]] = target
     acc = acceptance[r, route]
-    if route == _R_COORD and ft_host[r]:
+    if route == R_COORD and ft_host[r]:
         acc = acc * (1.0 + pm[r, _FTB])
     b = fi[r, p, fc[0]]
     stigma = pm[r, _STM] if b == 2 else (pm[r, _STMED] if b == 1 else 0.0)
@@ -418,7 +428,7 @@ def _refer(t, r, p, h, route, target, u_accept, fi, fc, pm, acceptance, ft_host,
     pa = rules.acceptance_probability(acc, pm[r, _FTRUST], pm[r, _AFLOOR], stigma, declined,
                                       pm[r, _DPEN])
     if u_accept < pa:
-        fi[r, p, fc[2]] = _WAITING
+        fi[r, p, fc[2]] = WAITING
         fi[r, p, fc[9]] = t
         fi[r, p, fc[10]] = t
         out_yes[n_yes, 0] = r
@@ -522,21 +532,21 @@ def contacts_week(t, run, pos, slot, h, rnd, codes, fi, fc, fu, ki, kind, kind_b
         regular = True
         cov = coverage[r]
         if slot[j] == birth_slot and cov > 0:  # the Lotsendienst at the birth
-            if (fu[r, p, ki[0]] + 0.5) / 65536 < cov:
+            if draws.as_uniform(fu[r, p, ki[0]]) < cov:
                 thr = pm[r, _SENS] if visible else 1.0 - pm[r, _SPEC]
-                if (fu[r, p, ki[1]] + 0.5) / 65536 < thr:
+                if draws.as_uniform(fu[r, p, ki[1]]) < thr:
                     if lots_used[r] < lots_cap[r]:
                         lots_used[r] += 1
                         regular = False
                         thr = pm[r, _LSENS] if visible else pm[r, _LFP]
-                        if (fu[r, p, ki[2]] + 0.5) / 65536 < thr:
+                        if draws.as_uniform(fu[r, p, ki[2]]) < thr:
                             fi[r, p, fc[3]] |= clinic_bit
                             st = fi[r, p, fc[2]]
-                            if st == _NONE or st == _NOTICED:
-                                fi[r, p, fc[2]] = _NOTICED
-                                if (fu[r, p, ki[3]] + 0.5) / 65536 < pm[r, _LREF]:
-                                    n_yes = _refer(t, r, p, hj, _R_LOTS, -1,
-                                                   (fu[r, p, ki[4]] + 0.5) / 65536, fi, fc,
+                            if st == NONE or st == NOTICED:
+                                fi[r, p, fc[2]] = NOTICED
+                                if draws.as_uniform(fu[r, p, ki[3]]) < pm[r, _LREF]:
+                                    n_yes = _refer(t, r, p, hj, R_LOTS, -1,
+                                                   draws.as_uniform(fu[r, p, ki[4]]), fi, fc,
                                                    pm, acceptance, ft_host, person, routes,
                                                    refring, yes, n_yes)
         if not regular:
@@ -549,40 +559,40 @@ def contacts_week(t, run, pos, slot, h, rnd, codes, fi, fc, fu, ki, kind, kind_b
         hh = min(hj, nH - 1)
         pn = rules.notice_probability(skill[r, hh], vis, 1.0 if mfa[r, hh] else 0.0,
                                       pm[r, _MFAB], slack[r, hj], pm[r, _NFLOOR])
-        if not (codes[0, j] + 0.5) / 65536 < pn:
+        if not draws.as_uniform(codes[0, j]) < pn:
             continue
         fi[r, p, fc[3]] |= kind_bit[kind[hj]]
         st = fi[r, p, fc[2]]
-        if not (st == _NONE or st == _NOTICED):
+        if not (st == NONE or st == NOTICED):
             continue
-        fi[r, p, fc[2]] = _NOTICED
+        fi[r, p, fc[2]] = NOTICED
         route = best[r, hh]
         if route < 0:
             continue
         pr = rules.referral_probability(pm[r, _RBASE], aware[r, hh], eng[r, hj], slack[r, hj],
                                         best_value[r, hh], pm[r, _RFA], pm[r, _RFE],
                                         pm[r, _RFS], pm[r, _RFR])
-        if not (codes[1, j] + 0.5) / 65536 < pr:
+        if not draws.as_uniform(codes[1, j]) < pr:
             continue
         # pooled capacities: the coordinators' case time, then the clearing desk
-        if route == _R_COORD:
+        if route == R_COORD:
             if coord_used[r] < coord_cap[r]:
                 coord_used[r] += 1
             else:
-                route = _R_FLYER
-        elif route == _R_CLEARING:
+                route = R_FLYER
+        elif route == R_CLEARING:
             if clear_used[r] < clear_cap[r]:
                 clear_used[r] += 1
             else:
-                route = _R_FLYER
-        if route == _R_FLYER and referral_minutes[r, _R_FLYER] > share[r, hj]:
+                route = R_FLYER
+        if route == R_FLYER and referral_minutes[r, R_FLYER] > share[r, hj]:
             continue  # no time left this week even for handing over a flyer
         spend[n_spend, 0] = r
         spend[n_spend, 1] = hj
         spend[n_spend, 2] = referral_minutes[r, route]
         n_spend += 1
-        n_yes = _refer(t, r, p, hj, route, best_target[r, hh] if route == _R_WARM else -1,
-                       (codes[2, j] + 0.5) / 65536, fi, fc, pm, acceptance, ft_host, person,
+        n_yes = _refer(t, r, p, hj, route, best_target[r, hh] if route == R_WARM else -1,
+                       draws.as_uniform(codes[2, j]), fi, fc, pm, acceptance, ft_host, person,
                        routes, refring, yes, n_yes)
     return coord_used, spend[:n_spend], yes[:n_yes]
 

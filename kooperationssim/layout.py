@@ -112,6 +112,13 @@ CONTACT_OFFSETS = np.array([c[2] for c in CONTACTS], dtype=np.int64)
 BIRTH_SLOT = [c[0] for c in CONTACTS].index("birth")
 #: Slots whose contacts fall into the child's first year.
 YEAR1_SLOTS = tuple(i for i, c in enumerate(CONTACTS) if 0 <= c[2] < 52)
+#: Kinds of contact slot, by whom the family is seen: the gynecology check-up, the birth
+#: clinic, the U2 (in the clinic after a clinic birth, else at the pediatric practice), the
+#: midwife, the pediatric U3-U7; and the kind of every slot of :data:`CONTACTS`.
+SLOT_GYN, SLOT_CLINIC, SLOT_U2, SLOT_MIDWIFE, SLOT_PED = range(5)
+SLOT_KIND = np.array([{"gynecology": SLOT_GYN, "clinic": SLOT_CLINIC, "u2": SLOT_U2,
+                       "midwife": SLOT_MIDWIFE, "pediatric": SLOT_PED}[c[1]] for c in CONTACTS],
+                     dtype=np.int64)
 
 
 @dataclass(frozen=True)

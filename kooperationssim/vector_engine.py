@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -57,7 +58,6 @@ from .layout import (
     PRENATAL_WEEKS,
     R_CLEARING,
     R_COORD,
-    R_FLYER,
     R_LOTS,
     R_WARM,
     STAY_WEEKS_AFTER_BIRTH,
@@ -1256,15 +1256,41 @@ class VectorEngine:
         self._met_in_person(rs, h, q, mode, P["intensity_door_opening"][rs])
 
     # ---------------------------------------------------------------- phase 2
+    @cached_property
+    def _route_params(self) -> np.ndarray:
+        """(R, 10) parameters of kernels.route_table (they do not change during a run)."""
+        return np.stack([self._f64(f"referral_minutes_{r}") for r in REFERRAL_ROUTES[:4]]
+                        + [self._f64(f"route_value_{r}") for r in REFERRAL_ROUTES[:4]]
+                        + [self._f64("clearing_desk"), np.zeros(self.R)], axis=1)
+
+    @cached_property
+    def _contact_args(self) -> dict[str, np.ndarray]:
+        """Constant arguments of kernels.contacts_week (they do not change during a run)."""
+        P, R = self.P, self.R
+        ref_min = np.zeros((R, len(REFERRAL_ROUTES)), dtype=np.int64)
+        acc = np.zeros((R, len(REFERRAL_ROUTES)))
+        for rt, name in enumerate(REFERRAL_ROUTES):
+            if rt != R_LOTS:  # the Lotsendienst's minutes are its screening minutes
+                ref_min[:, rt] = P[f"referral_minutes_{name}"]
+            acc[:, rt] = P[f"acceptance_{name}"]
+        return {
+            "fc": np.array([self.fi_col[c] for c in kernels.CONTACT_FIELDS], dtype=np.int64),
+            "ki": np.array([KI[c] for c in ("cover", "screen", "assess", "lotsin_refer",
+                                            "lotsin_accept")], dtype=np.int64),
+            "pm": np.stack([self._f64(c) for c in kernels.CONTACT_PARAMS], axis=1),
+            "lots_minutes": P["lotsin_minutes_per_screen"].astype(np.int64),
+            "clearing_minutes": P["clearing_desk_minutes_per_referral"].astype(np.int64),
+            "ref_min": ref_min, "acc": acc,
+            "ft_host": P["coordinator_host"] == "freier_traeger",
+        }
+
     def _route_table(self, share: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each health slot's preferred referral route this week, its value and target."""
-        pm = np.stack([self._f64(f"referral_minutes_{r}") for r in REFERRAL_ROUTES[:4]]
-                      + [self._f64(f"route_value_{r}") for r in REFERRAL_ROUTES[:4]]
-                      + [self._f64("clearing_desk"), np.zeros(self.R)], axis=1)
         lay = self.lay
         return kernels.route_table(
             share, self.acq, self.filled, self.T, self.aware, self.warm_y, self.warm_q,
-            lay.hg_start, lay.hc_start, self.nC, self.cpid0, self.gpid is not None, pm)
+            lay.hg_start, lay.hc_start, self.nC, self.cpid0, self.gpid is not None,
+            self._route_params)
 
     def _phase_contacts(self, t: int) -> None:
         R = self.R
@@ -1292,28 +1318,15 @@ class VectorEngine:
         o = np.lexsort((fid, run, rnd))
         P = self.P
         best, bv, tgt = route_tab
-        cols = self.fi_col
-        ref_min = np.zeros((R, len(REFERRAL_ROUTES)), dtype=np.int64)
-        acc = np.zeros((R, len(REFERRAL_ROUTES)))
-        for rt, name in ((R_WARM, "warm"), (R_CLEARING, "clearing"), (R_COORD, "coordinator"),
-                         (R_FLYER, "flyer"), (R_LOTS, "lotsendienst")):
-            if rt != R_LOTS:
-                ref_min[:, rt] = P[f"referral_minutes_{REFERRAL_ROUTES[rt]}"]
-            acc[:, rt] = P[f"acceptance_{name}"]
+        c = self._contact_args
         coord_used, spend, yes = kernels.contacts_week(
-            t, run[o], fid[o] % self.cap, slot[o], h[o], rnd[o], np.ascontiguousarray(codes[:, o]),
-            self.fi,
-            np.array([cols[c] for c in kernels.CONTACT_FIELDS], dtype=np.int64), self.F["u"],
-            np.array([KI[c] for c in ("cover", "screen", "assess", "lotsin_refer",
-                                      "lotsin_accept")], dtype=np.int64),
-            self.kind, KIND_BIT_OF, KIND_BITS["clinic"], BIRTH_SLOT, self.nH,
-            np.stack([self._f64(c) for c in kernels.CONTACT_PARAMS], axis=1),
-            self.lotsendienst_coverage, P["lotsin_minutes_per_screen"].astype(np.int64),
-            self.lotsin_left, self.skill, self.mfa, slack, share, self.aware, self.eng,
-            self.person, best, bv, tgt,
-            self._pool_capacity(P["coordinator_clearing_minutes"]),
-            P["clearing_desk_minutes_per_referral"].astype(np.int64), self.clearing_left,
-            ref_min, acc, P["coordinator_host"] == "freier_traeger", self.w["routes"],
+            t, run[o], fid[o] % self.cap, slot[o], h[o], rnd[o],
+            np.ascontiguousarray(codes[:, o]), self.fi, c["fc"], self.F["u"], c["ki"],
+            self.kind, KIND_BIT_OF, KIND_BITS["clinic"], BIRTH_SLOT, self.nH, c["pm"],
+            self.lotsendienst_coverage, c["lots_minutes"], self.lotsin_left, self.skill,
+            self.mfa, slack, share, self.aware, self.eng, self.person, best, bv, tgt,
+            self._pool_capacity(P["coordinator_clearing_minutes"]), c["clearing_minutes"],
+            self.clearing_left, c["ref_min"], c["acc"], c["ft_host"], self.w["routes"],
             self.refring)
         self._spend(spend[:, 0], spend[:, 1], spend[:, 2], "referral")
         ry, py = yes[:, 0], yes[:, 1]
