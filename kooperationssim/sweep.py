@@ -778,6 +778,59 @@ SCHEDULER_TIMEOUT = "20s"
 LOCAL_HTTP_ADDRESS = "127.0.0.1:0"
 
 
+def _probe_scheduler(address: str, timeout: str) -> None:
+    """Asks the service at ``address`` who it is, under a hard deadline of ``timeout``.
+
+    ``distributed.Client`` waits forever on a service that accepts the connection but
+    never answers (another program on that port, a firewall that holds connections), its
+    own timeout notwithstanding; this question cannot.  It runs on an event loop of its
+    own in a separate thread, so that it also works where a loop is already running
+    (Jupyter).
+
+    Raises:
+        SweepError: for no answer in time, a malformed address, a refused connection, a
+            service that does not speak Dask's protocol, or a Dask worker or nanny
+            instead of a scheduler.
+    """
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import TimeoutError as FutureTimeout
+
+    from dask.utils import parse_timedelta
+    from distributed.core import rpc
+
+    seconds = float(parse_timedelta(timeout))
+
+    async def ask():
+        async with rpc(address, timeout=seconds) as remote:
+            return await remote.identity()
+
+    async def bounded():
+        return await asyncio.wait_for(ask(), seconds)
+
+    def fail(why: str) -> SweepError:
+        return SweepError(f"--scheduler {address}: cannot connect ({why}); nothing was "
+                          "written")
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="kooperationssim-probe")
+    try:
+        identity = pool.submit(asyncio.run, bounded()).result(timeout=seconds + 10)
+    except (TimeoutError, FutureTimeout):
+        raise fail(f"Timed out: no answer within {timeout}; is a Dask scheduler listening "
+                   "there?") from None
+    except (OSError, ValueError, TypeError) as e:
+        raise fail(str(e) or type(e).__name__) from None
+    except Exception as e:  # noqa: BLE001 - garbage from a service that is not Dask
+        raise fail(f"the service there does not answer as a Dask scheduler: "
+                   f"{type(e).__name__}") from None
+    finally:
+        pool.shutdown(wait=False)
+    kind = identity.get("type") if isinstance(identity, dict) else None
+    if kind != "Scheduler":
+        raise fail(f"that address is a Dask {kind or 'service'}, not a scheduler; give the "
+                   "scheduler's address (tcp://HOST:8786 by default)")
+
+
 @contextmanager
 def _dask_client(workers: int, scheduler: str | None):
     """A Dask client: of a new local cluster (``workers``) or of ``scheduler``.
@@ -801,7 +854,10 @@ def _dask_client(workers: int, scheduler: str | None):
             raise
     else:
         try:
+            _probe_scheduler(scheduler, SCHEDULER_TIMEOUT)
             client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+        except SweepError:
+            raise
         except Exception as e:  # noqa: BLE001 - malformed address, refused, timeout
             raise SweepError(f"--scheduler {scheduler}: cannot connect ({e}); nothing was "
                              "written") from None

@@ -409,7 +409,9 @@ def _no_runs(monkeypatch):
 @pytest.mark.parametrize("address, msg", [
     ("foo", "missing port number"),
     ("bla://x:1", "unknown address scheme"),
-    ("tcp://127.0.0.1:1", "Timed out"),
+    # nothing listens on port 1 here; a sandbox may still intercept the connection, so
+    # any of the ways of not reaching a scheduler is accepted
+    ("tcp://127.0.0.1:1", "(Timed out|not answer|refused|reset|closed)"),
 ])
 def test_bad_or_unreachable_scheduler_writes_nothing(tmp_path, monkeypatch, capsys,
                                                      address, msg):
@@ -425,6 +427,79 @@ def test_bad_or_unreachable_scheduler_writes_nothing(tmp_path, monkeypatch, caps
                  "--quiet"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"--scheduler {address}" in err
+    assert not out.exists()
+
+
+@pytest.fixture
+def not_a_scheduler():
+    """A local service that accepts connections and then never answers ("silent") or
+    answers with something that is not Dask's protocol ("garbage")."""
+    import socket
+    import threading
+
+    servers = []
+
+    def start(mode: str) -> str:
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(8)
+        held = []
+        servers.append((srv, held))
+
+        def serve():
+            while True:
+                try:
+                    conn, _ = srv.accept()
+                except OSError:
+                    return
+                if mode == "garbage":
+                    conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n" * 8)
+                held.append(conn)
+
+        threading.Thread(target=serve, daemon=True).start()
+        return f"tcp://127.0.0.1:{srv.getsockname()[1]}"
+
+    yield start
+    for srv, held in servers:
+        for conn in held:
+            conn.close()
+        srv.close()
+
+
+@pytest.mark.parametrize("mode, msg", [
+    ("silent", "Timed out: no answer within 1s"),
+    ("garbage", "does not answer as a Dask scheduler"),
+])
+def test_a_service_that_is_not_a_scheduler_is_refused_in_time(tmp_path, monkeypatch, capsys,
+                                                              not_a_scheduler, mode, msg):
+    """A port that accepts but never answers made distributed.Client wait forever; the
+    sweep now gives up after SCHEDULER_TIMEOUT with one message and writes nothing."""
+    monkeypatch.setattr(sweep_mod, "SCHEDULER_TIMEOUT", "1s")
+    _no_runs(monkeypatch)
+    address = not_a_scheduler(mode)
+    out = tmp_path / "out"
+    t0 = time.monotonic()
+    assert main(["sweep", str(_tiny(tmp_path)), "--out", str(out), "--scheduler", address,
+                 "--quiet"]) == 2
+    assert time.monotonic() - t0 < 30
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--scheduler {address}: cannot connect" in err
+    assert msg in err
+    assert not out.exists()
+
+
+def test_a_worker_address_is_not_taken_for_a_scheduler(tmp_path, monkeypatch, capsys):
+    """--scheduler pointed at a Dask worker says so instead of hanging or failing later."""
+    from distributed import LocalCluster
+
+    monkeypatch.setattr(sweep_mod, "SCHEDULER_TIMEOUT", "5s")
+    _no_runs(monkeypatch)
+    out = tmp_path / "out"
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None,
+                      silence_logs=40) as cluster:
+        worker = next(iter(cluster.scheduler_info["workers"]))
+        with pytest.raises(SweepError, match="is a Dask Worker, not a scheduler"):
+            sweep(load_experiment(_tiny(tmp_path)), out, scheduler=worker)
     assert not out.exists()
 
 
