@@ -246,7 +246,7 @@ def _seed_noise(runs, output: str) -> dict[str, float]:
     n_p, n_r = y.shape
     means = y.mean(axis=1)
     var_means = float(means.var(ddof=1)) if n_p > 1 else float("nan")
-    pooled = float(y.var(axis=1, ddof=1).mean()) if n_r > 1 else float("nan")
+    pooled = float(y.var(axis=1, ddof=1).mean()) if n_r > 1 and n_p else float("nan")
     if n_r > 1 and n_p > 1:
         res = y - means[:, None] - y.mean(axis=0)[None, :] + y.mean()
         var_res = float((res ** 2).sum() / ((n_p - 1) * (n_r - 1)))
