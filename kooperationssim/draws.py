@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numba.extending import register_jitable
+from numba import types
+from numba.extending import overload
 from scipy.special import betaincinv
 
 from . import kernels
@@ -346,12 +347,20 @@ def _family_uniforms(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.integers(0, UNIFORM_CODES, (N_FAMILY_U, n), dtype=np.uint16)
 
 
-@register_jitable
 def as_uniform(code):
     """The uniform number in (0, 1) of a 16-bit code: (code + 1/2) / 65536, exact."""
     if isinstance(code, int):
         return (code + 0.5) / UNIFORM_CODES
     return (np.asarray(code, dtype=np.float64) + 0.5) / UNIFORM_CODES
+
+
+@overload(as_uniform, jit_options={"nogil": True})
+def _as_uniform_compiled(code):  # pragma: no cover - compiled
+    # in the kernels: a scalar of any integer type (codes are read as uint16) becomes a
+    # double without creating an array; the same exact arithmetic as above
+    if isinstance(code, types.Integer):
+        return lambda code: (np.float64(code) + 0.5) / UNIFORM_CODES
+    return None
 
 
 def _initial_counts(rng: np.random.Generator, p: dict[str, Any]) -> np.ndarray:

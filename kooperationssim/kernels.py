@@ -8,7 +8,7 @@ bit the same; the docking tests (``tests/test_docking.py``) hold the engine to t
 engine.
 
 Kernels are compiled on first use and cached on disk (Numba's ``cache=True``; see
-:data:`RULES_SHA256`).  Setting
+:data:`SOURCES_SHA256`).  Setting
 the environment variable ``NUMBA_DISABLE_JIT=1`` runs them as plain Python (slow, for
 debugging).
 """
@@ -40,28 +40,34 @@ from .layout import (
     WAITING,
 )
 
-#: SHA-256 of ``rules.py``, whose ``@register_jitable`` rules are compiled into the
-#: kernels.  Numba's disk cache notices changes of this file only, so a change of
-#: ``rules.py`` must come with a new value here (``tests/test_kernels.py`` checks it);
-#: until then the kernels are compiled afresh in every process instead of being read from
-#: a cache that may hold the old rules.
-RULES_SHA256 = "8fa298e9bc8ce5e0f8ab868efe0df3e618d49ad7ba56850ac9c0d701521569ec"
+#: The modules whose code or constants are compiled into the kernels besides this file:
+#: the ``@register_jitable`` rules of ``rules.py``, ``draws.as_uniform`` and the codes of
+#: ``layout.py``.
+COMPILED_IN = ("rules.py", "draws.py", "layout.py")
+#: SHA-256 of the files :data:`COMPILED_IN`, in that order.  Numba's disk cache notices
+#: changes of ``kernels.py`` only, so a change of one of them must come with a new value
+#: here (``tests/test_kernels.py`` checks it); until then the kernels are compiled afresh
+#: in every process instead of being read from a cache that may hold the old code.
+SOURCES_SHA256 = "6ad16cd1042db5153e2218546f02e4eb45e9be9535b2b24fd6eb9a90f55feacb"
 
 
-def _rules_sha256() -> str | None:
+def _sources_sha256() -> str | None:
+    h = hashlib.sha256()
     try:
-        return hashlib.sha256(Path(rules.__file__).read_bytes().replace(b"\r\n", b"\n")
-                              ).hexdigest()
-    except OSError:  # pragma: no cover - rules.py not readable as a file
+        for name in COMPILED_IN:
+            h.update(name.encode() + b"\0")
+            h.update((Path(__file__).parent / name).read_bytes().replace(b"\r\n", b"\n"))
+    except OSError:  # pragma: no cover - sources not readable as files
         return None
+    return h.hexdigest()
 
 
-_RULES_NOW = _rules_sha256()
-_CACHE = _RULES_NOW == RULES_SHA256
-if _RULES_NOW is not None and not _CACHE:
-    warnings.warn("kooperationssim.kernels: rules.py differs from RULES_SHA256; the kernels "
-                  "are compiled without the disk cache (set RULES_SHA256 in kernels.py to "
-                  f"{_RULES_NOW})", stacklevel=1)
+_SOURCES_NOW = _sources_sha256()
+_CACHE = _SOURCES_NOW == SOURCES_SHA256
+if _SOURCES_NOW is not None and not _CACHE:
+    warnings.warn("kooperationssim.kernels: rules.py, draws.py or layout.py differs from "
+                  "SOURCES_SHA256; the kernels are compiled without the disk cache (set "
+                  f"SOURCES_SHA256 in kernels.py to {_SOURCES_NOW})", stacklevel=1)
 
 
 def _jit(fn):
