@@ -134,40 +134,43 @@ def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, kind_of_pid,
     first = np.full(n, never, np.int64)
     cand = np.zeros((S, n), np.bool_)
     n_cand = 0
-    for s in range(S):  # slot by slot: the arrays are read row by row
-        off = slot_off[s]
-        for i in range(n):
-            cp = contact_pid[s, i]
-            if cp < 0:
-                continue
-            r = run[i]
-            wk = bw[i] + off
-            if slot_u2[s]:
-                code = CLINIC if kind_of_pid[cp] == CLINIC else PED
-            else:
-                code = slot_code[s]
-            kb = kind_bit[code]
-            if slot_y1[s]:
-                y1[i] = 1
-            if wk < 0:
-                continue
-            cb_exit[i] |= kb
-            if wk >= weeks:
-                continue
-            cb_end[i] |= kb
-            n_cont[r, wk, cp] += 1
-            b = burden[i]
-            vis_at = b > 0 and wk >= onset[i]
-            if vis_at:
-                if wk < first[i]:
-                    first[i] = wk
-                v = vis_multiple[r] if b == 2 else vis_medium[r]
-            else:
-                v = false_pos[r]
-            bound = min(max(skill[r, code] * v * boost[r], 0.0), 1.0)
-            if draws.as_uniform(u_notice[s, i]) < bound or (s == birth_slot and lots[r]):
-                cand[s, i] = True
-                n_cand += 1
+    B = 256  # families in blocks: their per-family arrays stay in cache across the slots
+    for i0 in range(0, n, B):
+        i1 = min(i0 + B, n)
+        for s in range(S):  # slot by slot: the (S, n) arrays are read in short runs
+            off = slot_off[s]
+            for i in range(i0, i1):
+                cp = contact_pid[s, i]
+                if cp < 0:
+                    continue
+                r = run[i]
+                wk = bw[i] + off
+                if slot_u2[s]:
+                    code = CLINIC if kind_of_pid[cp] == CLINIC else PED
+                else:
+                    code = slot_code[s]
+                kb = kind_bit[code]
+                if slot_y1[s]:
+                    y1[i] = 1
+                if wk < 0:
+                    continue
+                cb_exit[i] |= kb
+                if wk >= weeks:
+                    continue
+                cb_end[i] |= kb
+                n_cont[r, wk, cp] += 1
+                b = burden[i]
+                vis_at = b > 0 and wk >= onset[i]
+                if vis_at:
+                    if wk < first[i]:
+                        first[i] = wk
+                    v = vis_multiple[r] if b == 2 else vis_medium[r]
+                else:
+                    v = false_pos[r]
+                bound = min(max(skill[r, code] * v * boost[r], 0.0), 1.0)
+                if draws.as_uniform(u_notice[s, i]) < bound or (s == birth_slot and lots[r]):
+                    cand[s, i] = True
+                    n_cand += 1
     for i in range(n):
         if first[i] == never:
             first[i] = -1

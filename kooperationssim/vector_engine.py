@@ -621,7 +621,7 @@ class VectorEngine:
         cols = np.array([c[name] for name in _INSERT_COLS], dtype=np.int64)
         vals = np.stack([b.fid, fb.birth_week, fb.burden, fb.onset_week, fb.district, fb.gyn,
                          fb.ped, fb.e_crisis, fb.e_drop, b.cb_exit, b.cb_end, b.y1,
-                         b.first_noticeable, b.te, b.h0, b.crisis_at]).astype(np.int64)
+                         b.first_noticeable, b.te, b.h0, b.crisis_at], dtype=np.int64)
         kernels.insert_families(self.fi, self.ff, F["u"], run, pos, np.asarray(idx, np.int64),
                                 self.fi_new, self.ff_new, cols, vals, fb.u[:N_FAMILY_KEEP])
         exit_w = fb.birth_week[idx] + STAY_WEEKS_AFTER_BIRTH
