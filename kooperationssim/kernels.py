@@ -85,7 +85,8 @@ def _jit(fn):
 
 
 __all__ = ["commit_week", "contact_schedule", "contacts_week", "family_contacts",
-           "insert_families", "reset_pairs", "route_table", "staff_week"]
+           "insert_families", "reset_pairs", "route_table", "spend", "staff_week",
+           "visit_order"]
 
 
 @_jit
@@ -758,3 +759,74 @@ def staff_week(t, u_turn, filled, vac, bank, case_bank, contract, end_year, turn
                     newcomer[r, p] = True
     reset_pairs(leave, pa, pb, T, U, base_t, base_u, acq, last, never_met)
     return leavers, newcomer
+
+
+@_jit
+def _before(i, j, cand, acq, aware):  # pragma: no cover - compiled
+    """Whether health slot ``i`` comes before ``j`` in a coordinator's visit order."""
+    if cand[i] != cand[j]:
+        return cand[i]
+    if acq[i] != acq[j]:
+        return not acq[i]
+    a, b = aware[i], aware[j]
+    if a < b:
+        return True
+    if a > b:
+        return False
+    if a == b:
+        return i < j
+    # NaN last, as np.lexsort sorts it
+    if np.isnan(a) != np.isnan(b):
+        return np.isnan(b)
+    return i < j
+
+
+@_jit
+def visit_order(cand, acq, aware, K):  # pragma: no cover - compiled
+    """The first ``K`` health slots of each run in a coordinator's visit order.
+
+    The order of ``np.lexsort((slot, aware, acq, ~cand))``: candidates in the
+    coordinator's area first, among them the not yet acquainted, the least aware, the
+    lowest slot number.  The keys make it a total order, so the first ``K`` are unique.
+
+    Args:
+        cand: (R, nH) whether the slot is filled and in the coordinator's area.
+        acq: (R, nH) whether the slot knows the coordinator.
+        aware: (R, nH) awareness of the offers.
+        K: how many to return (at most nH).
+
+    Returns:
+        (R, K) slot numbers.
+    """
+    R, nH = cand.shape
+    out = np.empty((R, K), np.int64)
+    if K <= 0:
+        return out
+    for r in range(R):
+        m = 0  # a sorted buffer of the best m slots seen so far
+        for i in range(nH):
+            if m == K and not _before(i, out[r, K - 1], cand[r], acq[r], aware[r]):
+                continue
+            k = m if m < K else K - 1
+            while k > 0 and _before(i, out[r, k - 1], cand[r], acq[r], aware[r]):
+                out[r, k] = out[r, k - 1]
+                k -= 1
+            out[r, k] = i
+            if m < K:
+                m += 1
+    return out
+
+
+@_jit
+def spend(bank, run, pid, minutes, cat, n_cat):  # pragma: no cover - compiled
+    """Take ``minutes`` from the time accounts ``bank[run, pid]`` (in place).
+
+    Returns:
+        (R, n_cat) minutes per run and booking category ``cat`` (integer sums, the same
+        numbers as the float sums of ``np.bincount`` of integers far below 2**53).
+    """
+    sums = np.zeros((bank.shape[0], n_cat), np.int64)
+    for i in range(len(run)):
+        bank[run[i], pid[i]] -= minutes[i]
+        sums[run[i], cat[i]] += minutes[i]
+    return sums

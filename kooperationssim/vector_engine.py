@@ -702,22 +702,19 @@ class VectorEngine:
 
     def _spend(self, run, pid, minutes, activity: str, paid=None) -> None:
         """Take minutes from time accounts (arrays of equal length) and book them."""
-        run = np.asarray(run, dtype=np.int64)
-        pid = np.asarray(pid, dtype=np.int64)
-        minutes = np.asarray(minutes, dtype=np.int64)
+        run = np.ascontiguousarray(run, dtype=np.int64)
+        pid = np.ascontiguousarray(pid, dtype=np.int64)
+        minutes = np.ascontiguousarray(minutes, dtype=np.int64)
         if minutes.shape != run.shape:
             minutes = np.full(run.shape, minutes, dtype=np.int64)
         if run.size == 0:
             return
-        np.subtract.at(self.bank, (run, pid), minutes)
-        R = self.R
-        # one count per run and booking category (see _SPEND_*); minutes are integers far
-        # below 2**53, so the float sums of bincount are exact
+        # the accounts, and one sum per run and booking category (see _SPEND_*)
         cat = self.spend_cat[pid]
         if paid is not None:
             cat = np.where(paid & (cat == _SPEND_PHYS), _SPEND_PHYS_PAID, cat)
-        sums = np.bincount(run * _N_SPEND + cat, minutes, R * _N_SPEND).reshape(
-            R, _N_SPEND).astype(np.int64)
+        sums = kernels.spend(self.bank, run, pid, minutes,
+                             np.ascontiguousarray(cat, dtype=np.int64), _N_SPEND)
         w = self.w
         w["physician_unpaid_min"] += sums[:, _SPEND_PHYS]
         w["physician_paid_min"] += sums[:, _SPEND_PHYS_PAID]
@@ -1112,7 +1109,7 @@ class VectorEngine:
             self.refreshed |= m
 
     def _visits(self, t: int) -> None:
-        R, P, M = self.R, self.P, self.modes
+        P, M = self.P, self.modes
         wk = t % 52
         nH = self.nH
         vm = _minutes(P["visit_hours_coordinator"])
@@ -1130,12 +1127,12 @@ class VectorEngine:
             cand = self.area[j][self.dist[:nH]][None, :] & self.filled[:, :nH]
             qhc = self.lay.hc_start + hpids * self.nC + j
             acq_hc = self.acq[:, qhc]
-            order = np.lexsort((np.broadcast_to(hpids, (R, nH)), self.aware,
-                                acq_hc.astype(np.int64), (~cand).astype(np.int64)), axis=-1)
             n = np.minimum(n, cand.sum(axis=1))
             comp = self._competence(j)
             K = int(n.max())
-            H = order[:, :K]
+            # the order of np.lexsort((slot, aware, acq_hc, ~cand)), first K only
+            H = kernels.visit_order(np.ascontiguousarray(cand), np.ascontiguousarray(acq_hc),
+                                    np.ascontiguousarray(self.aware[:, :nH]), K)
             act = np.arange(K)[None, :] < n[:, None]
             Q = self.lay.hc_start + H * self.nC + j
             known = np.take_along_axis(self.acq, Q, axis=1).astype(np.float64)
@@ -1228,11 +1225,12 @@ class VectorEngine:
         anyj = feas.any(axis=2) & go[:, None]
         if not anyj.any():
             return
-        order = np.lexsort((np.broadcast_to(np.arange(nH), (R, nH)), self.aware), axis=-1)
-        ranked = np.take_along_axis(anyj, order, axis=1)
-        has = ranked.any(axis=1)
-        rs = np.flatnonzero(has)
-        h = order[rs, np.argmax(ranked[rs], axis=1)]
+        # the least aware feasible slot (lowest number among equals): the first of the
+        # order of np.lexsort((slot, aware)) restricted to feasible slots
+        first = kernels.visit_order(anyj, np.zeros((R, nH), dtype=bool),
+                                    np.ascontiguousarray(self.aware[:, :nH]), 1)[:, 0]
+        rs = np.flatnonzero(anyj[np.arange(R), first])
+        h = first[rs]
         j = np.argmax(feas[rs, h], axis=1)
         c = self.cpid0 + j
         q = self.lay.hc_start + h * nC + j

@@ -176,3 +176,39 @@ def test_compiled_as_uniform_allocates_nothing_for_16_bit_codes():
         assert got == draws.as_uniform(codes[i]) == (int(codes[i]) + 0.5) / 65536
     llvm = "".join(one.inspect_llvm().values())
     assert "NRT_MemInfo_alloc" not in llvm
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_visit_order_is_the_lexsort_order(seed):
+    """The coordinator's visit order equals np.lexsort((slot, aware, acq, ~cand)), ties
+    in awareness (broken by slot number) and NaN (sorted last) included."""
+    from kooperationssim import kernels
+
+    rng = np.random.default_rng(seed)
+    R, nH = 50, 23
+    cand = rng.random((R, nH)) < 0.6
+    acq = rng.random((R, nH)) < 0.4
+    aware = rng.choice([0.0, -0.0, 0.25, 0.5, 1.0, np.nan], size=(R, nH)) if seed % 2 \
+        else rng.random((R, nH))
+    ref = np.lexsort((np.broadcast_to(np.arange(nH), (R, nH)), aware, acq.astype(np.int64),
+                      (~cand).astype(np.int64)), axis=-1)
+    for K in (0, 1, 3, nH):
+        got = kernels.visit_order(cand, acq, aware, K)
+        assert got.shape == (R, K)
+        np.testing.assert_array_equal(got, ref[:, :K], err_msg=f"K={K}")
+
+
+def test_compile_kernels_warms_every_kernel():
+    """./ks compiles the kernels once after installing; a kernel its warm-up batch never
+    calls would be compiled in the middle of the first real run instead."""
+    import subprocess
+    import sys
+
+    code = ("from kooperationssim.vector_engine import compile_kernels\n"
+            "compile_kernels()\n"
+            "from kooperationssim import kernels\n"
+            "print([n for n in kernels.__all__ if not getattr(kernels, n).signatures])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
