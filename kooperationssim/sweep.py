@@ -779,13 +779,14 @@ LOCAL_HTTP_ADDRESS = "127.0.0.1:0"
 
 
 def _probe_scheduler(address: str, timeout: str) -> None:
-    """Asks the service at ``address`` who it is, under a hard deadline of ``timeout``.
+    """Asks the service at ``address`` who it is, under a deadline of ``timeout``.
 
     ``distributed.Client`` waits forever on a service that accepts the connection but
     never answers (another program on that port, a firewall that holds connections), its
     own timeout notwithstanding; this question cannot.  It runs on an event loop of its
-    own in a separate thread, so that it also works where a loop is already running
-    (Jupyter).
+    own in a daemon thread, so that it also works where a loop is already running
+    (Jupyter), and it uses the TLS settings of the Dask configuration as the client does.
+    Only a slow name lookup of the host can hold it longer (the resolver's own timeout).
 
     Raises:
         SweepError: for no answer in time, a malformed address, a refused connection, a
@@ -793,40 +794,53 @@ def _probe_scheduler(address: str, timeout: str) -> None:
             instead of a scheduler.
     """
     import asyncio
-    from concurrent.futures import ThreadPoolExecutor
-    from concurrent.futures import TimeoutError as FutureTimeout
+    import threading
 
     from dask.utils import parse_timedelta
     from distributed.core import rpc
+    from distributed.security import Security
 
     seconds = float(parse_timedelta(timeout))
-
-    async def ask():
-        async with rpc(address, timeout=seconds) as remote:
-            return await remote.identity()
-
-    async def bounded():
-        return await asyncio.wait_for(ask(), seconds)
 
     def fail(why: str) -> SweepError:
         return SweepError(f"--scheduler {address}: cannot connect ({why}); nothing was "
                           "written")
 
-    pool = ThreadPoolExecutor(1, thread_name_prefix="kooperationssim-probe")
     try:
-        identity = pool.submit(asyncio.run, bounded()).result(timeout=seconds + 10)
-    except (TimeoutError, FutureTimeout):
+        connection_args = Security().get_connection_args("client")
+    except Exception as e:  # noqa: BLE001 - unreadable certificates in the Dask config
+        raise fail(f"the Dask TLS configuration cannot be used: {e}") from None
+
+    async def ask():
+        async with rpc(address, timeout=seconds, connection_args=connection_args) as remote:
+            return await remote.identity()
+
+    answer: dict[str, Any] = {}
+
+    def probe() -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            answer["identity"] = loop.run_until_complete(asyncio.wait_for(ask(), seconds))
+        except BaseException as e:  # noqa: BLE001 - handed to the caller
+            answer["error"] = e
+        finally:
+            loop.close()  # does not wait for a name lookup still running
+
+    thread = threading.Thread(target=probe, name="kooperationssim-probe", daemon=True)
+    thread.start()
+    thread.join(seconds + 10)
+    e = answer.get("error")
+    if "identity" not in answer and (e is None or isinstance(e, TimeoutError)):
         raise fail(f"Timed out: no answer within {timeout}; is a Dask scheduler listening "
-                   "there?") from None
-    except (OSError, ValueError, TypeError) as e:
-        raise fail(str(e) or type(e).__name__) from None
-    except Exception as e:  # noqa: BLE001 - garbage from a service that is not Dask
+                   "there?")
+    if isinstance(e, (OSError, ValueError, TypeError)):
+        raise fail(str(e) or type(e).__name__)
+    if e is not None:  # garbage from a service that is not Dask
         raise fail(f"the service there does not answer as a Dask scheduler: "
-                   f"{type(e).__name__}") from None
-    finally:
-        pool.shutdown(wait=False)
+                   f"{type(e).__name__}")
+    identity = answer["identity"]
     kind = identity.get("type") if isinstance(identity, dict) else None
-    if kind != "Scheduler":
+    if kind is None or kind in ("Worker", "Nanny"):
         raise fail(f"that address is a Dask {kind or 'service'}, not a scheduler; give the "
                    "scheduler's address (tcp://HOST:8786 by default)")
 

@@ -488,6 +488,34 @@ def test_a_service_that_is_not_a_scheduler_is_refused_in_time(tmp_path, monkeypa
     assert not out.exists()
 
 
+def test_a_tls_scheduler_is_reached_with_the_dask_tls_settings(tmp_path):
+    """A tls:// scheduler is asked with the TLS settings of the Dask configuration, as
+    distributed.Client connects to it (without them every TLS cluster was refused)."""
+    import shutil
+
+    import dask
+    from distributed import LocalCluster
+    from distributed.security import Security
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                    str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=localhost"],
+                   check=True, capture_output=True, timeout=60)
+    cfg = {"distributed.comm.tls.ca-file": str(cert),
+           "distributed.comm.tls.client.cert": str(cert),
+           "distributed.comm.tls.client.key": str(key),
+           "distributed.comm.tls.scheduler.cert": str(cert),
+           "distributed.comm.tls.scheduler.key": str(key)}
+    with dask.config.set(cfg), LocalCluster(n_workers=0, processes=False, protocol="tls",
+                                            security=Security(), dashboard_address=None,
+                                            silence_logs=40) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tls://")
+        sweep_mod._probe_scheduler(address, "10s")  # no SweepError
+
+
 def test_a_worker_address_is_not_taken_for_a_scheduler(tmp_path, monkeypatch, capsys):
     """--scheduler pointed at a Dask worker says so instead of hanging or failing later."""
     from distributed import LocalCluster
