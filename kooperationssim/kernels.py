@@ -799,6 +799,7 @@ def visit_order(cand, acq, aware, K):  # pragma: no cover - compiled
         (R, K) slot numbers.
     """
     R, nH = cand.shape
+    K = min(K, nH)  # as a slice [:, :K] of the whole order
     out = np.empty((R, K), np.int64)
     if K <= 0:
         return out

@@ -192,9 +192,9 @@ def test_visit_order_is_the_lexsort_order(seed):
         else rng.random((R, nH))
     ref = np.lexsort((np.broadcast_to(np.arange(nH), (R, nH)), aware, acq.astype(np.int64),
                       (~cand).astype(np.int64)), axis=-1)
-    for K in (0, 1, 3, nH):
+    for K in (0, 1, 3, nH, nH + 2):
         got = kernels.visit_order(cand, acq, aware, K)
-        assert got.shape == (R, K)
+        assert got.shape == (R, min(K, nH))
         np.testing.assert_array_equal(got, ref[:, :K], err_msg=f"K={K}")
 
 
