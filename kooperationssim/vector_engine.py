@@ -1132,7 +1132,7 @@ class VectorEngine:
             K = int(n.max())
             # the order of np.lexsort((slot, aware, acq_hc, ~cand)), first K only
             H = kernels.visit_order(np.ascontiguousarray(cand), np.ascontiguousarray(acq_hc),
-                                    np.ascontiguousarray(self.aware[:, :nH]), K)
+                                    np.ascontiguousarray(self.aware), K)
             act = np.arange(K)[None, :] < n[:, None]
             Q = self.lay.hc_start + H * self.nC + j
             known = np.take_along_axis(self.acq, Q, axis=1).astype(np.float64)
@@ -1228,7 +1228,7 @@ class VectorEngine:
         # the least aware feasible slot (lowest number among equals): the first of the
         # order of np.lexsort((slot, aware)) restricted to feasible slots
         first = kernels.visit_order(anyj, np.zeros((R, nH), dtype=bool),
-                                    np.ascontiguousarray(self.aware[:, :nH]), 1)[:, 0]
+                                    np.ascontiguousarray(self.aware), 1)[:, 0]
         rs = np.flatnonzero(anyj[np.arange(R), first])
         h = first[rs]
         j = np.argmax(feas[rs, h], axis=1)
