@@ -48,7 +48,7 @@ COMPILED_IN = ("rules.py", "draws.py", "layout.py")
 #: changes of ``kernels.py`` only, so a change of one of them must come with a new value
 #: here (``tests/test_kernels.py`` checks it); until then the kernels are compiled afresh
 #: in every process instead of being read from a cache that may hold the old code.
-SOURCES_SHA256 = "6ad16cd1042db5153e2218546f02e4eb45e9be9535b2b24fd6eb9a90f55feacb"
+SOURCES_SHA256 = "b0e0902c6905cd854eeca1a9d0a0cf1f079290702c25bbde1a8de0c9afc7535e"
 
 
 def _sources_sha256() -> str | None:
@@ -84,9 +84,9 @@ def _jit(fn):
     return njit(nogil=True)(fn)
 
 
-__all__ = ["commit_week", "contact_schedule", "contacts_week", "family_contacts",
-           "insert_families", "reset_pairs", "route_table", "spend", "staff_week",
-           "visit_order"]
+__all__ = ["case_interactions", "commit_week", "contact_schedule", "contacts_week",
+           "family_contacts", "insert_families", "meet_in_person", "reset_pairs", "route_table",
+           "spend", "staff_week", "visit_order"]
 
 
 @_jit
@@ -197,8 +197,9 @@ def insert_families(fi, ff, fu, run, pos, idx, fi_new, ff_new, cols, vals, u):  
     """Write new families into the ring buffers.
 
     ``fi[run, pos]`` gets the default integer row ``fi_new`` with the columns ``cols``
-    set to ``vals[:, idx]``, ``ff[run, pos]`` the default float row ``ff_new``, and
-    ``fu[run, pos]`` the kept uniform codes ``u[:, idx]``.
+    set to ``vals[c][idx]`` (``vals`` a tuple of int64 arrays, one per column),
+    ``ff[run, pos]`` the default float row ``ff_new``, and ``fu[run, pos]`` the kept
+    uniform codes ``u[:, idx]``.
     """
     nk = fu.shape[2]
     for j in range(len(idx)):
@@ -207,7 +208,7 @@ def insert_families(fi, ff, fu, run, pos, idx, fi_new, ff_new, cols, vals, u):  
         i = idx[j]
         fi[r, p, :] = fi_new
         for c in range(len(cols)):
-            fi[r, p, cols[c]] = vals[c, i]
+            fi[r, p, cols[c]] = vals[c][i]
         ff[r, p, :] = ff_new
         for c in range(nk):
             fu[r, p, c] = u[c, i]
@@ -831,3 +832,171 @@ def spend(bank, run, pid, minutes, cat, n_cat):  # pragma: no cover - compiled
         bank[run[i], pid[i]] -= minutes[i]
         sums[run[i], cat[i]] += minutes[i]
     return sums
+
+
+@_jit
+def case_interactions(run, h, y, u, urg, fac, inten, intake, bank, hy_pair, n_health, T, U,
+                      trust_base, underst_base, logic, inst, mode_base, mode_coef, mh, my,
+                      info, plan, conflict, trust_gain, trust_loss, info_weight,
+                      underst_gain, eng, eng_gain, eng_loss, mode_case, pend_t, pend_u,
+                      touched, acq_new, pend_e):  # pragma: no cover - compiled
+    """Case cooperation of a list of cases (in run and family order) in one pass.
+
+    Each case's health professional ``h`` and youth-welfare professional ``y`` choose a
+    mode (``rules.mode_weights``, ``rules.choose_mode``) from their relationship, the
+    time each has left this week (their time account shared among all their cases of
+    this list), urgency ``urg``, facilitation ``fac`` and the institutional frame; the
+    interaction's consequences for trust and understanding (pairs that exist) and for
+    both engagements are added to the pending changes.  The time itself is booked by
+    the caller.
+
+    Args:
+        run: (n,) each case's run.
+        h: (n,) each case's health professional.
+        y: (n,) each case's youth-welfare professional.
+        u: (n,) the uniform number of each case's mode decision.
+        urg: (n,) urgency of each case.
+        fac: (n,) facilitation of each case (1 if a coordinator brokered it).
+        inten: (n,) intensity of each case's interaction.
+        intake: True at intake (the demand comes from the youth-welfare side), False at
+            a crisis (from the health side).
+        bank: (R, n_prof) time accounts (read only; the caller books the time).
+        hy_pair: (n_health, n_prof) pair index of (health or youth, youth) slots, -1.
+        n_health: number of health slots.
+        T: (R, n_pairs) trust of every pair.
+        U: (R, n_pairs) understanding of every pair.
+        trust_base: (R,) trust baseline of cross pairs (for pairs without one).
+        underst_base: (R,) understanding baseline of cross pairs.
+        logic: (R, n_prof) professional logic of every slot.
+        inst: (R,) institutional frame (cooperation agreement, 0 or 1).
+        mode_base: (R, 4) base weight of each mode.
+        mode_coef: (R, 4, 7) feature coefficients of each mode.
+        mh: (R, 4) minutes each mode takes on the health side.
+        my: (R, 4) minutes each mode takes on the youth-welfare side.
+        info: (R, 4) information exchanged in each mode.
+        plan: (R, 4) joint planning in each mode.
+        conflict: (R, 4) conflict in each mode.
+        trust_gain: (R,) trust gain.
+        trust_loss: (R,) trust loss.
+        info_weight: (R,) weight of information in the trust gain.
+        underst_gain: (R,) understanding gain.
+        eng: (R, n_prof) engagement.
+        eng_gain: (R,) engagement gain from joint planning.
+        eng_loss: (R,) engagement loss from conflict.
+        mode_case: (R, 4) counts of case modes this week (added to).
+        pend_t: (R, n_pairs) pending trust changes (added to).
+        pend_u: (R, n_pairs) pending understanding changes (added to).
+        touched: (R, n_pairs) pairs that interacted this week (set).
+        acq_new: (R, n_pairs) pairs that became acquainted this week (set).
+        pend_e: (R, n_prof) pending engagement changes (added to).
+
+    Returns:
+        The mode of every case.
+    """
+    n = len(run)
+    R, nP = bank.shape
+    cnt = np.zeros((R, nP), np.int64)
+    for i in range(n):
+        cnt[run[i], h[i]] += 1
+        cnt[run[i], y[i]] += 1
+    mode = np.empty(n, np.int64)
+    feats = np.empty(7, np.float64)
+    feas = np.empty(4, np.float64)
+    for i in range(n):
+        r, hi, yi = run[i], h[i], y[i]
+        bh = bank[r, hi] // max(cnt[r, hi], 1)
+        by = bank[r, yi] // max(cnt[r, yi], 1)
+        q = hy_pair[min(hi, n_health - 1), yi]
+        if q >= 0:
+            bt = T[r, q]
+            bu = U[r, q]
+        else:
+            bt = trust_base[r]
+            bu = underst_base[r]
+        mhp = mh[r, 3]
+        myp = my[r, 3]
+        sh = 1.0 if mhp == 0 else min(1.0, bh / max(mhp, 1))
+        sy = 1.0 if myp == 0 else min(1.0, by / max(myp, 1))
+        feats[0] = bt
+        feats[1] = bu
+        feats[2] = abs(logic[r, hi] - logic[r, yi]) * (1.0 - bu)
+        feats[3] = min(sh, sy)
+        feats[4] = urg[i]
+        feats[5] = fac[i]
+        feats[6] = inst[r]
+        for m in range(4):
+            feas[m] = 1.0 if (mh[r, m] <= bh and my[r, m] <= by) else 0.0
+        m = rules.choose_mode(rules.mode_weights(feats, mode_base[r], mode_coef[r]), feas,
+                              u[i])
+        mode[i] = m
+        mode_case[r, m] += 1
+        if q >= 0:
+            pend_t[r, q] += rules.trust_delta(T[r, q], info[r, m], plan[r, m],
+                                              conflict[r, m], trust_gain[r], trust_loss[r],
+                                              inten[i], info_weight[r])
+            pend_u[r, q] += rules.understanding_delta(U[r, q], info[r, m], underst_gain[r],
+                                                      inten[i])
+            touched[r, q] = True
+            if m == rules.POSITIVE:
+                acq_new[r, q] = True
+        dem, oth = (yi, hi) if intake else (hi, yi)
+        pend_e[r, dem] += rules.engagement_interaction_delta(
+            eng[r, dem], plan[r, m], conflict[r, m], eng_gain[r], eng_loss[r], inten[i])
+        pend_e[r, oth] += rules.engagement_interaction_delta(
+            eng[r, oth], plan[r, m], 0.0, eng_gain[r], eng_loss[r], inten[i])
+    return mode
+
+
+@_jit
+def meet_in_person(run, q, h, c, t_eff, transfer, slack, fac, u, inten, T, U, logic, inst,
+                   mode_base, mode_coef, info, plan, conflict, trust_gain, trust_loss,
+                   info_weight, underst_gain, eng, eng_gain, eng_loss, aware, refresh,
+                   mode_struct, pend_t, pend_u, touched, acq_new, pend_a, refreshed,
+                   pend_e):  # pragma: no cover - compiled
+    """Visits and introductions: a coordinator meets health professionals face to face.
+
+    For every listed meeting of coordinator ``c`` with health professional ``h`` (pair
+    ``q``; at most one per run and professional) the mode is chosen from the pair's
+    trust ``t_eff``, understanding, distance of logics, the professional's slack,
+    facilitation ``fac`` and the institutional frame (``rules.mode_weights``,
+    ``rules.choose_mode``, all modes feasible).  Its consequences for the pair's trust
+    and understanding (from the trust level ``t_eff``; with ``transfer`` the pair first
+    takes over ``t_eff`` as its trust) and the professional's engagement are added to
+    the pending changes; the two know each other and the offers are fresh in the
+    professional's mind (awareness refresh ``refresh`` per run).
+
+    Returns:
+        The mode of every meeting.
+    """
+    n = len(run)
+    mode = np.empty(n, np.int64)
+    feats = np.empty(7, np.float64)
+    feas = np.ones(4, np.float64)
+    for i in range(n):
+        r, qi, hi, ci = run[i], q[i], h[i], c[i]
+        te = t_eff[i]
+        uq = U[r, qi]
+        feats[0] = te
+        feats[1] = uq
+        feats[2] = abs(logic[r, hi] - logic[r, ci]) * (1.0 - uq)
+        feats[3] = slack[i]
+        feats[4] = 0.0
+        feats[5] = fac[i]
+        feats[6] = inst[r]
+        m = rules.choose_mode(rules.mode_weights(feats, mode_base[r], mode_coef[r]), feas,
+                              u[i])
+        mode[i] = m
+        mode_struct[r, m] += 1
+        if transfer:
+            pend_t[r, qi] += te - T[r, qi]
+        pend_t[r, qi] += rules.trust_delta(te, info[r, m], plan[r, m], conflict[r, m],
+                                           trust_gain[r], trust_loss[r], inten[i],
+                                           info_weight[r])
+        pend_u[r, qi] += rules.understanding_delta(uq, info[r, m], underst_gain[r], inten[i])
+        touched[r, qi] = True
+        acq_new[r, qi] = True
+        pend_a[r, hi] += refresh[r] * (1.0 - aware[r, hi])
+        refreshed[r, hi] = True
+        pend_e[r, hi] += rules.engagement_interaction_delta(
+            eng[r, hi], plan[r, m], conflict[r, m], eng_gain[r], eng_loss[r], inten[i])
+    return mode

@@ -146,6 +146,15 @@ def _pos(x):
     return np.maximum(x, 0.0)
 
 
+@register_jitable
+def _mode_weight(features, base_m, row):
+    w = base_m
+    for k in range(7):
+        w = w * _pos(1.0 + row[k] * features[k])
+    return w
+
+
+@register_jitable
 def mode_weights(features, base, coef):
     """Weights of the four modes in a situation.
 
@@ -159,18 +168,13 @@ def mode_weights(features, base, coef):
         coef: 4 x 7 coefficients.
 
     Returns:
-        A list of 4 weights.
+        A tuple of 4 weights.
     """
-    out = []
-    for m in range(4):
-        w = base[m]
-        row = coef[m]
-        for k in range(7):
-            w = w * _pos(1.0 + row[k] * features[k])
-        out.append(w)
-    return out
+    return (_mode_weight(features, base[0], coef[0]), _mode_weight(features, base[1], coef[1]),
+            _mode_weight(features, base[2], coef[2]), _mode_weight(features, base[3], coef[3]))
 
 
+@register_jitable
 def choose_mode(weights, feasible, u):
     """Draw a mode from weights with a pre-drawn uniform ``u`` in [0, 1).
 
@@ -178,11 +182,11 @@ def choose_mode(weights, feasible, u):
     coordination costs no time and is the fallback: it is chosen whenever all weights
     are 0.
     """
-    w = [weights[m] * feasible[m] for m in range(4)]  # feasible is 0/1
-    c0 = w[0]
-    c1 = c0 + w[1]
-    c2 = c1 + w[2]
-    total = c2 + w[3]
+    # feasible is 0/1
+    c0 = weights[0] * feasible[0]
+    c1 = c0 + weights[1] * feasible[1]
+    c2 = c1 + weights[2] * feasible[2]
+    total = c2 + weights[3] * feasible[3]
     thr = u * total
     if isinstance(thr, float):
         if not total > 0.0 or thr < c0:
@@ -196,6 +200,7 @@ def choose_mode(weights, feasible, u):
     return np.where(total > 0.0, m, 0)
 
 
+@register_jitable
 def trust_delta(trust, info, plan, conflict, gain, loss, intensity, info_weight):
     """Change of trust through one interaction.
 
@@ -207,11 +212,13 @@ def trust_delta(trust, info, plan, conflict, gain, loss, intensity, info_weight)
     return intensity * (gain * good * (1.0 - trust) - loss * conflict * trust)
 
 
+@register_jitable
 def understanding_delta(understanding, info, gain, intensity):
     """Change of mutual understanding: exchange of information closes part of the gap."""
     return intensity * (gain * info * (1.0 - understanding))
 
 
+@register_jitable
 def engagement_interaction_delta(engagement, plan, conflict, gain, loss, intensity):
     """Change of a participant's engagement: joint planning motivates, conflict frustrates."""
     return intensity * (gain * plan * (1.0 - engagement) - loss * conflict * engagement)

@@ -619,9 +619,10 @@ class VectorEngine:
         pos = fid % self.cap
         c = self.fi_col
         cols = np.array([c[name] for name in _INSERT_COLS], dtype=np.int64)
-        vals = np.stack([b.fid, fb.birth_week, fb.burden, fb.onset_week, fb.district, fb.gyn,
-                         fb.ped, fb.e_crisis, fb.e_drop, b.cb_exit, b.cb_end, b.y1,
-                         b.first_noticeable, b.te, b.h0, b.crisis_at], dtype=np.int64)
+        vals = tuple(np.ascontiguousarray(v, dtype=np.int64) for v in (
+            b.fid, fb.birth_week, fb.burden, fb.onset_week, fb.district, fb.gyn, fb.ped,
+            fb.e_crisis, fb.e_drop, b.cb_exit, b.cb_end, b.y1, b.first_noticeable, b.te, b.h0,
+            b.crisis_at))
         kernels.insert_families(self.fi, self.ff, F["u"], run, pos, np.asarray(idx, np.int64),
                                 self.fi_new, self.ff_new, cols, vals, fb.u[:N_FAMILY_KEEP])
         exit_w = fb.birth_week[idx] + STAY_WEEKS_AFTER_BIRTH
@@ -1109,12 +1110,11 @@ class VectorEngine:
             self.refreshed |= m
 
     def _visits(self, t: int) -> None:
-        P, M = self.P, self.modes
+        P = self.P
         wk = t % 52
         nH = self.nH
         vm = _minutes(P["visit_hours_coordinator"])
         hm = P["visit_minutes_health"].astype(np.int64)
-        inst = P["cooperation_agreement"].astype(np.float64)
         maxv = P["max_visits_per_week"].astype(np.int64)
         hpids = np.arange(nH)
         for j in range(self.nC):
@@ -1156,55 +1156,41 @@ class VectorEngine:
             slack = self._slack(rs, hs)
             self._spend(rs, hs, hm[rs], "visits")
             qs = Q[rs, ks]
-            T, U = self.T[rs, qs], self.U[rs, qs]
-            feats = (T, U, np.abs(self.logic[rs, hs] - self.logic[rs, c]) * (1.0 - U),
-                     slack, np.zeros(len(rs)), np.zeros(len(rs)), inst[rs])
-            mode = rules.choose_mode(
-                rules.mode_weights(feats, M.base_r(rs), M.coef_r(rs)),
-                M.all_feasible, self.o_vmode[rs, wk, j, ks])
-            np.add.at(self.w["mode_struct"], (rs, mode), 1)
-            self._interact_one(rs, qs, mode, P["intensity_visit"][rs])
-            self._met_in_person(rs, hs, qs, mode, P["intensity_visit"][rs])
+            self._meet_in_person(rs, qs, hs, np.full(len(rs), c), self.T[rs, qs], False,
+                                 slack, np.zeros(len(rs)), self.o_vmode[rs, wk, j, ks],
+                                 P["intensity_visit"][rs])
 
     def _slack(self, run, pid) -> np.ndarray:
         """Free share of the time accounts (0 for a slot without a time account)."""
         cap = self.cap_m[run, pid]
         return np.where(cap > 0, self.bank[run, pid] / np.maximum(cap, 1), 0.0)
 
-    def _met_in_person(self, rs, hs, qs, mode, inten) -> None:
-        """Record that a health professional met a coordinator face to face.
+    def _meet_in_person(self, rs, qs, hs, cs, t_eff, transfer: bool, slack, fac, u,
+                        inten) -> None:
+        """Visits and introductions: coordinators ``cs`` meet health professionals ``hs``.
 
-        After a visit or an introduction they know each other, the offers are fresh in
-        mind, and the interaction's planning or conflict moves the professional's
-        engagement.
+        The mode of each meeting, its consequences for the pair and the professional's
+        engagement, and that afterwards they know each other and the offers are fresh in
+        mind (kernels.meet_in_person).
         """
-        P, M = self.P, self.modes
-        self.acq_new[rs, qs] = True
-        a = self.aware[rs, hs]
-        self.pend_a[rs, hs] += P["awareness_refresh_visit"][rs] * (1.0 - a)
-        self.refreshed[rs, hs] = True
-        self.pend_e[rs, hs] += rules.engagement_interaction_delta(
-            self.eng[rs, hs], M.plan[rs, mode], M.conflict[rs, mode],
-            P["engagement_gain_planning"][rs], P["engagement_loss_conflict"][rs], inten)
-
-    def _interact_one(self, rs: np.ndarray, qs: np.ndarray, mode: np.ndarray,
-                      inten: np.ndarray, trust_level: np.ndarray | None = None) -> None:
-        """Consequences of interactions for one pair per listed run (in list order)."""
-        P, M = self.P, self.modes
-        T = self.T[rs, qs] if trust_level is None else trust_level
-        dt = rules.trust_delta(T, M.info[rs, mode], M.plan[rs, mode], M.conflict[rs, mode],
-                               P["trust_gain"][rs], P["trust_loss"][rs], inten,
-                               P["trust_gain_info_weight"][rs])
-        du = rules.understanding_delta(self.U[rs, qs], M.info[rs, mode],
-                                       P["understanding_gain"][rs], inten)
-        np.add.at(self.pend_t, (rs, qs), dt)
-        np.add.at(self.pend_u, (rs, qs), du)
-        self.touched[rs, qs] = True
+        M = self.modes
+        c = self._case_args
+        kernels.meet_in_person(
+            rs, qs, hs, np.ascontiguousarray(cs, dtype=np.int64),
+            np.ascontiguousarray(t_eff, dtype=np.float64), transfer,
+            np.ascontiguousarray(slack, dtype=np.float64), fac,
+            np.ascontiguousarray(u, dtype=np.float64),
+            np.ascontiguousarray(inten, dtype=np.float64), self.T, self.U, self.logic,
+            c["inst"], M.base_a, M.coef_a, M.info, M.plan, M.conflict, c["trust_gain"],
+            c["trust_loss"], c["info_weight"], c["underst_gain"], self.eng, c["eng_gain"],
+            c["eng_loss"], self.aware, self._f64("awareness_refresh_visit"),
+            self.w["mode_struct"], self.pend_t, self.pend_u, self.touched, self.acq_new,
+            self.pend_a, self.refreshed, self.pend_e)
 
     def _door_opening(self, t: int) -> None:
         if self.gpid is None or self.nC == 0:
             return
-        R, P, M = self.R, self.P, self.modes
+        R, P = self.R, self.P
         wk = t % 52
         g = self.gpid
         nH, nC = self.nH, self.nC
@@ -1239,19 +1225,11 @@ class VectorEngine:
         self._spend(rs, np.full(len(rs), g), dm[rs], "door_opening")
         self._spend(rs, c, dm[rs], "door_opening")
         self._spend(rs, h, hm[rs], "door_opening")
-        T = self.T[rs, q]
-        t_eff = np.maximum(T, P["trust_transfer_door_opening"][rs] * self.T[rs, qg_h])
-        U = self.U[rs, q]
-        feats = (t_eff, U, np.abs(self.logic[rs, h] - self.logic[rs, c]) * (1.0 - U), slack,
-                 np.zeros(len(rs)), np.ones(len(rs)),
-                 P["cooperation_agreement"].astype(np.float64)[rs])
-        mode = rules.choose_mode(rules.mode_weights(feats, M.base_r(rs), M.coef_r(rs)),
-                                 M.all_feasible, self.o_dmode[rs, wk])
-        np.add.at(self.w["mode_struct"], (rs, mode), 1)
-        np.add.at(self.pend_t, (rs, q), t_eff - T)
-        self._interact_one(rs, q, mode, P["intensity_door_opening"][rs], trust_level=t_eff)
+        # the coordinator meets the professional with the trust the liaison lends
+        t_eff = np.maximum(self.T[rs, q], P["trust_transfer_door_opening"][rs] * self.T[rs, qg_h])
+        self._meet_in_person(rs, q, h, c, t_eff, True, slack, np.ones(len(rs)),
+                             self.o_dmode[rs, wk], P["intensity_door_opening"][rs])
         self.touched[rs, qg_h] = True
-        self._met_in_person(rs, h, q, mode, P["intensity_door_opening"][rs])
 
     # ---------------------------------------------------------------- phase 2
     @cached_property
@@ -1281,6 +1259,18 @@ class VectorEngine:
             "ref_min": ref_min, "acc": acc,
             "ft_host": P["coordinator_host"] == "freier_traeger",
         }
+
+    @cached_property
+    def _case_args(self) -> dict[str, np.ndarray]:
+        """Constant per-run arguments of kernels.case_interactions."""
+        f = self._f64
+        return {"trust_base": f("trust_baseline_cross"),
+                "underst_base": f("understanding_baseline_cross"),
+                "inst": f("cooperation_agreement"), "trust_gain": f("trust_gain"),
+                "trust_loss": f("trust_loss"), "info_weight": f("trust_gain_info_weight"),
+                "underst_gain": f("understanding_gain"),
+                "eng_gain": f("engagement_gain_planning"),
+                "eng_loss": f("engagement_loss_conflict")}
 
     def _route_table(self, share: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each health slot's preferred referral route this week, its value and target."""
@@ -1479,22 +1469,7 @@ class VectorEngine:
         """Case cooperation, listed in (run, family) order."""
         if len(run) == 0:
             return
-        R, P, F, M = self.R, self.P, self.F, self.modes
-        nP = self.nP
-        cnt = np.bincount(np.concatenate([run * nP + h, run * nP + y]),
-                          minlength=R * nP).reshape(R, nP)
-        budget = self.bank // np.maximum(cnt, 1)
-        q = self.hy_pair[np.minimum(h, self.nH - 1), y]
-        has = q >= 0
-        qq = np.maximum(q, 0)
-        bt = np.where(has, self.T[run, qq], P["trust_baseline_cross"][run])
-        bu = np.where(has, self.U[run, qq], P["understanding_baseline_cross"][run])
-        bh, by = budget[run, h], budget[run, y]
-        mhp = M.mh[run, 3]
-        myp = M.my[run, 3]
-        sh = np.where(mhp == 0, 1.0, np.minimum(1.0, bh / np.maximum(mhp, 1)))
-        sy = np.where(myp == 0, 1.0, np.minimum(1.0, by / np.maximum(myp, 1)))
-        inst = P["cooperation_agreement"].astype(np.float64)[run]
+        P, F, M = self.P, self.F, self.modes
         if kind == "intake":
             bur = F["burden"][run, pos]
             urg = np.where(bur == 2, P["urgency_multiple"][run],
@@ -1507,34 +1482,18 @@ class VectorEngine:
             fac = P["clearing_desk"].astype(np.float64)[run]
             u = self._fu(run, pos, KI["mode_crisis"])
             inten = P["intensity_crisis"][run]
-        feats = (bt, bu, np.abs(self.logic[run, h] - self.logic[run, y]) * (1.0 - bu),
-                 np.minimum(sh, sy), urg, fac, inst)
-        feas = [((M.mh[run, m] <= bh) & (M.my[run, m] <= by)).astype(np.float64)
-                for m in range(4)]
-        mode = rules.choose_mode(rules.mode_weights(feats, M.base_r(run), M.coef_r(run)),
-                                 feas, u)
-        np.add.at(self.w["mode_case"], (run, mode), 1)
-        hi = np.flatnonzero(has)
-        if len(hi):
-            self._interact_one(run[hi], q[hi], mode[hi], inten[hi])
-            posm = hi[mode[hi] == rules.POSITIVE]
-            self.acq_new[run[posm], q[posm]] = True
+        # choice of mode and its consequences for the pair and both engagements, in one
+        # compiled pass (kernels.case_interactions)
+        c = self._case_args
+        mode = kernels.case_interactions(
+            run, h, y, u, urg, fac, np.ascontiguousarray(inten, dtype=np.float64),
+            kind == "intake", self.bank, self.hy_pair, self.nH, self.T, self.U,
+            c["trust_base"], c["underst_base"], self.logic, c["inst"], M.base_a, M.coef_a,
+            M.mh, M.my, M.info, M.plan, M.conflict, c["trust_gain"], c["trust_loss"],
+            c["info_weight"], c["underst_gain"], self.eng, c["eng_gain"], c["eng_loss"],
+            self.w["mode_case"], self.pend_t, self.pend_u, self.touched, self.acq_new,
+            self.pend_e)
         info, plan, conf = M.info[run, mode], M.plan[run, mode], M.conflict[run, mode]
-        dem, oth = (y, h) if kind == "intake" else (h, y)
-        d1 = rules.engagement_interaction_delta(self.eng[run, dem], plan, conf,
-                                                P["engagement_gain_planning"][run],
-                                                P["engagement_loss_conflict"][run], inten)
-        d2 = rules.engagement_interaction_delta(self.eng[run, oth], plan, 0.0,
-                                                P["engagement_gain_planning"][run],
-                                                P["engagement_loss_conflict"][run], inten)
-        n = len(run)
-        ridx = np.empty(2 * n, dtype=np.int64)
-        pidx = np.empty(2 * n, dtype=np.int64)
-        vals = np.empty(2 * n)
-        ridx[0::2], ridx[1::2] = run, run
-        pidx[0::2], pidx[1::2] = dem, oth
-        vals[0::2], vals[1::2] = d1, d2
-        np.add.at(self.pend_e, (ridx, pidx), vals)
         act = "crisis" if kind == "crisis" else "case"
         self._spend(run, h, M.mh[run, mode], act)
         self._spend(run, y, M.my[run, mode], act)
@@ -1776,6 +1735,10 @@ class _ModeArrays:
         self.my = np.stack([np.asarray(P[f"minutes_youth_{m}"], dtype=np.int64)
                             if f"minutes_youth_{m}" in P else zero for m in MODES], axis=1)
         self.all_feasible = (1.0, 1.0, 1.0, 1.0)
+        # the same as contiguous arrays for the kernels: (R, 4) and (R, 4, 7)
+        self.base_a = np.ascontiguousarray(np.stack(self.base, axis=1))
+        self.coef_a = np.ascontiguousarray(
+            np.stack([np.stack(row, axis=1) for row in self.coef], axis=1))
 
     def base_r(self, run: np.ndarray) -> list[np.ndarray]:
         """Base weights for the listed runs."""
