@@ -90,8 +90,8 @@ __all__ = ["case_interactions", "commit_week", "contact_schedule", "contacts_wee
 
 
 @_jit
-def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, kind_of_pid,
-                     slot_code, slot_u2, slot_off, slot_y1, birth_slot, kind_bit,
+def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, u_refer, u_accept,
+                     kind_of_pid, slot_code, slot_u2, slot_off, slot_y1, birth_slot, kind_bit,
                      skill, vis_multiple, vis_medium, false_pos, boost, lots,
                      weeks, n_cont):  # pragma: no cover - compiled
     """Contact schedule of a block of new families.
@@ -103,6 +103,8 @@ def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, kind_of_pid,
         onset: (n,) week from which the burden is noticeable.
         contact_pid: (S, n) professional of each contact slot, -1 if none.
         u_notice: (S, n) 16-bit uniform codes of the noticing decision of each slot.
+        u_refer: (S, n) codes of the referral decision of each slot.
+        u_accept: (S, n) codes of the acceptance decision of each slot.
         kind_of_pid: (n_prof,) kind code of every professional slot.
         slot_code: (S,) kind code of each slot (ignored for the U2).
         slot_u2: (S,) whether the slot is the U2 (clinic or pediatric practice).
@@ -123,9 +125,11 @@ def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, kind_of_pid,
     Returns:
         cb_exit, cb_end (kinds of contact before the exit / inside the horizon), y1 (a
         first-year contact), first (first week a burden is noticeable at a contact, -1),
-        and the candidate contacts (slot, family index, round) in slot order, then family
-        order: contacts whose noticing draw lies below the largest possible noticing
-        probability, and births a Lotsendienst may screen.
+        and the candidate contacts: contacts whose noticing draw lies below the largest
+        possible noticing probability, and births a Lotsendienst may screen.  Candidates
+        are ordered by week, within a week by slot, then family (the stable sort by week
+        of the slot-then-family order); for each its slot, family index, week, round,
+        professional and (3, m) codes of its noticing, referral and acceptance decisions.
     """
     S, n = contact_pid.shape
     never = np.iinfo(np.int64).max // 4
@@ -175,21 +179,46 @@ def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, kind_of_pid,
     for i in range(n):
         if first[i] == never:
             first[i] = -1
-    cs = np.empty(n_cand, np.int64)
-    cf = np.empty(n_cand, np.int64)
-    cr = np.zeros(n_cand, np.int64)
-    k = 0
+    # counting sort of the candidates by week, stable in slot-then-family order
+    w_lo = never
+    w_hi = -never
     for s in range(S):
         for i in range(n):
             if cand[s, i]:
+                wk = bw[i] + slot_off[s]
+                w_lo = min(w_lo, wk)
+                w_hi = max(w_hi, wk)
+    nxt = np.zeros(max(w_hi - w_lo + 2, 1), np.int64)
+    for s in range(S):
+        for i in range(n):
+            if cand[s, i]:
+                nxt[bw[i] + slot_off[s] - w_lo + 1] += 1
+    for k in range(1, len(nxt)):
+        nxt[k] += nxt[k - 1]
+    cs = np.empty(n_cand, np.int64)
+    cf = np.empty(n_cand, np.int64)
+    cw = np.empty(n_cand, np.int64)
+    cr = np.zeros(n_cand, np.int64)
+    cp = np.empty(n_cand, np.int64)
+    codes = np.empty((3, n_cand), u_notice.dtype)
+    for s in range(S):
+        for i in range(n):
+            if cand[s, i]:
+                wk = bw[i] + slot_off[s]
+                k = nxt[wk - w_lo]
+                nxt[wk - w_lo] += 1
                 cs[k] = s
                 cf[k] = i
+                cw[k] = wk
+                cp[k] = contact_pid[s, i]
+                codes[0, k] = u_notice[s, i]
+                codes[1, k] = u_refer[s, i]
+                codes[2, k] = u_accept[s, i]
                 # round: the family's contacts in earlier slots of the same week offset
                 for s2 in range(s):
                     if slot_off[s2] == slot_off[s] and contact_pid[s2, i] >= 0:
                         cr[k] += 1
-                k += 1
-    return cb_exit, cb_end, y1, first, cs, cf, cr
+    return cb_exit, cb_end, y1, first, cs, cf, cw, cr, cp, codes
 
 
 @_jit

@@ -569,25 +569,19 @@ class VectorEngine:
         for code, nm in ((PED, "skill_pediatric"), (GYN, "skill_gynecology"),
                          (CLINIC, "skill_clinic"), (MIDWIFE, "skill_midwife")):
             skill[:, code] = P[nm]
-        b.cb_exit, b.cb_end, b.y1, b.first_noticeable, cs, cf, rnd = kernels.contact_schedule(
+        S = N_CONTACTS
+        (b.cb_exit, b.cb_end, b.y1, b.first_noticeable, b.c_slot, b.c_idx, b.c_week, b.c_rnd,
+         b.c_pid, b.c_codes) = kernels.contact_schedule(
             run, bw.astype(np.int64), fb.burden.astype(np.int64), fb.onset_week,
-            fb.contact_pid, fb.u[draws.NOTICE0:draws.NOTICE0 + N_CONTACTS], self.kind,
-            _SLOT_CODE, _SLOT_U2, CONTACT_OFFSETS.astype(np.int64), _SLOT_Y1, BIRTH_SLOT,
-            KIND_BIT_OF, skill, P["visibility_multiple"].astype(np.float64),
+            fb.contact_pid, fb.u[draws.NOTICE0:draws.NOTICE0 + S],
+            fb.u[draws.REFER0:draws.REFER0 + S], fb.u[draws.ACCEPT0:draws.ACCEPT0 + S],
+            self.kind, _SLOT_CODE, _SLOT_U2, CONTACT_OFFSETS.astype(np.int64), _SLOT_Y1,
+            BIRTH_SLOT, KIND_BIT_OF, skill, P["visibility_multiple"].astype(np.float64),
             P["visibility_medium"].astype(np.float64),
             P["false_positive_rate"].astype(np.float64),
             1.0 + P["mfa_noticing_boost"].astype(np.float64),
             P["lotsendienst_coverage"] > 0, T, self.n_cont)
-        cw = fb.birth_week[cf] + CONTACT_OFFSETS[cs]
-        o = np.argsort(cw, kind="stable")
-        cs, cf, cw, rnd = cs[o], cf[o], cw[o], rnd[o]
-        b.c_week = cw
-        b.c_idx = cf
-        b.c_slot = cs
-        b.c_rnd = rnd
-        b.c_pid = fb.contact_pid[cs, cf]
-        b.c_codes = np.stack([fb.u[draws.NOTICE0 + cs, cf], fb.u[draws.REFER0 + cs, cf],
-                              fb.u[draws.ACCEPT0 + cs, cf]])
+        cw = b.c_week
         bur = fb.burden
         onset = fb.onset_week
         # onset of a burden after entry changes the crisis hazard
@@ -597,13 +591,15 @@ class VectorEngine:
         b.o_week = onset[oi][oo]
         b.o_idx = oi[oo]
         # the crisis hazard from entry
+        # (in hazard units: one value per run and burden class, outside help)
         vis_te = (bur > 0) & (te >= onset)
-        base = np.where(vis_te & (bur == 2), P["crisis_hazard_multiple"][run],
-                        np.where(vis_te & (bur == 1), P["crisis_hazard_medium"][run],
-                                 P["crisis_hazard_low"][run]))
-        b.h0 = rules.hazard_units(base * rules.crisis_hazard_multiplier(
-            np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), np.zeros(n),
-            P["help_effect"][run], P["post_help_effect"][run]))
+        cls = np.where(vis_te & (bur == 2), 0, np.where(vis_te & (bur == 1), 1, 2))
+        out = np.zeros(R, dtype=bool)
+        mult = rules.crisis_hazard_multiplier(out, out, np.zeros(R), P["help_effect"],
+                                              P["post_help_effect"])
+        units = np.stack([rules.hazard_units(P[f"crisis_hazard_{c}"] * mult)
+                          for c in ("multiple", "medium", "low")], axis=1)
+        b.h0 = units[run, cls]
         b.crisis_at = _first_crossing(te, np.zeros(n, dtype=np.int64), b.h0, fb.e_crisis)
         b.max_week = max(int(cw.max()) if len(cw) else -1,
                          int(b.o_week.max()) if len(b.o_week) else -1)
