@@ -102,8 +102,108 @@ def stream_id(name: str) -> int:
 
 def generator(seed: int, name: str, *key: int) -> np.random.Generator:
     """The generator of stream ``name`` for block ``key`` of the run seeded ``seed``."""
+    words = _PREPARED.get((seed, name, key))
+    if words is not None:  # the state prepared by prepare_generators: the same generator
+        return np.random.Generator(np.random.PCG64(_PreparedSeed(words)))
     ss = np.random.SeedSequence(entropy=seed, spawn_key=(stream_id(name), *key))
     return np.random.Generator(np.random.PCG64(ss))
+
+
+# SeedSequence for many generators at once.  Seeding a generator spends most of its time
+# hashing the seed and the spawn key; prepare_generators does that with array arithmetic
+# for whole batches of runs, following NumPy's SeedSequence (pool of 4 words, its hash and
+# mixing constants) step by step, and generator() then starts PCG64 from the prepared
+# words.  tests/test_reproducibility.py holds the result to NumPy's own SeedSequence.
+_SS_INIT_A, _SS_MULT_A = 0x43B0D7E5, 0x931E8875
+_SS_INIT_B, _SS_MULT_B = 0x8B51F9DD, 0x58F38DED
+_SS_MIX_L, _SS_MIX_R = 0xCA01F9DD, 0x4973F715
+_SS_POOL = 4
+_M32 = 0xFFFFFFFF
+#: Prepared PCG64 seed words by (seed, stream name, key); replaced by every call of
+#: :func:`prepare_generators`.
+_PREPARED: dict[tuple[int, str, tuple[int, ...]], np.ndarray] = {}
+
+
+class _PreparedSeed(np.random.bit_generator.ISeedSequence):
+    """Seed words computed by :func:`prepare_generators` (what SeedSequence would give)."""
+
+    def __init__(self, words: np.ndarray):
+        self.words = words
+
+    def generate_state(self, n_words, dtype=np.uint32):
+        if n_words != 4 or np.dtype(dtype) != np.uint64:  # pragma: no cover - PCG64 asks this
+            raise ValueError("prepared seeds hold the 4 words PCG64 asks for")
+        return self.words.copy()
+
+
+def _words32(x: int) -> list[int]:
+    """A non-negative integer as little-endian 32-bit words (at least one)."""
+    out = [x & _M32]
+    x >>= 32
+    while x:
+        out.append(x & _M32)
+        x >>= 32
+    return out
+
+
+def _seed_words(entropy: np.ndarray) -> np.ndarray:
+    """(N, L) uint32 assembled entropy -> (N, 4) uint64 ``generate_state(4, np.uint64)``."""
+    n, L = entropy.shape
+    hc = _SS_INIT_A
+
+    def hashmix(v):
+        nonlocal hc
+        v = v ^ np.uint32(hc)
+        hc = (hc * _SS_MULT_A) & _M32
+        v = v * np.uint32(hc)
+        return v ^ (v >> np.uint32(16))
+
+    def mix(x, y):
+        r = np.uint32(_SS_MIX_L) * x - np.uint32(_SS_MIX_R) * y
+        return r ^ (r >> np.uint32(16))
+
+    zero = np.zeros(n, dtype=np.uint32)
+    pool = [hashmix(entropy[:, i] if i < L else zero) for i in range(_SS_POOL)]
+    for i_src in range(_SS_POOL):
+        for i_dst in range(_SS_POOL):
+            if i_src != i_dst:
+                pool[i_dst] = mix(pool[i_dst], hashmix(pool[i_src]))
+    for i_src in range(_SS_POOL, L):
+        for i_dst in range(_SS_POOL):
+            pool[i_dst] = mix(pool[i_dst], hashmix(entropy[:, i_src]))
+    hc = _SS_INIT_B
+    out = []
+    for i in range(8):
+        v = pool[i % _SS_POOL] ^ np.uint32(hc)
+        hc = (hc * _SS_MULT_B) & _M32
+        v = v * np.uint32(hc)
+        out.append((v ^ (v >> np.uint32(16))).astype(np.uint64))
+    return np.stack([out[2 * k] | (out[2 * k + 1] << np.uint64(32)) for k in range(4)],
+                    axis=1)
+
+
+def prepare_generators(seeds: list[int], streams: list[tuple[str, tuple[int, ...]]]) -> None:
+    """Seed the generators of ``streams`` (name, key) for every seed at once.
+
+    A later ``generator(seed, name, *key)`` of one of them starts from the prepared state
+    instead of hashing its seed again; it is the same generator either way.
+    """
+    with np.errstate(over="ignore"):
+        rows: dict[int, list[tuple[tuple, list[int]]]] = {}
+        for seed in dict.fromkeys(seeds):
+            run = _words32(seed)
+            if len(run) < _SS_POOL:
+                run = run + [0] * (_SS_POOL - len(run))
+            for name, key in streams:
+                ent = run + _words32(stream_id(name))
+                for k in key:
+                    ent += _words32(int(k))
+                rows.setdefault(len(ent), []).append(((seed, name, tuple(key)), ent))
+        _PREPARED.clear()
+        for group in rows.values():
+            words = _seed_words(np.array([e for _k, e in group], dtype=np.uint32))
+            for (k, _e), w in zip(group, words, strict=True):
+                _PREPARED[k] = w
 
 
 def check_seed(value: Any, what: str = "seed") -> int:
@@ -118,6 +218,21 @@ def check_seed(value: Any, what: str = "seed") -> int:
 def new_seed() -> int:
     """Fresh entropy for a run whose seed was not given (recorded with the results)."""
     return int(np.random.SeedSequence().entropy)
+
+
+def year_streams(year: int) -> list[tuple[str, tuple[int, ...]]]:
+    """The streams (name, key) a year of a run draws from (for :func:`prepare_generators`)."""
+    out = [(name, (year,)) for name in ("births", "families", "staff", "staff_engagement",
+                                        "staff_coordinators", "staff_office", "outreach")]
+    for fmt in range(len(MEETING_FORMATS)):
+        out += [("meetings", (year, fmt)), ("meetings_pairs", (year, fmt))]
+    return out
+
+
+#: The streams a run draws from once, at its start.
+START_STREAMS = [(name, ()) for name in (
+    "population", "population_engagement", "population_pairs", "population_coordinators",
+    "population_office", "initial_families")]
 
 
 # ---------------------------------------------------------------------------
@@ -520,6 +635,7 @@ def meeting_occurrence(t: int, interval: int, fmt: int) -> int:
     return (t - first) // interval
 
 
+__all__ += ["prepare_generators", "year_streams", "START_STREAMS"]
 __all__ += ["as_uniform", "UNIFORM_CODES", "meeting_occurrence", "draw_year_entries",
             "initial_birth_weeks", "family_attributes_runs", "year_family_uniforms",
             "initial_family_uniforms", "NEVER", "KEEP_INDEX", "NOTICE0", "REFER0", "ACCEPT0",

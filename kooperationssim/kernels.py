@@ -48,7 +48,7 @@ COMPILED_IN = ("rules.py", "draws.py", "layout.py")
 #: changes of ``kernels.py`` only, so a change of one of them must come with a new value
 #: here (``tests/test_kernels.py`` checks it); until then the kernels are compiled afresh
 #: in every process instead of being read from a cache that may hold the old code.
-SOURCES_SHA256 = "b0e0902c6905cd854eeca1a9d0a0cf1f079290702c25bbde1a8de0c9afc7535e"
+SOURCES_SHA256 = "dc92b52aff8975259928df0ca5430561e2c4ba1982f445cf340c7e6c14dc3c94"
 
 
 def _sources_sha256() -> str | None:

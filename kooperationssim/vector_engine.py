@@ -309,6 +309,8 @@ class VectorEngine:
         self.streams = [generate_streams(p) for p in res]
         # family ring buffer size from the exact entries of every year
         years = (self.weeks + 51) // 52
+        draws.prepare_generators(self.seeds, [("births", (y,)) for y in range(years)]
+                                 + draws.START_STREAMS)
         init_w = draws.initial_birth_weeks()
         self._entries = np.zeros((R, years * 52), dtype=np.int64)
         for r in range(R):
@@ -828,6 +830,7 @@ class VectorEngine:
     def _year_boundary(self, year: int, t: int) -> None:
         R, P, lay = self.R, self.P, self.lay
         w = self.w
+        draws.prepare_generators(self.seeds, draws.year_streams(year))
         st = [draws.draw_staff(self.seeds[r], year, lay, self.params[r]) for r in range(R)]
         self.st_u = np.stack([s.u_turnover for s in st])
         self.st_e = np.stack([s.u_engagement for s in st])

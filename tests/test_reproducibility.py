@@ -141,3 +141,45 @@ def test_bad_seeds_are_refused():
     for bad in (-1, 2.5, "7", True):
         with pytest.raises(ValueError, match="rng must be a non-negative integer"):
             KooperationsModel(rng=bad, weeks=5)
+
+
+def test_prepared_generators_are_numpys_seed_sequence():
+    """prepare_generators hashes seeds with array arithmetic: the same generators."""
+    from kooperationssim import draws
+
+    rs = np.random.default_rng(3)
+    seeds = [0, 1, 2**32 - 1, 2**32, 2**64 + 3, 2**127 + 99, 2**200 + 1,
+             draws.new_seed()] + [int(x) for x in rs.integers(0, 2**62, 20)]
+    streams = draws.year_streams(7) + draws.START_STREAMS + [("staff", (2**33, 0))]
+    try:
+        draws.prepare_generators(seeds, streams)
+        for seed in seeds:
+            for name, key in streams:
+                assert (seed, name, key) in draws._PREPARED
+                ss = np.random.SeedSequence(entropy=seed, spawn_key=(draws.stream_id(name), *key))
+                want = np.random.Generator(np.random.PCG64(ss))
+                got = generator(seed, name, *key)
+                assert got.bit_generator.state == want.bit_generator.state, (seed, name, key)
+                np.testing.assert_array_equal(got.random(4), want.random(4))
+    finally:
+        draws._PREPARED.clear()
+
+
+def test_year_streams_cover_every_draw_of_a_year(monkeypatch):
+    """The streams prepared for a year are the ones its draws use (names from STREAMS)."""
+    from kooperationssim import draws
+
+    assert {n for n, _k in draws.year_streams(0) + draws.START_STREAMS} <= set(draws.STREAMS)
+    used = []
+    plain = draws.generator
+    monkeypatch.setattr(draws, "generator",
+                        lambda seed, name, *key: used.append((name, key)) or plain(seed, name,
+                                                                                    *key))
+    p = resolve({})
+    lay = build_layout(p)
+    draw_staff(5, 2, lay, p)
+    draws.draw_outreach(5, 2, lay, p)
+    for fmt in range(len(draws.MEETING_FORMATS)):
+        draws.draw_meetings(5, 2, fmt, lay)
+    draws.year_family_uniforms(5, 2, p)
+    assert set(used) == set(draws.year_streams(2))
