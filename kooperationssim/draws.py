@@ -188,22 +188,35 @@ def prepare_generators(seeds: list[int], streams: list[tuple[str, tuple[int, ...
     A later ``generator(seed, name, *key)`` of one of them starts from the prepared state
     instead of hashing its seed again; it is the same generator either way.
     """
+    _PREPARED.clear()
+    # the assembled entropy of SeedSequence(seed, spawn_key): the seed's words, padded to
+    # the pool size, then the words of the spawn key; grouped by length
+    by_seed: dict[int, list[int]] = {}
+    for seed in seeds:
+        if seed not in by_seed:
+            w = _words32(seed)
+            by_seed[seed] = w + [0] * (_SS_POOL - len(w))
+    by_stream = [(name, tuple(key), [w for k in (stream_id(name), *key) for w in _words32(int(k))])
+                 for name, key in dict.fromkeys((n, tuple(k)) for n, k in streams)]
+    seed_groups: dict[int, list[int]] = {}
+    for seed, w in by_seed.items():
+        seed_groups.setdefault(len(w), []).append(seed)
+    stream_groups: dict[int, list[int]] = {}
+    for j, (_n, _k, w) in enumerate(by_stream):
+        stream_groups.setdefault(len(w), []).append(j)
     with np.errstate(over="ignore"):
-        rows: dict[int, list[tuple[tuple, list[int]]]] = {}
-        for seed in dict.fromkeys(seeds):
-            run = _words32(seed)
-            if len(run) < _SS_POOL:
-                run = run + [0] * (_SS_POOL - len(run))
-            for name, key in streams:
-                ent = run + _words32(stream_id(name))
-                for k in key:
-                    ent += _words32(int(k))
-                rows.setdefault(len(ent), []).append(((seed, name, tuple(key)), ent))
-        _PREPARED.clear()
-        for group in rows.values():
-            words = _seed_words(np.array([e for _k, e in group], dtype=np.uint32))
-            for (k, _e), w in zip(group, words, strict=True):
-                _PREPARED[k] = w
+        for group_seeds in seed_groups.values():
+            sw = np.array([by_seed[s] for s in group_seeds], dtype=np.uint32)
+            for group_streams in stream_groups.values():
+                kw = np.array([by_stream[j][2] for j in group_streams], dtype=np.uint32)
+                ns, nk = len(sw), len(kw)
+                ent = np.concatenate([np.repeat(sw, nk, axis=0), np.tile(kw, (ns, 1))], axis=1)
+                words = _seed_words(ent)
+                i = 0
+                for s in group_seeds:
+                    for j in group_streams:
+                        _PREPARED[(s, by_stream[j][0], by_stream[j][1])] = words[i]
+                        i += 1
 
 
 def check_seed(value: Any, what: str = "seed") -> int:
