@@ -48,7 +48,7 @@ COMPILED_IN = ("rules.py", "draws.py", "layout.py")
 #: changes of ``kernels.py`` only, so a change of one of them must come with a new value
 #: here (``tests/test_kernels.py`` checks it); until then the kernels are compiled afresh
 #: in every process instead of being read from a cache that may hold the old code.
-SOURCES_SHA256 = "dc92b52aff8975259928df0ca5430561e2c4ba1982f445cf340c7e6c14dc3c94"
+SOURCES_SHA256 = "1a6cd91c085e81a208553d42aa2325d4395bc40dfc1f9ec676f0ada2901e8f22"
 
 
 def _sources_sha256() -> str | None:
@@ -84,9 +84,9 @@ def _jit(fn):
     return njit(nogil=True)(fn)
 
 
-__all__ = ["case_interactions", "commit_week", "contact_schedule", "contacts_week",
-           "family_contacts", "insert_families", "meet_in_person", "reset_pairs", "route_table",
-           "spend", "staff_week", "visit_order"]
+__all__ = ["birthdays_and_exits", "case_interactions", "commit_week", "contact_schedule",
+           "contacts_week", "family_contacts", "insert_families", "meet_in_person",
+           "reset_pairs", "route_table", "spend", "staff_week", "visit_order"]
 
 
 @_jit
@@ -1029,3 +1029,64 @@ def meet_in_person(run, q, h, c, t_eff, transfer, slack, fac, u, inten, T, U, lo
         pend_e[r, hi] += rules.engagement_interaction_delta(
             eng[r, hi], plan[r, m], conflict[r, m], eng_gain[r], eng_loss[r], inten[i])
     return mode
+
+
+@_jit
+def birthdays_and_exits(fi, col, lo_b, hi_b, lo_x, hi_x, cap, cases, n_health, in_help,
+                        waiting):  # pragma: no cover - compiled
+    """First birthdays and exits at the third birthday of one week, all runs.
+
+    Families ``[lo_b, hi_b)`` of each run have their first birthday, families
+    ``[lo_x, hi_x)`` leave.  ``col`` holds the columns of ``fi`` of the fields bw,
+    burden, y1, first_help, crisis_week, state, worker, fid, cb_exit and nbits.  Leaving
+    families free their caseload place (``cases``) and their slot of the ring buffer.
+
+    Returns:
+        (R, 8) counts per run: born, with a first-year contact, burdened, burdened and
+        reached (first birthdays; born in the simulation), burdened exits, of them
+        reached before a crisis, exits waiting and exits in help; and the run, contact
+        bits and noticing bits of every leaving family.
+    """
+    c_bw, c_bur, c_y1, c_fh, c_cw, c_st, c_wk, c_fid, c_cb, c_nb = (
+        col[0], col[1], col[2], col[3], col[4], col[5], col[6], col[7], col[8], col[9])
+    R = len(lo_b)
+    cnt = np.zeros((R, 8), np.int64)
+    n_x = 0
+    for r in range(R):
+        n_x += max(hi_x[r] - lo_x[r], 0)
+    x_run = np.empty(n_x, np.int64)
+    x_cb = np.empty(n_x, np.int64)
+    x_nb = np.empty(n_x, np.int64)
+    k = 0
+    for r in range(R):
+        for f in range(lo_b[r], hi_b[r]):
+            p = f % cap
+            if fi[r, p, c_bw] >= 0:
+                cnt[r, 0] += 1
+                if fi[r, p, c_y1] != 0:
+                    cnt[r, 1] += 1
+                if fi[r, p, c_bur] > 0:
+                    cnt[r, 2] += 1
+                    if fi[r, p, c_fh] >= 0:
+                        cnt[r, 3] += 1
+        for f in range(lo_x[r], hi_x[r]):
+            p = f % cap
+            if fi[r, p, c_bw] >= 0 and fi[r, p, c_bur] > 0:
+                cnt[r, 4] += 1
+                fh = fi[r, p, c_fh]
+                cw = fi[r, p, c_cw]
+                if fh >= 0 and (cw < 0 or fh < cw):
+                    cnt[r, 5] += 1
+            st = fi[r, p, c_st]
+            if st == waiting:
+                cnt[r, 6] += 1
+            elif st == in_help:
+                cases[r, fi[r, p, c_wk] - n_health] -= 1
+                fi[r, p, c_wk] = -1
+                cnt[r, 7] += 1
+            x_run[k] = r
+            x_cb[k] = fi[r, p, c_cb]
+            x_nb[k] = fi[r, p, c_nb]
+            k += 1
+            fi[r, p, c_fid] = -1
+    return cnt, x_run, x_cb, x_nb

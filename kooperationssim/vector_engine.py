@@ -760,37 +760,21 @@ class VectorEngine:
             qi = self.lay.hg_start + np.arange(nH)
             self.acq_new[:, qi] |= hit
             self.touched[:, qi] |= hit
-        # first birthdays
-        F = self.F
-        lo, hi = self._births_range(t - 52)
-        run, fid = _expand(lo, hi)
-        if len(run):
-            pos = fid % self.cap
-            ok = F["bw"][run, pos] >= 0
-            bur = F["burden"][run, pos] > 0
-            w["fb_born"] += np.bincount(run[ok], minlength=R)
-            w["fb_contact"] += np.bincount(run[ok & (F["y1"][run, pos] != 0)], minlength=R)
-            w["fb_burdened"] += np.bincount(run[ok & bur], minlength=R)
-            w["fb_reached"] += np.bincount(run[ok & bur & (F["first_help"][run, pos] >= 0)],
-                                           minlength=R)
-        # exits at the third birthday
-        lo, hi = self._births_range(t - STAY_WEEKS_AFTER_BIRTH)
-        run, fid = _expand(lo, hi)
-        if len(run):
-            pos = fid % self.cap
-            ok = (F["bw"][run, pos] >= 0) & (F["burden"][run, pos] > 0)
-            fh = F["first_help"][run, pos]
-            cw = F["crisis_week"][run, pos]
-            before = ok & (fh >= 0) & ((cw < 0) | (fh < cw))
-            w["exit_burdened"] += np.bincount(run[ok], minlength=R)
-            w["exit_before_crisis"] += np.bincount(run[before], minlength=R)
-            st = F["state"][run, pos]
-            self.waiting_n -= np.bincount(run[st == WAITING], minlength=R)
-            self.in_help_n -= np.bincount(run[st == IN_HELP], minlength=R)
-            self._release(run, pos)
-            self.rec.add_family_flags(run, F["cb_exit"][run, pos], F["nbits"][run, pos])
-            F["fid"][run, pos] = -1
-            self.head = np.maximum(self.head, hi)
+        # first birthdays, and exits at the third birthday (kernels.birthdays_and_exits)
+        lo_b, hi_b = self._births_range(t - 52)
+        lo_x, hi_x = self._births_range(t - STAY_WEEKS_AFTER_BIRTH)
+        cnt, x_run, x_cb, x_nb = kernels.birthdays_and_exits(
+            self.fi, self._mark_cols, np.ascontiguousarray(lo_b), np.ascontiguousarray(hi_b),
+            np.ascontiguousarray(lo_x), np.ascontiguousarray(hi_x), self.cap, self.cases,
+            self.nH, IN_HELP, WAITING)
+        for i, k in enumerate(("fb_born", "fb_contact", "fb_burdened", "fb_reached",
+                               "exit_burdened", "exit_before_crisis")):
+            w[k] += cnt[:, i]
+        self.waiting_n -= cnt[:, 6]
+        self.in_help_n -= cnt[:, 7]
+        if len(x_run):
+            self.rec.add_family_flags(x_run, x_cb, x_nb)
+            self.head = np.maximum(self.head, hi_x)
         lo, hi = self._births_range(t)
         w["births"] = hi - lo
         # the whole year's entries are written at its start, after the exits; the families
@@ -1258,6 +1242,13 @@ class VectorEngine:
             "ref_min": ref_min, "acc": acc,
             "ft_host": P["coordinator_host"] == "freier_traeger",
         }
+
+    @cached_property
+    def _mark_cols(self) -> np.ndarray:
+        """Columns of the family array read by kernels.birthdays_and_exits."""
+        return np.array([self.fi_col[c] for c in ("bw", "burden", "y1", "first_help",
+                                                  "crisis_week", "state", "worker", "fid",
+                                                  "cb_exit", "nbits")], dtype=np.int64)
 
     @cached_property
     def _case_args(self) -> dict[str, np.ndarray]:
