@@ -48,7 +48,7 @@ COMPILED_IN = ("rules.py", "draws.py", "layout.py")
 #: changes of ``kernels.py`` only, so a change of one of them must come with a new value
 #: here (``tests/test_kernels.py`` checks it); until then the kernels are compiled afresh
 #: in every process instead of being read from a cache that may hold the old code.
-SOURCES_SHA256 = "1a6cd91c085e81a208553d42aa2325d4395bc40dfc1f9ec676f0ada2901e8f22"
+SOURCES_SHA256 = "7ebd7a7081a3feeb531a9070583bbb35f052b06b83ac3cbd26031c5ec56cb3d5"
 
 
 def _sources_sha256() -> str | None:
@@ -86,7 +86,7 @@ def _jit(fn):
 
 __all__ = ["birthdays_and_exits", "case_interactions", "commit_week", "contact_schedule",
            "contacts_week", "family_contacts", "insert_families", "meet_in_person",
-           "reset_pairs", "route_table", "spend", "staff_week", "visit_order"]
+           "rehazard", "reset_pairs", "route_table", "spend", "staff_week", "visit_order"]
 
 
 @_jit
@@ -1090,3 +1090,62 @@ def birthdays_and_exits(fi, col, lo_b, hi_b, lo_x, hi_x, cap, cases, n_health, i
             k += 1
             fi[r, p, c_fid] = -1
     return cnt, x_run, x_cb, x_nb
+
+
+@_jit
+def rehazard(t, fi, ff, col, q_col, run, pos, hz_multiple, hz_medium, hz_low, help_effect,
+             post_effect, crisis, in_help, done, stay_weeks, never_week):  # pragma: no cover
+    """Bring the crisis hazard of families up to date and reschedule their crisis.
+
+    For every listed family (run, ring position; each once) not in crisis: the hazard
+    accumulated since the last update is added (integer hazard units), the hazard of
+    week ``t`` on is taken from its burden, onset and help (``rules.crisis_hazard_
+    multiplier``, ``rules.hazard_units``), and the first week the cumulative hazard
+    reaches the family's threshold becomes its crisis week.  ``col`` holds the columns
+    of ``fi`` of burden, onset, state, H0, t_upd, h_cur, e_crisis, crisis_at, bw and fid;
+    ``q_col`` the column of ``ff`` of the quality of help.
+
+    Returns:
+        week, run and family id of every crisis that falls before the family's exit.
+    """
+    c_bur, c_on, c_st, c_h0, c_tu, c_hc, c_ec, c_ca, c_bw, c_fid = (
+        col[0], col[1], col[2], col[3], col[4], col[5], col[6], col[7], col[8], col[9])
+    n = len(run)
+    o_at = np.empty(n, np.int64)
+    o_run = np.empty(n, np.int64)
+    o_fid = np.empty(n, np.int64)
+    k = 0
+    for i in range(n):
+        r = run[i]
+        p = pos[i]
+        st = fi[r, p, c_st]
+        if st == crisis:
+            continue
+        bur = fi[r, p, c_bur]
+        vis = bur > 0 and t >= fi[r, p, c_on]
+        if vis and bur == 2:
+            hz = hz_multiple[r]
+        elif vis and bur == 1:
+            hz = hz_medium[r]
+        else:
+            hz = hz_low[r]
+        mult = rules.crisis_hazard_multiplier(st == in_help, st == done, ff[r, p, q_col],
+                                              help_effect[r], post_effect[r])
+        h_new = np.int64(rules.hazard_units(hz * mult))
+        h0 = fi[r, p, c_h0] + (t - fi[r, p, c_tu]) * fi[r, p, c_hc]
+        fi[r, p, c_h0] = h0
+        fi[r, p, c_tu] = t
+        fi[r, p, c_hc] = h_new
+        if h_new > 0:
+            hh = max(h_new, 1)
+            kk = (fi[r, p, c_ec] - h0 + hh - 1) // hh
+            at = t - 1 + max(kk, 1)
+        else:
+            at = never_week
+        fi[r, p, c_ca] = at
+        if at < fi[r, p, c_bw] + stay_weeks:
+            o_at[k] = at
+            o_run[k] = r
+            o_fid[k] = fi[r, p, c_fid]
+            k += 1
+    return o_at[:k], o_run[:k], o_fid[:k]

@@ -324,6 +324,7 @@ def competence(tenure_weeks, start, halftime):
     return start + (1.0 - start) * (tenure_weeks / (tenure_weeks + halftime))
 
 
+@register_jitable
 def crisis_hazard_multiplier(in_help, done, quality, help_effect, post_effect):
     """Factor on the crisis hazard: early help lowers it, completed help a little less."""
     if isinstance(in_help, bool):
@@ -336,6 +337,7 @@ def crisis_hazard_multiplier(in_help, done, quality, help_effect, post_effect):
                     np.where(done, 1.0 - post_effect * quality, 1.0))
 
 
+@register_jitable
 def hazard_units(h):
     """A weekly hazard (probability scale) in integer units of 2**-40, rounded down."""
     if isinstance(h, float):

@@ -1251,6 +1251,18 @@ class VectorEngine:
                                                   "cb_exit", "nbits")], dtype=np.int64)
 
     @cached_property
+    def _hazard_cols(self) -> np.ndarray:
+        """Columns of the family array read and written by kernels.rehazard."""
+        return np.array([self.fi_col[c] for c in ("burden", "onset", "state", "H0", "t_upd",
+                                                  "h_cur", "e_crisis", "crisis_at", "bw",
+                                                  "fid")], dtype=np.int64)
+
+    @cached_property
+    def _quality_col(self) -> int:
+        floats = [f[0] for f in _FAMILY_FIELDS if f[1] is np.float64]
+        return floats.index("quality")
+
+    @cached_property
     def _case_args(self) -> dict[str, np.ndarray]:
         """Constant per-run arguments of kernels.case_interactions."""
         f = self._f64
@@ -1593,19 +1605,6 @@ class VectorEngine:
             self.touched[rt, qt] = True
 
     # ---------------------------------------------------------------- phase 4
-    def _hazard_now(self, t: int, run, pos) -> np.ndarray:
-        """Crisis hazard (units) of the listed families in week t, from their state."""
-        P, F = self.P, self.F
-        bur = F["burden"][run, pos]
-        vis = (bur > 0) & (t >= F["onset"][run, pos])
-        hz = np.where(vis & (bur == 2), P["crisis_hazard_multiple"][run],
-                      np.where(vis & (bur == 1), P["crisis_hazard_medium"][run],
-                               P["crisis_hazard_low"][run]))
-        st = F["state"][run, pos]
-        mult = rules.crisis_hazard_multiplier(st == IN_HELP, st == DONE, F["quality"][run, pos],
-                                              P["help_effect"][run], P["post_help_effect"][run])
-        return rules.hazard_units(hz * mult)
-
     def _phase_escalation(self, t: int) -> None:
         R, F = self.R, self.F
         # families whose crisis hazard changes this week: onset of the burden, start and end
@@ -1621,19 +1620,14 @@ class VectorEngine:
         pos = np.concatenate(ps)
         if len(run):
             key = np.unique(run * self.cap + pos)
-            run, pos = key // self.cap, key % self.cap
-            ok = F["state"][run, pos] != CRISIS
-            run, pos = run[ok], pos[ok]
-            h_new = self._hazard_now(t, run, pos)
-            H0 = F["H0"][run, pos] + (t - F["t_upd"][run, pos]) * F["h_cur"][run, pos]
-            F["H0"][run, pos] = H0
-            F["t_upd"][run, pos] = t
-            F["h_cur"][run, pos] = h_new
-            at = _first_crossing(t, H0, h_new, F["e_crisis"][run, pos])
-            F["crisis_at"][run, pos] = at
-            exit_w = F["bw"][run, pos] + STAY_WEEKS_AFTER_BIRTH
-            ok = at < exit_w
-            self.cal_crisis.add(at[ok], run[ok], F["fid"][run[ok], pos[ok]])
+            # the hazard from this week on, and the new crisis week (kernels.rehazard)
+            at, r_at, f_at = kernels.rehazard(
+                t, self.fi, self.ff, self._hazard_cols, self._quality_col, key // self.cap,
+                key % self.cap, self._f64("crisis_hazard_multiple"),
+                self._f64("crisis_hazard_medium"), self._f64("crisis_hazard_low"),
+                self._f64("help_effect"), self._f64("post_help_effect"), CRISIS, IN_HELP,
+                DONE, STAY_WEEKS_AFTER_BIRTH, NEVER_WEEK)
+            self.cal_crisis.add(at, r_at, f_at)
         # crises of this week
         run, fid = self.cal_crisis.pop(t)
         if len(run) == 0:
