@@ -48,7 +48,7 @@ COMPILED_IN = ("rules.py", "draws.py", "layout.py")
 #: changes of ``kernels.py`` only, so a change of one of them must come with a new value
 #: here (``tests/test_kernels.py`` checks it); until then the kernels are compiled afresh
 #: in every process instead of being read from a cache that may hold the old code.
-SOURCES_SHA256 = "7ebd7a7081a3feeb531a9070583bbb35f052b06b83ac3cbd26031c5ec56cb3d5"
+SOURCES_SHA256 = "3e35a086fde72fb7311154ded4af071c49f43c28131c9663bba016f050cb023c"
 
 
 def _sources_sha256() -> str | None:
@@ -86,7 +86,8 @@ def _jit(fn):
 
 __all__ = ["birthdays_and_exits", "case_interactions", "commit_week", "contact_schedule",
            "contacts_week", "family_contacts", "insert_families", "meet_in_person",
-           "rehazard", "reset_pairs", "route_table", "spend", "staff_week", "visit_order"]
+           "rehazard", "reset_pairs", "route_table", "spend", "staff_week", "visit_order",
+           "visits_week"]
 
 
 @_jit
@@ -977,6 +978,37 @@ def case_interactions(run, h, y, u, urg, fac, inten, intake, bank, hy_pair, n_he
 
 
 @_jit
+def _meet_one(r, qi, hi, ci, te, transfer, slack, fac, u, inten, feats, feas, T, U, logic,
+              inst, mode_base, mode_coef, info, plan, conflict, trust_gain, trust_loss,
+              info_weight, underst_gain, eng, eng_gain, eng_loss, aware, refresh, mode_struct,
+              pend_t, pend_u, touched, acq_new, pend_a, refreshed,
+              pend_e):  # pragma: no cover - compiled
+    """One face-to-face meeting of :func:`meet_in_person`; returns its mode."""
+    uq = U[r, qi]
+    feats[0] = te
+    feats[1] = uq
+    feats[2] = abs(logic[r, hi] - logic[r, ci]) * (1.0 - uq)
+    feats[3] = slack
+    feats[4] = 0.0
+    feats[5] = fac
+    feats[6] = inst[r]
+    m = rules.choose_mode(rules.mode_weights(feats, mode_base[r], mode_coef[r]), feas, u)
+    mode_struct[r, m] += 1
+    if transfer:
+        pend_t[r, qi] += te - T[r, qi]
+    pend_t[r, qi] += rules.trust_delta(te, info[r, m], plan[r, m], conflict[r, m],
+                                       trust_gain[r], trust_loss[r], inten, info_weight[r])
+    pend_u[r, qi] += rules.understanding_delta(uq, info[r, m], underst_gain[r], inten)
+    touched[r, qi] = True
+    acq_new[r, qi] = True
+    pend_a[r, hi] += refresh[r] * (1.0 - aware[r, hi])
+    refreshed[r, hi] = True
+    pend_e[r, hi] += rules.engagement_interaction_delta(
+        eng[r, hi], plan[r, m], conflict[r, m], eng_gain[r], eng_loss[r], inten)
+    return m
+
+
+@_jit
 def meet_in_person(run, q, h, c, t_eff, transfer, slack, fac, u, inten, T, U, logic, inst,
                    mode_base, mode_coef, info, plan, conflict, trust_gain, trust_loss,
                    info_weight, underst_gain, eng, eng_gain, eng_loss, aware, refresh,
@@ -1002,33 +1034,93 @@ def meet_in_person(run, q, h, c, t_eff, transfer, slack, fac, u, inten, T, U, lo
     feats = np.empty(7, np.float64)
     feas = np.ones(4, np.float64)
     for i in range(n):
-        r, qi, hi, ci = run[i], q[i], h[i], c[i]
-        te = t_eff[i]
-        uq = U[r, qi]
-        feats[0] = te
-        feats[1] = uq
-        feats[2] = abs(logic[r, hi] - logic[r, ci]) * (1.0 - uq)
-        feats[3] = slack[i]
-        feats[4] = 0.0
-        feats[5] = fac[i]
-        feats[6] = inst[r]
-        m = rules.choose_mode(rules.mode_weights(feats, mode_base[r], mode_coef[r]), feas,
-                              u[i])
-        mode[i] = m
-        mode_struct[r, m] += 1
-        if transfer:
-            pend_t[r, qi] += te - T[r, qi]
-        pend_t[r, qi] += rules.trust_delta(te, info[r, m], plan[r, m], conflict[r, m],
-                                           trust_gain[r], trust_loss[r], inten[i],
-                                           info_weight[r])
-        pend_u[r, qi] += rules.understanding_delta(uq, info[r, m], underst_gain[r], inten[i])
-        touched[r, qi] = True
-        acq_new[r, qi] = True
-        pend_a[r, hi] += refresh[r] * (1.0 - aware[r, hi])
-        refreshed[r, hi] = True
-        pend_e[r, hi] += rules.engagement_interaction_delta(
-            eng[r, hi], plan[r, m], conflict[r, m], eng_gain[r], eng_loss[r], inten[i])
+        mode[i] = _meet_one(run[i], q[i], h[i], c[i], t_eff[i], transfer, slack[i], fac[i],
+                            u[i], inten[i], feats, feas, T, U, logic, inst, mode_base,
+                            mode_coef, info, plan, conflict, trust_gain, trust_loss,
+                            info_weight, underst_gain, eng, eng_gain, eng_loss, aware, refresh,
+                            mode_struct, pend_t, pend_u, touched, acq_new, pend_a, refreshed,
+                            pend_e)
     return mode
+
+
+@_jit
+def visits_week(wk, cpid0, hc_start, area, dist, bank, cap_m, reserve, filled, acq, aware,
+                comp, vm, hm, maxv, req_min, v_base, v_cold, v_floor_e, v_floor_c, u_visit,
+                u_mode, inten, spend_cat, n_cat, T, U, logic, inst, mode_base, mode_coef, info,
+                plan, conflict, trust_gain, trust_loss, info_weight, underst_gain, eng,
+                eng_gain, eng_loss, refresh, mode_struct, pend_t, pend_u, touched, acq_new,
+                pend_a, refreshed, pend_e):  # pragma: no cover - compiled
+    """The coordinators' practice visits of one week, all runs, coordinator by coordinator.
+
+    Coordinator ``j`` visits as many practices as its free time (time account less the
+    meeting reserve) and ``maxv`` allow, in its visit order (:func:`visit_order`); a
+    practice agrees with probability ``rules.visit_success_probability`` if it has the
+    time.  A refused request costs the coordinator ``req_min`` (at most a visit); a
+    visit costs both their minutes and is a face-to-face meeting (:func:`_meet_one`).
+
+    Returns:
+        (R, n_cat) minutes taken from the time accounts per run and booking category
+        ``spend_cat`` of the professional.
+    """
+    R, nH = aware.shape
+    nC = area.shape[0]
+    sums = np.zeros((R, n_cat), np.int64)
+    feats = np.empty(7, np.float64)
+    feas = np.ones(4, np.float64)
+    cand = np.empty(nH, np.bool_)
+    known = np.empty(nH, np.bool_)
+    order = np.empty(nH, np.int64)
+    for j in range(nC):
+        c = cpid0 + j
+        for r in range(R):
+            free = bank[r, c] - reserve[r, j]
+            if not (filled[r, c] and vm[r] > 0 and free > 0):
+                continue
+            n = min(maxv[r], free // max(vm[r], 1))
+            n_cand = 0
+            for h in range(nH):
+                cand[h] = area[j, dist[h]] and filled[r, h]
+                known[h] = acq[r, hc_start + h * nC + j]
+                n_cand += cand[h]
+            n = min(n, n_cand)
+            if n <= 0:
+                continue
+            # the first n of the visit order (insertion into a sorted buffer)
+            m = 0
+            for i in range(nH):
+                if m == n and not _before(i, order[n - 1], cand, known, aware[r]):
+                    continue
+                k = m if m < n else n - 1
+                while k > 0 and _before(i, order[k - 1], cand, known, aware[r]):
+                    order[k] = order[k - 1]
+                    k -= 1
+                order[k] = i
+                if m < n:
+                    m += 1
+            for k in range(n):
+                h = order[k]
+                q = hc_start + h * nC + j
+                prob = rules.visit_success_probability(
+                    v_base[r], eng[r, h], comp[r, j], 1.0 if acq[r, q] else 0.0, v_cold[r],
+                    v_floor_e[r], v_floor_c[r])
+                if u_visit[r, wk, j, k] < prob and bank[r, h] >= hm[r]:
+                    bank[r, c] -= vm[r]
+                    sums[r, spend_cat[c]] += vm[r]
+                    cap = cap_m[r, h]
+                    slack = bank[r, h] / max(cap, 1) if cap > 0 else 0.0
+                    bank[r, h] -= hm[r]
+                    sums[r, spend_cat[h]] += hm[r]
+                    _meet_one(r, q, h, c, T[r, q], False, slack, 0.0, u_mode[r, wk, j, k],
+                              inten[r], feats, feas, T, U, logic, inst, mode_base, mode_coef,
+                              info, plan, conflict, trust_gain, trust_loss, info_weight,
+                              underst_gain, eng, eng_gain, eng_loss, aware, refresh,
+                              mode_struct, pend_t, pend_u, touched, acq_new, pend_a, refreshed,
+                              pend_e)
+                else:
+                    mr = min(req_min[r], vm[r])
+                    bank[r, c] -= mr
+                    sums[r, spend_cat[c]] += mr
+    return sums
 
 
 @_jit

@@ -294,6 +294,7 @@ def attendance_probability(base, engagement, awareness, length_hours, length_pen
     )
 
 
+@register_jitable
 def visit_success_probability(base, engagement, competence_, acquainted, cold, floor_e, floor_c):
     """Probability that a practice agrees to a coordinator's visit.
 

@@ -714,6 +714,10 @@ class VectorEngine:
             cat = np.where(paid & (cat == _SPEND_PHYS), _SPEND_PHYS_PAID, cat)
         sums = kernels.spend(self.bank, run, pid, minutes,
                              np.ascontiguousarray(cat, dtype=np.int64), _N_SPEND)
+        self._book(sums, activity)
+
+    def _book(self, sums: np.ndarray, activity: str) -> None:
+        """Book (R, n_cat) spent minutes per booking category under ``activity``."""
         w = self.w
         w["physician_unpaid_min"] += sums[:, _SPEND_PHYS]
         w["physician_paid_min"] += sums[:, _SPEND_PHYS_PAID]
@@ -1093,55 +1097,35 @@ class VectorEngine:
             self.refreshed |= m
 
     def _visits(self, t: int) -> None:
+        """Practice visits of the coordinators (kernels.visits_week)."""
+        if self.nC == 0:
+            return
+        M = self.modes
+        c = self._case_args
+        v = self._visit_args
+        comp = np.stack([self._competence(j) for j in range(self.nC)], axis=1)
+        sums = kernels.visits_week(
+            t % 52, self.cpid0, self.lay.hc_start, self.area, self.dist, self.bank,
+            self.cap_m, np.ascontiguousarray(self.reserve), self.filled, self.acq, self.aware,
+            comp, v["vm"], v["hm"], v["maxv"], v["req"], self._f64("visit_success_base"),
+            self._f64("visit_success_cold"), self._f64("visit_floor_engagement"),
+            self._f64("visit_floor_competence"), self.o_visit, self.o_vmode,
+            self._f64("intensity_visit"), self.spend_cat, _N_SPEND, self.T, self.U,
+            self.logic, c["inst"], M.base_a, M.coef_a, M.info, M.plan, M.conflict,
+            c["trust_gain"], c["trust_loss"], c["info_weight"], c["underst_gain"], self.eng,
+            c["eng_gain"], c["eng_loss"], self._f64("awareness_refresh_visit"),
+            self.w["mode_struct"], self.pend_t, self.pend_u, self.touched, self.acq_new,
+            self.pend_a, self.refreshed, self.pend_e)
+        self._book(sums, "visits")
+
+    @cached_property
+    def _visit_args(self) -> dict[str, np.ndarray]:
+        """Constant integer arguments of kernels.visits_week."""
         P = self.P
-        wk = t % 52
-        nH = self.nH
         vm = _minutes(P["visit_hours_coordinator"])
-        hm = P["visit_minutes_health"].astype(np.int64)
-        maxv = P["max_visits_per_week"].astype(np.int64)
-        hpids = np.arange(nH)
-        for j in range(self.nC):
-            c = self.cpid0 + j
-            free = self.bank[:, c] - self.reserve[:, j]
-            n = np.where(self.filled[:, c] & (vm > 0) & (free > 0),
-                         np.minimum(maxv, free // np.maximum(vm, 1)), 0)
-            if not (n > 0).any():
-                continue
-            cand = self.area[j][self.dist[:nH]][None, :] & self.filled[:, :nH]
-            qhc = self.lay.hc_start + hpids * self.nC + j
-            acq_hc = self.acq[:, qhc]
-            n = np.minimum(n, cand.sum(axis=1))
-            comp = self._competence(j)
-            K = int(n.max())
-            # the order of np.lexsort((slot, aware, acq_hc, ~cand)), first K only
-            H = kernels.visit_order(np.ascontiguousarray(cand), np.ascontiguousarray(acq_hc),
-                                    np.ascontiguousarray(self.aware), K)
-            act = np.arange(K)[None, :] < n[:, None]
-            Q = self.lay.hc_start + H * self.nC + j
-            known = np.take_along_axis(self.acq, Q, axis=1).astype(np.float64)
-            prob = rules.visit_success_probability(
-                P["visit_success_base"][:, None], np.take_along_axis(self.eng, H, axis=1),
-                comp[:, None],
-                known, P["visit_success_cold"][:, None], P["visit_floor_engagement"][:, None],
-                P["visit_floor_competence"][:, None])
-            hb = np.take_along_axis(self.bank, H, axis=1)
-            succ = act & (self.o_visit[:, wk, j, :K] < prob) & (hb >= hm[:, None])
-            fail = act & ~succ
-            if fail.any():
-                rf = np.nonzero(fail)[0]
-                self._spend(rf, np.full(len(rf), c), np.minimum(
-                    P["visit_request_minutes"].astype(np.int64), vm)[rf], "visits")
-            if not succ.any():
-                continue
-            rs, ks = np.nonzero(succ)
-            self._spend(rs, np.full(len(rs), c), vm[rs], "visits")
-            hs = H[rs, ks]
-            slack = self._slack(rs, hs)
-            self._spend(rs, hs, hm[rs], "visits")
-            qs = Q[rs, ks]
-            self._meet_in_person(rs, qs, hs, np.full(len(rs), c), self.T[rs, qs], False,
-                                 slack, np.zeros(len(rs)), self.o_vmode[rs, wk, j, ks],
-                                 P["intensity_visit"][rs])
+        return {"vm": vm, "hm": P["visit_minutes_health"].astype(np.int64),
+                "maxv": P["max_visits_per_week"].astype(np.int64),
+                "req": P["visit_request_minutes"].astype(np.int64)}
 
     def _slack(self, run, pid) -> np.ndarray:
         """Free share of the time accounts (0 for a slot without a time account)."""
