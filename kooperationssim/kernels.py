@@ -138,8 +138,18 @@ def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, u_refer, u_a
     cb_end = np.zeros(n, np.int64)
     y1 = np.zeros(n, np.int64)
     first = np.full(n, never, np.int64)
-    cand = np.zeros((S, n), np.bool_)
+    # the largest noticing probability of each run, kind and visibility (multiple burden,
+    # medium burden, not visible), the same product as slot by slot
+    R = len(boost)
+    bound = np.empty((R, skill.shape[1], 3), np.float64)
+    for r in range(R):
+        for code in range(skill.shape[1]):
+            for c, v in enumerate((vis_multiple[r], vis_medium[r], false_pos[r])):
+                bound[r, code, c] = min(max(skill[r, code] * v * boost[r], 0.0), 1.0)
+    found = np.empty(S * n, np.int64)  # candidates (s * n + i) in the order found
     n_cand = 0
+    w_lo = never
+    w_hi = -never
     B = 256  # families in blocks: their per-family arrays stay in cache across the slots
     for i0 in range(0, n, B):
         i1 = min(i0 + B, n)
@@ -170,30 +180,25 @@ def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, u_refer, u_a
                 if vis_at:
                     if wk < first[i]:
                         first[i] = wk
-                    v = vis_multiple[r] if b == 2 else vis_medium[r]
+                    c = 0 if b == 2 else 1
                 else:
-                    v = false_pos[r]
-                bound = min(max(skill[r, code] * v * boost[r], 0.0), 1.0)
-                if draws.as_uniform(u_notice[s, i]) < bound or (s == birth_slot and lots[r]):
-                    cand[s, i] = True
+                    c = 2
+                if draws.as_uniform(u_notice[s, i]) < bound[r, code, c] or (
+                        s == birth_slot and lots[r]):
+                    found[n_cand] = s * n + i
                     n_cand += 1
+                    w_lo = min(w_lo, wk)
+                    w_hi = max(w_hi, wk)
     for i in range(n):
         if first[i] == never:
             first[i] = -1
-    # counting sort of the candidates by week, stable in slot-then-family order
-    w_lo = never
-    w_hi = -never
-    for s in range(S):
-        for i in range(n):
-            if cand[s, i]:
-                wk = bw[i] + slot_off[s]
-                w_lo = min(w_lo, wk)
-                w_hi = max(w_hi, wk)
-    nxt = np.zeros(max(w_hi - w_lo + 2, 1), np.int64)
-    for s in range(S):
-        for i in range(n):
-            if cand[s, i]:
-                nxt[bw[i] + slot_off[s] - w_lo + 1] += 1
+    # counting sort by (week, slot), stable in the order found (families in increasing
+    # order within a slot): candidates by week, within a week by slot, then family
+    nxt = np.zeros(max(w_hi - w_lo + 1, 0) * S + 1, np.int64)
+    for k in range(n_cand):
+        s = found[k] // n
+        i = found[k] - s * n
+        nxt[(bw[i] + slot_off[s] - w_lo) * S + s + 1] += 1
     for k in range(1, len(nxt)):
         nxt[k] += nxt[k - 1]
     cs = np.empty(n_cand, np.int64)
@@ -202,23 +207,24 @@ def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, u_refer, u_a
     cr = np.zeros(n_cand, np.int64)
     cp = np.empty(n_cand, np.int64)
     codes = np.empty((3, n_cand), u_notice.dtype)
-    for s in range(S):
-        for i in range(n):
-            if cand[s, i]:
-                wk = bw[i] + slot_off[s]
-                k = nxt[wk - w_lo]
-                nxt[wk - w_lo] += 1
-                cs[k] = s
-                cf[k] = i
-                cw[k] = wk
-                cp[k] = contact_pid[s, i]
-                codes[0, k] = u_notice[s, i]
-                codes[1, k] = u_refer[s, i]
-                codes[2, k] = u_accept[s, i]
-                # round: the family's contacts in earlier slots of the same week offset
-                for s2 in range(s):
-                    if slot_off[s2] == slot_off[s] and contact_pid[s2, i] >= 0:
-                        cr[k] += 1
+    for j in range(n_cand):
+        s = found[j] // n
+        i = found[j] - s * n
+        wk = bw[i] + slot_off[s]
+        key = (wk - w_lo) * S + s
+        k = nxt[key]
+        nxt[key] += 1
+        cs[k] = s
+        cf[k] = i
+        cw[k] = wk
+        cp[k] = contact_pid[s, i]
+        codes[0, k] = u_notice[s, i]
+        codes[1, k] = u_refer[s, i]
+        codes[2, k] = u_accept[s, i]
+        # round: the family's contacts in earlier slots of the same week offset
+        for s2 in range(s):
+            if slot_off[s2] == slot_off[s] and contact_pid[s2, i] >= 0:
+                cr[k] += 1
     return cb_exit, cb_end, y1, first, cs, cf, cw, cr, cp, codes
 
 
