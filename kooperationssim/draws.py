@@ -102,9 +102,10 @@ def stream_id(name: str) -> int:
 
 def generator(seed: int, name: str, *key: int) -> np.random.Generator:
     """The generator of stream ``name`` for block ``key`` of the run seeded ``seed``."""
-    words = _PREPARED.get((seed, name, key))
-    if words is not None:  # the state prepared by prepare_generators: the same generator
-        return np.random.Generator(np.random.PCG64(_PreparedSeed(words)))
+    if type(seed) is int and _PREPARED and all(type(k) is int for k in key):
+        words = _PREPARED.get((seed, name, key))
+        if words is not None:  # the state prepared by prepare_generators: the same numbers
+            return np.random.Generator(np.random.PCG64(_PreparedSeed(words)))
     ss = np.random.SeedSequence(entropy=seed, spawn_key=(stream_id(name), *key))
     return np.random.Generator(np.random.PCG64(ss))
 
@@ -138,6 +139,8 @@ class _PreparedSeed(np.random.bit_generator.ISeedSequence):
 
 def _words32(x: int) -> list[int]:
     """A non-negative integer as little-endian 32-bit words (at least one)."""
+    if x < 0:
+        raise ValueError(f"seeds and keys of random streams are non-negative, got {x}")
     out = [x & _M32]
     x >>= 32
     while x:
@@ -185,8 +188,10 @@ def _seed_words(entropy: np.ndarray) -> np.ndarray:
 def prepare_generators(seeds: list[int], streams: list[tuple[str, tuple[int, ...]]]) -> None:
     """Seed the generators of ``streams`` (name, key) for every seed at once.
 
-    A later ``generator(seed, name, *key)`` of one of them starts from the prepared state
-    instead of hashing its seed again; it is the same generator either way.
+    A later ``generator(seed, name, *key)`` of one of them (integer seed and key) starts
+    from the prepared state instead of hashing its seed again; it draws the same numbers
+    either way (its ``bit_generator.seed_seq`` is not a ``SeedSequence``, so it cannot
+    ``spawn``).
     """
     _PREPARED.clear()
     # the assembled entropy of SeedSequence(seed, spawn_key): the seed's words, padded to

@@ -48,7 +48,7 @@ COMPILED_IN = ("rules.py", "draws.py", "layout.py")
 #: changes of ``kernels.py`` only, so a change of one of them must come with a new value
 #: here (``tests/test_kernels.py`` checks it); until then the kernels are compiled afresh
 #: in every process instead of being read from a cache that may hold the old code.
-SOURCES_SHA256 = "3e35a086fde72fb7311154ded4af071c49f43c28131c9663bba016f050cb023c"
+SOURCES_SHA256 = "4b426673b4a8b81d3a8c67dcc03facca79d8425dfd70329319015ff1b0cec61a"
 
 
 def _sources_sha256() -> str | None:

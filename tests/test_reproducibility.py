@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from kooperationssim import KooperationsModel
 from kooperationssim.draws import draw_staff, draw_year_families, generator
@@ -161,6 +162,13 @@ def test_prepared_generators_are_numpys_seed_sequence():
                 got = generator(seed, name, *key)
                 assert got.bit_generator.state == want.bit_generator.state, (seed, name, key)
                 np.testing.assert_array_equal(got.random(4), want.random(4))
+        # only integer seeds and keys take the prepared state; others are NumPy's to judge
+        with pytest.raises(TypeError):
+            generator(float(seeds[1]), "staff", 7)
+        np.testing.assert_array_equal(generator(np.int64(5), "staff", np.int64(7)).random(3),
+                                      generator(5, "staff", 7).random(3))
+        with pytest.raises(ValueError, match="non-negative"):
+            draws.prepare_generators([-1], streams)
     finally:
         draws._PREPARED.clear()
 
