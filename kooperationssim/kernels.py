@@ -86,8 +86,8 @@ def _jit(fn):
 
 __all__ = ["birthdays_and_exits", "case_interactions", "commit_week", "contact_schedule",
            "contacts_week", "family_contacts", "insert_families", "meet_in_person",
-           "rehazard", "reset_pairs", "route_table", "spend", "staff_week", "visit_order",
-           "visits_week"]
+           "meeting_pairs", "rehazard", "reset_pairs", "route_table", "spend", "staff_week",
+           "visit_order", "visits_week"]
 
 
 @_jit
@@ -1247,3 +1247,66 @@ def rehazard(t, fi, ff, col, q_col, run, pos, hz_multiple, hz_medium, hz_low, he
             o_fid[k] = fi[r, p, c_fid]
             k += 1
     return o_at[:k], o_run[:k], o_fid[:k]
+
+
+@_jit
+def meeting_pairs(present, pa, pb, cross_pair, T, U, logic, comp, inst, mode_base, mode_coef,
+                  u_mode, info, plan, conflict, trust_gain, trust_loss, info_weight,
+                  underst_gain, inten, u_acq, occ, p_acq, pend_t, pend_u, touched,
+                  acq_new):  # pragma: no cover - compiled
+    """The relationships at one meeting of every run: mode, trust, understanding.
+
+    The meeting's mode (``rules.mode_weights``, ``rules.choose_mode``) depends on the mean
+    trust, understanding and distance of logics of the cross-sector pairs present
+    (sequential sums in pair order), the organising coordinator's competence ``comp``
+    and the institutional frame; every pair present takes the mode's consequences for
+    trust and understanding and may become acquainted (``u_acq[r, occ[r], q] <
+    p_acq[r]``).
+
+    Returns:
+        The mode of each run's meeting.
+    """
+    R, nQ = T.shape
+    mode = np.empty(R, np.int64)
+    feats = np.empty(7, np.float64)
+    feas = np.ones(4, np.float64)
+    for r in range(R):
+        ts = 0.0
+        us = 0.0
+        ds = 0.0
+        cnt = 0
+        for q in range(nQ):
+            c = present[r, pa[q]] and present[r, pb[q]] and cross_pair[q]
+            tv = T[r, q] if c else 0.0
+            uv = U[r, q] if c else 0.0
+            dv = abs(logic[r, pa[q]] - logic[r, pb[q]]) * (1.0 - U[r, q]) if c else 0.0
+            if q == 0:
+                ts, us, ds = tv, uv, dv
+            else:
+                ts += tv
+                us += uv
+                ds += dv
+            if c:
+                cnt += 1
+        n = np.float64(max(cnt, 1))
+        feats[0] = ts / n
+        feats[1] = us / n
+        feats[2] = ds / n
+        feats[3] = 1.0
+        feats[4] = 0.0
+        feats[5] = comp[r]
+        feats[6] = inst[r]
+        m = rules.choose_mode(rules.mode_weights(feats, mode_base[r], mode_coef[r]), feas,
+                              u_mode[r])
+        mode[r] = m
+        for q in range(nQ):
+            if present[r, pa[q]] and present[r, pb[q]]:
+                pend_t[r, q] += rules.trust_delta(T[r, q], info[r, m], plan[r, m],
+                                                  conflict[r, m], trust_gain[r],
+                                                  trust_loss[r], inten[r], info_weight[r])
+                pend_u[r, q] += rules.understanding_delta(U[r, q], info[r, m],
+                                                          underst_gain[r], inten[r])
+                touched[r, q] = True
+                if u_acq[r, occ[r], q] < p_acq[r]:
+                    acq_new[r, q] = True
+    return mode

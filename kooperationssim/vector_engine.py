@@ -1025,27 +1025,20 @@ class VectorEngine:
         if self.gpid is not None:
             present[:, self.gpid] |= liaison
         present &= has_h[:, None]
-        mask = present[:, self.pa] & present[:, self.pb]
-        cross = mask & self.cross
-        la = self.logic[:, self.pa]
-        lb = self.logic[:, self.pb]
-        tsum = rules.seqsum(np.where(cross, self.T, 0.0), axis=1)
-        usum = rules.seqsum(np.where(cross, self.U, 0.0), axis=1)
-        dsum = rules.seqsum(np.where(cross, np.abs(la - lb) * (1.0 - self.U), 0.0), axis=1)
-        n = np.maximum(cross.sum(axis=1), 1).astype(np.float64)
         comp = np.zeros(R)
         for j in range(self.nC):
             comp = np.where(org == self.cpid0 + j, self._competence(j), comp)
-        inst = P["cooperation_agreement"].astype(np.float64)
-        feats = (tsum / n, usum / n, dsum / n, np.ones(R), np.zeros(R), comp, inst)
-        u_mode = u_mode_all[rr, occ_c, d]
-        mode = rules.choose_mode(rules.mode_weights(feats, M.base, M.coef), M.all_feasible,
-                                 u_mode)
+        # the pairs present: the meeting's mode and its consequences (kernels.meeting_pairs)
+        c = self._case_args
+        mode = kernels.meeting_pairs(
+            present, self.pa, self.pb, self.cross, self.T, self.U, self.logic, comp,
+            c["inst"], M.base_a, M.coef_a, np.ascontiguousarray(u_mode_all[rr, occ_c, d]),
+            M.info, M.plan, M.conflict, c["trust_gain"], c["trust_loss"], c["info_weight"],
+            c["underst_gain"], self._f64(f"meeting_intensity_{fmt}"), u_acq_all, occ_c,
+            self._f64(f"meeting_acquaintance_{fmt}"), self.pend_t, self.pend_u, self.touched,
+            self.acq_new)
         np.add.at(w["mode_struct"], (rr[has_h], mode[has_h]), 1)
         inten = P[f"meeting_intensity_{fmt}"]
-        self._interact_pairs(mask, mode, inten)
-        u_acq = u_acq_all[rr, occ_c]
-        self.acq_new |= mask & (u_acq < P[f"meeting_acquaintance_{fmt}"][:, None])
         attm = att & has_h[:, None]
         plan = M.plan[rr, mode][:, None]
         conf = M.conflict[rr, mode][:, None]
@@ -1059,22 +1052,6 @@ class VectorEngine:
         self.pend_a[:, hcols] += np.where(
             sel, P["awareness_refresh_meeting"][:, None] * (1.0 - a), 0.0)
         self.refreshed[:, hcols] |= sel
-
-    def _interact_pairs(self, mask: np.ndarray, mode: np.ndarray, inten: np.ndarray) -> None:
-        """Consequences of one interaction for every masked pair (mode per run)."""
-        P, M = self.P, self.modes
-        rr = np.arange(self.R)
-        info = M.info[rr, mode][:, None]
-        plan = M.plan[rr, mode][:, None]
-        conf = M.conflict[rr, mode][:, None]
-        dt = rules.trust_delta(self.T, info, plan, conf, P["trust_gain"][:, None],
-                               P["trust_loss"][:, None], inten[:, None],
-                               P["trust_gain_info_weight"][:, None])
-        du = rules.understanding_delta(self.U, info, P["understanding_gain"][:, None],
-                                       inten[:, None])
-        self.pend_t += np.where(mask, dt, 0.0)
-        self.pend_u += np.where(mask, du, 0.0)
-        self.touched |= mask
 
     def _letters(self, t: int) -> None:
         P = self.P
