@@ -385,7 +385,7 @@ class FamilyBlock:
     ped: np.ndarray  # (n,) pid of the pediatric practice
     e_crisis: np.ndarray  # (n,) Exp(1) crisis threshold in hazard units
     e_drop: np.ndarray  # (n,) Exp(1) dropout threshold in hazard units
-    contact_pid: np.ndarray  # (N_CONTACTS, n) professional of each contact, -1 if none
+    contact_pid: np.ndarray  # (N_CONTACTS, n) int32 professional of each contact, -1: none
     u: np.ndarray  # (N_KEEP, n) uint16 uniform codes for later decisions (see as_uniform)
 
     def __len__(self) -> int:

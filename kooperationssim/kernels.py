@@ -48,7 +48,7 @@ COMPILED_IN = ("rules.py", "draws.py", "layout.py")
 #: changes of ``kernels.py`` only, so a change of one of them must come with a new value
 #: here (``tests/test_kernels.py`` checks it); until then the kernels are compiled afresh
 #: in every process instead of being read from a cache that may hold the old code.
-SOURCES_SHA256 = "4b426673b4a8b81d3a8c67dcc03facca79d8425dfd70329319015ff1b0cec61a"
+SOURCES_SHA256 = "405e97a377c83052d51fd0fafa572edc0540d7b756db5845b20c9d569f113974"
 
 
 def _sources_sha256() -> str | None:
@@ -381,7 +381,7 @@ def family_contacts(uu, bw, run, cols, pv, n_districts, prenatal_weeks, never,
     district = np.zeros(n, np.int64)
     gyn = np.zeros(n, np.int64)
     ped = np.zeros(n, np.int64)
-    cpid = np.empty((S, n), np.int64)
+    cpid = np.empty((S, n), np.int32)  # professional slots (int32: half the memory)
     n_clin = len(clinic_pids)
     B = 256  # families in blocks, so that the rows of uu and cpid are read in short runs
     mw_b = np.empty(B, np.int64)

@@ -68,7 +68,7 @@ def reference_attributes(uu, birth_week, run, layout, sizes, params):
     gpart, u2part = pv("gyn_checkup_participation"), pv("u2_participation")
     part0 = FAMILY_U[f"part_{CONTACTS[0][0]}"]
     part = uu[part0:part0 + N_CONTACTS]
-    contact_pid = np.empty((N_CONTACTS, n), dtype=np.int64)
+    contact_pid = np.empty((N_CONTACTS, n), dtype=np.int32)  # professional slots
     for s, (_name, kind, _off) in enumerate(CONTACTS):
         if kind == "gynecology":
             contact_pid[s] = np.where(as_uniform(part[s]) < gpart, gyn, -1)
