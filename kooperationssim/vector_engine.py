@@ -1669,8 +1669,8 @@ class _ModeArrays:
 
     def __init__(self, P: dict[str, np.ndarray], R: int):
         f64 = lambda x: np.asarray(x, dtype=np.float64)  # noqa: E731
-        self.base = [f64(P[f"mode_base_{m}"]) for m in MODES]
-        self.coef = [[f64(P[f"mode_{m}_{f}"]) for f in rules.MODE_FEATURES] for m in MODES]
+        base = [f64(P[f"mode_base_{m}"]) for m in MODES]
+        coef = [[f64(P[f"mode_{m}_{f}"]) for f in rules.MODE_FEATURES] for m in MODES]
         self.info = np.stack([f64(P[f"info_{m}"]) for m in MODES], axis=1)
         self.plan = np.stack([f64(P[f"plan_{m}"]) for m in MODES], axis=1)
         self.conflict = np.stack([f64(P[f"conflict_{m}"]) for m in MODES], axis=1)
@@ -1679,19 +1679,10 @@ class _ModeArrays:
                             if f"minutes_health_{m}" in P else zero for m in MODES], axis=1)
         self.my = np.stack([np.asarray(P[f"minutes_youth_{m}"], dtype=np.int64)
                             if f"minutes_youth_{m}" in P else zero for m in MODES], axis=1)
-        self.all_feasible = (1.0, 1.0, 1.0, 1.0)
-        # the same as contiguous arrays for the kernels: (R, 4) and (R, 4, 7)
-        self.base_a = np.ascontiguousarray(np.stack(self.base, axis=1))
+        # weights as arrays for the kernels: (R, 4) and (R, 4, 7)
+        self.base_a = np.ascontiguousarray(np.stack(base, axis=1))
         self.coef_a = np.ascontiguousarray(
-            np.stack([np.stack(row, axis=1) for row in self.coef], axis=1))
-
-    def base_r(self, run: np.ndarray) -> list[np.ndarray]:
-        """Base weights for the listed runs."""
-        return [b[run] for b in self.base]
-
-    def coef_r(self, run: np.ndarray) -> list[list[np.ndarray]]:
-        """Coefficients for the listed runs."""
-        return [[c[run] for c in row] for row in self.coef]
+            np.stack([np.stack(row, axis=1) for row in coef], axis=1))
 
 
 def _available_gb() -> float:
