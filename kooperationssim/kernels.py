@@ -841,18 +841,24 @@ def visit_order(cand, acq, aware, K):  # pragma: no cover - compiled
     if K <= 0:
         return out
     for r in range(R):
-        m = 0  # a sorted buffer of the best m slots seen so far
-        for i in range(nH):
-            if m == K and not _before(i, out[r, K - 1], cand[r], acq[r], aware[r]):
-                continue
-            k = m if m < K else K - 1
-            while k > 0 and _before(i, out[r, k - 1], cand[r], acq[r], aware[r]):
-                out[r, k] = out[r, k - 1]
-                k -= 1
-            out[r, k] = i
-            if m < K:
-                m += 1
+        _first_in_order(cand[r], acq[r], aware[r], K, out[r])
     return out
+
+
+@_jit
+def _first_in_order(cand, acq, aware, K, out):  # pragma: no cover - compiled
+    """The first ``K`` slots of one run in the order of :func:`_before`, into ``out``."""
+    m = 0  # a sorted buffer of the best m slots seen so far
+    for i in range(len(cand)):
+        if m == K and not _before(i, out[K - 1], cand, acq, aware):
+            continue
+        k = m if m < K else K - 1
+        while k > 0 and _before(i, out[k - 1], cand, acq, aware):
+            out[k] = out[k - 1]
+            k -= 1
+        out[k] = i
+        if m < K:
+            m += 1
 
 
 @_jit
@@ -1091,18 +1097,7 @@ def visits_week(wk, cpid0, hc_start, area, dist, bank, cap_m, reserve, filled, a
             n = min(n, n_cand)
             if n <= 0:
                 continue
-            # the first n of the visit order (insertion into a sorted buffer)
-            m = 0
-            for i in range(nH):
-                if m == n and not _before(i, order[n - 1], cand, known, aware[r]):
-                    continue
-                k = m if m < n else n - 1
-                while k > 0 and _before(i, order[k - 1], cand, known, aware[r]):
-                    order[k] = order[k - 1]
-                    k -= 1
-                order[k] = i
-                if m < n:
-                    m += 1
+            _first_in_order(cand, known, aware[r], n, order)  # the first n of the order
             for k in range(n):
                 h = order[k]
                 q = hc_start + h * nC + j
