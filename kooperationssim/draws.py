@@ -476,8 +476,43 @@ def family_attributes(
 
 
 def _family_uniforms(rng: np.random.Generator, n: int) -> np.ndarray:
-    # one row per decision (its numbers contiguous in memory), as 16-bit codes
+    """``rng.integers(0, UNIFORM_CODES, (N_FAMILY_U, n), dtype=np.uint16)``.
+
+    One row per decision (its numbers contiguous in memory), as 16-bit codes.  NumPy
+    draws full-range 16-bit integers by splitting the generator's 64-bit outputs into
+    four, so where :func:`_raw16_matches` confirms it for the installed NumPy, the codes
+    are read from the raw outputs directly, several times faster and the same numbers
+    with the generator left in the same state.
+    """
+    bg = rng.bit_generator
+    if (_RAW16_OK[0] and type(bg) is np.random.PCG64 and (N_FAMILY_U * n) % 4 == 0
+            and not bg.state["has_uint32"]):
+        raw = bg.random_raw(N_FAMILY_U * n // 4)
+        return raw.view(np.uint16).reshape(N_FAMILY_U, n)
     return rng.integers(0, UNIFORM_CODES, (N_FAMILY_U, n), dtype=np.uint16)
+
+
+def _raw16_matches() -> bool:
+    """Whether full-range 16-bit integers are the raw 64-bit outputs split into four."""
+    a = np.random.Generator(np.random.PCG64(20240601))
+    b = np.random.Generator(np.random.PCG64(20240601))
+    k = 4 * 37
+    x = a.integers(0, UNIFORM_CODES, k, dtype=np.uint16)
+    y = b.bit_generator.random_raw(k // 4).view(np.uint16)
+    return bool(np.array_equal(x, y) and _same_stream(a, b))
+
+
+def _same_stream(a: np.random.Generator, b: np.random.Generator) -> bool:
+    """Whether two PCG64 generators will draw the same numbers from here on.
+
+    The 32-bit half kept from an earlier output counts only where one is buffered.
+    """
+    sa, sb = a.bit_generator.state, b.bit_generator.state
+    return (sa["state"] == sb["state"] and sa["has_uint32"] == sb["has_uint32"]
+            and (not sa["has_uint32"] or sa["uinteger"] == sb["uinteger"]))
+
+
+_RAW16_OK = [_raw16_matches()]
 
 
 def as_uniform(code):

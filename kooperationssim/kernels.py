@@ -48,7 +48,7 @@ COMPILED_IN = ("rules.py", "draws.py", "layout.py")
 #: changes of ``kernels.py`` only, so a change of one of them must come with a new value
 #: here (``tests/test_kernels.py`` checks it); until then the kernels are compiled afresh
 #: in every process instead of being read from a cache that may hold the old code.
-SOURCES_SHA256 = "405e97a377c83052d51fd0fafa572edc0540d7b756db5845b20c9d569f113974"
+SOURCES_SHA256 = "0ae51b78a25c8c7ad236f6274f5c0e763db30374548fcda883235c0b76671acc"
 
 
 def _sources_sha256() -> str | None:
@@ -85,7 +85,7 @@ def _jit(fn):
 
 
 __all__ = ["birthdays_and_exits", "case_interactions", "commit_week", "contact_schedule",
-           "contacts_week", "family_contacts", "insert_families", "meet_in_person",
+           "contacts_week", "delay_window", "family_contacts", "insert_families", "meet_in_person",
            "meeting_pairs", "rehazard", "reset_pairs", "route_table", "spend", "staff_week",
            "visit_order", "visits_week"]
 
@@ -262,7 +262,9 @@ def commit_week(t, T, U, base_t, base_u, trust_decay, understanding_decay, last,
     (``acq_new``); the others decay towards their baselines and lose an acquaintance not
     renewed for ``lapse`` weeks.  Professionals (R, n_prof): engagement of filled slots
     takes its pending change and drifts to the baseline, tenure grows; awareness of filled
-    health slots (R, n_health) is refreshed or decays.  Pending arrays are reset in place.
+    health slots (R, n_health) is refreshed or decays.  Pending arrays are reset in place
+    (a pair's pending changes and ``acq_new`` are only ever set together with ``touched``,
+    so only touched pairs need resetting).
     Per-run parameters (``trust_decay`` ... ``awareness_decay``, ``lapse``) are (R,).
 
     Returns:
@@ -291,15 +293,17 @@ def commit_week(t, T, U, base_t, base_u, trust_decay, understanding_decay, last,
                 U[r, q] = rules.clip01(U[r, q] + pend_u[r, q])
                 last[r, q] = t
                 acq[r, q] = acq[r, q] or acq_new[r, q]
+                # pending changes exist only for touched pairs: only these are reset
+                # (the untouched pairs' zeros are not written again)
+                pend_t[r, q] = 0.0
+                pend_u[r, q] = 0.0
+                touched[r, q] = False
+                acq_new[r, q] = False
             else:
                 T[r, q] = rules.decay_toward(T[r, q], base_t[r, q], trust_decay[r])
                 U[r, q] = rules.decay_toward(U[r, q], base_u[r, q], understanding_decay[r])
                 if acq[r, q] and (t - last[r, q]) >= lapse[r]:
                     acq[r, q] = False
-            pend_t[r, q] = 0.0
-            pend_u[r, q] = 0.0
-            touched[r, q] = False
-            acq_new[r, q] = False
             if cross[q] and filled[r, pb[q]]:
                 if filled[r, pa[q]]:
                     trust_sum[r] += T[r, q]
@@ -330,6 +334,42 @@ def commit_week(t, T, U, base_t, base_u, trust_decay, understanding_decay, last,
                         p_active[r] += 1
                         break
     return trust_sum, und_sum, pairs, h_acq, h_filled, p_active, p_attended
+
+
+@_jit
+def delay_window(win, ring, hist, slot, median):  # pragma: no cover - compiled
+    """Trailing-window histograms of the weeks to help, and their medians, for one week.
+
+    For every run: ``win[r] += hist[r] - ring[r, slot]`` and ``ring[r, slot] = hist[r]``
+    (integer histograms, ``win`` (R, D), ``ring`` (R, window, D)); ``median[r]`` gets the
+    median of the window, the mean of its two middle values, NaN for an empty window,
+    as ``outputs.median_from_hist``.
+    """
+    R, D = win.shape
+    for r in range(R):
+        n = 0
+        for j in range(D):
+            h = hist[r, j]
+            win[r, j] += h - ring[r, slot, j]
+            ring[r, slot, j] = h
+            n += win[r, j]
+        if n == 0:
+            median[r] = np.nan
+            continue
+        # the middle values: the first bins whose cumulative count exceeds (n-1)//2, n//2
+        k1 = (n - 1) // 2
+        k2 = n // 2
+        c = 0
+        lo = D
+        hi = D
+        for j in range(D):
+            c += win[r, j]
+            if lo == D and c > k1:
+                lo = j
+            if c > k2:
+                hi = j
+                break
+        median[r] = (lo + hi) / 2.0
 
 
 @_jit

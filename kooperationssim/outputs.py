@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from . import kernels
 from .params import FUNDING_SOURCES, FUNDING_USES
 
 __all__ = ["Output", "OUTPUTS", "SUMMARY_KEYS", "SERIES_KEYS", "Recorder", "KIND_BITS",
@@ -153,6 +154,27 @@ EXTRA_SERIES = (
     "births", "lotsendienst_coverage",
 )
 SERIES_KEYS = ("week",) + tuple(o.name for o in OUTPUTS if o.series) + EXTRA_SERIES
+#: Row of each series in a week's block of the recorder.
+_ROW = {k: i for i, k in enumerate(SERIES_KEYS[1:])}
+#: Series that are ratios (NaN where the denominator is 0), in the order of Recorder.week.
+_RATIO_ROWS = np.array([_ROW[k] for k in (
+    "reach_first_year", "reach_before_crisis", "crises_per_1000_births",
+    "mode_share_negative", "mode_share_intervention", "mode_share_exchange",
+    "mode_share_positive", "trust_mean", "understanding_mean", "acquainted_share",
+    "active_physicians_share", "physicians_ever_attended_share")])
+#: Series that are a week's count as it is, and the count they show.
+_COUNT_SERIES = {"vacancy_weeks": "vacancies", "turnover_events": "turnover",
+                 "families": "families", "families_in_help": "in_help",
+                 "families_waiting": "waiting", "meetings_held": "meetings",
+                 "crises": "crises", "births": "births"}
+_COUNT_ROWS = np.array([_ROW[k] for k in _COUNT_SERIES])
+_COUNT_SOURCES = tuple(_COUNT_SERIES.values())
+#: Series that are a week's float summary as it is.
+_FLOAT_SERIES = {"coordinator_fte_funded": "fte_funded",
+                 "coordinator_fte_filled": "fte_filled",
+                 "lotsendienst_coverage": "lotsendienst_coverage"}
+_FLOAT_ROWS = np.array([_ROW[k] for k in _FLOAT_SERIES])
+_FLOAT_SOURCES = tuple(_FLOAT_SERIES.values())
 
 COORD_ACTIVITIES = ("meetings", "letters", "visits", "door_opening", "clearing",
                     "feedback", "other_duties")
@@ -216,7 +238,10 @@ class Recorder:
         self.cost_total = np.zeros(R)
         self.contact_kind = np.zeros((R, len(KIND_BITS)), dtype=np.int64)
         self.noticed_kind = np.zeros((R, len(KIND_BITS)), dtype=np.int64)
-        self.cols = {k: np.full((R, T), np.nan) for k in SERIES_KEYS if k != "week"}
+        # the weekly series: one (n_series, R) block per week, written in one piece;
+        # cols[k] is the (T, R) view of series k
+        self._series = np.full((T, len(SERIES_KEYS) - 1, R), np.nan)
+        self.cols = {k: self._series[:, i, :] for i, k in enumerate(SERIES_KEYS[1:])}
         self._ring = np.zeros((R, WINDOW, 6), dtype=np.int64)
         self._ring_modes = np.zeros((R, WINDOW, 4), dtype=np.int64)
         self._ring_delay = np.zeros((R, WINDOW, MAX_DELAY), dtype=np.int64)
@@ -261,8 +286,8 @@ class Recorder:
         week_cost = np.zeros(R)
         for u in range(N_USES):
             week_cost = week_cost + cu[:, u]
-            self.cost_by_use[:, u] += cu[:, u]
             self.cost_by_source += cu[:, u, None] * sh[:, u, :]
+        self.cost_by_use += cu
         self.cost_total += week_cost
         # trailing windows
         slot = t % WINDOW
@@ -273,41 +298,31 @@ class Recorder:
         m = vec["mode_case"] + vec["mode_struct"]
         self._win_modes += m - self._ring_modes[:, slot]
         self._ring_modes[:, slot] = m
-        dh = vec["delay_hist"]
-        self._win_delay += dh - self._ring_delay[:, slot]
-        self._ring_delay[:, slot] = dh
-        wm = self._win_modes
+        # the delay window and its median in one compiled pass
+        med = np.empty(R)
+        kernels.delay_window(self._win_delay, self._ring_delay,
+                             np.ascontiguousarray(vec["delay_hist"]), slot, med)
+        wm, win = self._win_modes, self._win
         tot = wm.sum(axis=1)
-        c = self.cols
-        c["reach_first_year"][:, t] = div(self._win[:, 1], self._win[:, 0])
-        c["reach_before_crisis"][:, t] = div(self._win[:, 3], self._win[:, 2])
-        c["weeks_to_help_median"][:, t] = median_from_hist(self._win_delay)
-        c["crises_per_1000_births"][:, t] = div(1000 * self._win[:, 4], self._win[:, 5])
-        for i, name in enumerate(MODE_NAMES):
-            c[f"mode_share_{name}"][:, t] = div(wm[:, i], tot)
-        c["trust_mean"][:, t] = div(flt["trust_sum"], cnt["pairs"])
-        c["understanding_mean"][:, t] = div(flt["understanding_sum"], cnt["pairs"])
-        c["acquainted_share"][:, t] = div(cnt["health_acquainted"], cnt["health_filled"])
-        c["active_physicians_share"][:, t] = div(cnt["physicians_active"], cnt["physicians"])
-        c["physicians_ever_attended_share"][:, t] = div(cnt["physicians_attended"],
-                                                        cnt["physicians"])
-        c["physician_unpaid_hours"][:, t] = cnt["physician_unpaid_min"] / 60.0
-        c["coordinator_hours"][:, t] = cnt["coord_paid_min"] / 60.0
-        c["cost_total_eur"][:, t] = week_cost
-        c["vacancy_weeks"][:, t] = cnt["vacancies"]
-        c["turnover_events"][:, t] = cnt["turnover"]
-        c["families"][:, t] = cnt["families"]
-        c["families_in_help"][:, t] = cnt["in_help"]
-        c["families_waiting"][:, t] = cnt["waiting"]
-        c["coordinator_fte_funded"][:, t] = flt["fte_funded"]
-        c["coordinator_fte_filled"][:, t] = flt["fte_filled"]
-        c["meetings_held"][:, t] = cnt["meetings"]
-        c["interactions"][:, t] = m.sum(axis=1)
-        c["referrals"][:, t] = vec["routes"].sum(axis=1)
-        c["crises"][:, t] = cnt["crises"]
-        c["births"][:, t] = cnt["births"]
-        c["lotsendienst_coverage"][:, t] = flt["lotsendienst_coverage"]
-        self.last = {k: c[k][:, t] for k in c}
+        # this week's row of every series (order of SERIES_KEYS[1:]), written at once
+        out = self._series[t]
+        out[_RATIO_ROWS] = div(
+            np.stack([win[:, 1], win[:, 3], 1000 * win[:, 4], wm[:, 0], wm[:, 1], wm[:, 2],
+                      wm[:, 3], flt["trust_sum"], flt["understanding_sum"],
+                      cnt["health_acquainted"], cnt["physicians_active"],
+                      cnt["physicians_attended"]]),
+            np.stack([win[:, 0], win[:, 2], win[:, 5], tot, tot, tot, tot, cnt["pairs"],
+                      cnt["pairs"], cnt["health_filled"], cnt["physicians"],
+                      cnt["physicians"]]))
+        out[_ROW["weeks_to_help_median"]] = med
+        out[_ROW["physician_unpaid_hours"]] = cnt["physician_unpaid_min"] / 60.0
+        out[_ROW["coordinator_hours"]] = cnt["coord_paid_min"] / 60.0
+        out[_ROW["cost_total_eur"]] = week_cost
+        out[_COUNT_ROWS] = np.stack([cnt[k] for k in _COUNT_SOURCES])
+        out[_ROW["interactions"]] = m.sum(axis=1)
+        out[_ROW["referrals"]] = vec["routes"].sum(axis=1)
+        out[_FLOAT_ROWS] = np.stack([flt[k] for k in _FLOAT_SOURCES])
+        self.last = dict(zip(SERIES_KEYS[1:], out, strict=True))
         self.t += 1
 
     # -- results ------------------------------------------------------------
@@ -317,7 +332,7 @@ class Recorder:
 
         data = {"week": np.arange(self.t)}
         for k in SERIES_KEYS[1:]:
-            data[k] = self.cols[k][run, : self.t]
+            data[k] = self.cols[k][: self.t, run]
         return pd.DataFrame(data, columns=list(SERIES_KEYS))
 
     def summary(self, run: int, ped_referrals_last_year: np.ndarray,

@@ -144,13 +144,22 @@ def _first_crossing(t_upd, H0, h, E):
 class _Calendar:
     """Events by week: (run, family id) pairs added under their week.
 
-    Events are kept in flat arrays; ``pop`` must be called with non-decreasing weeks and
-    drops events of earlier weeks that were never popped.
+    ``pop`` must be called with non-decreasing weeks; events of earlier weeks that were
+    never popped are dropped.  The events are kept in two parts: a main part sorted by
+    week, read from the front, and the events added since it was last rebuilt, unsorted
+    and few; these are scanned on every pop and merged into the main part once they are
+    many.  A pop thus costs little however many events lie further ahead.
     """
 
+    #: Pending events that trigger a merge (at least; or an eighth of the main part).
+    MERGE_AT = 4096
+
     def __init__(self):
-        self.week = np.zeros(0, dtype=np.int64)
+        self.week = np.zeros(0, dtype=np.int64)  # main part, sorted by week, from ``head``
         self.key = np.zeros(0, dtype=np.int64)
+        self.head = 0
+        self.p_week = np.zeros(0, dtype=np.int64)  # pending part
+        self.p_key = np.zeros(0, dtype=np.int64)
         self._new: list[tuple[np.ndarray, np.ndarray]] = []
 
     def add(self, week: np.ndarray, run: np.ndarray, fid: np.ndarray) -> None:
@@ -161,15 +170,35 @@ class _Calendar:
     def pop(self, week: int) -> tuple[np.ndarray, np.ndarray]:
         """The (run, family id) pairs scheduled for ``week``, each once, in (run, id) order."""
         if self._new:
-            self.week = np.concatenate([self.week] + [w for w, _k in self._new])
-            self.key = np.concatenate([self.key] + [k for _w, k in self._new])
+            self.p_week = np.concatenate([self.p_week] + [w for w, _k in self._new])
+            self.p_key = np.concatenate([self.p_key] + [k for _w, k in self._new])
             self._new = []
-        due = self.week == week
-        key = np.unique(self.key[due])
-        later = self.week > week
-        if not later.all():
-            self.week, self.key = self.week[later], self.key[later]
+        # pending events: those of this week are due, earlier ones are dropped
+        pw = self.p_week
+        due_p = self.p_key[pw == week]
+        if len(pw) and not (pw > week).all():
+            keep = pw > week
+            self.p_week, self.p_key = pw[keep], self.p_key[keep]
+        # main part: skip earlier weeks, take this week's events
+        lo = self.head + int(np.searchsorted(self.week[self.head:], week, side="left"))
+        hi = lo + int(np.searchsorted(self.week[lo:], week, side="right"))
+        due = self.key[lo:hi]
+        self.head = hi
+        if len(due_p):
+            due = np.concatenate([due, due_p])
+        if len(self.p_week) >= max(self.MERGE_AT, (len(self.week) - self.head) // 8):
+            self._merge()
+        key = np.unique(due)
         return key >> 40, key & ((1 << 40) - 1)
+
+    def _merge(self) -> None:
+        """Sort the pending events into the main part (dropping what was read)."""
+        w = np.concatenate([self.week[self.head:], self.p_week])
+        k = np.concatenate([self.key[self.head:], self.p_key])
+        o = np.argsort(w, kind="stable")
+        self.week, self.key, self.head = w[o], k[o], 0
+        self.p_week = np.zeros(0, dtype=np.int64)
+        self.p_key = np.zeros(0, dtype=np.int64)
 
 
 class _Block:

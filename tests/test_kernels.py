@@ -212,3 +212,58 @@ def test_compile_kernels_warms_every_kernel():
                          timeout=600)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_delay_window_is_the_array_code(seed):
+    """The recorder's trailing window of waiting times and its median (one compiled
+    pass) equal the array code: window sums and outputs.median_from_hist."""
+    from kooperationssim import kernels
+    from kooperationssim.outputs import median_from_hist
+
+    rng = np.random.default_rng(seed)
+    R, W, D = 7, 5, 40
+    win = np.zeros((R, D), dtype=np.int64)
+    ring = np.zeros((R, W, D), dtype=np.int64)
+    ref_win = win.copy()
+    ref_ring = ring.copy()
+    for t in range(23):
+        # sparse weeks, some runs without any family that week or in the whole window
+        hist = rng.integers(0, 3, (R, D)) * (rng.random((R, D)) < 0.05)
+        hist[rng.random(R) < 0.4] = 0
+        slot = t % W
+        ref_win += hist - ref_ring[:, slot]
+        ref_ring[:, slot] = hist
+        med = np.full(R, -1.0)
+        kernels.delay_window(win, ring, hist, slot, med)
+        np.testing.assert_array_equal(win, ref_win)
+        np.testing.assert_array_equal(ring, ref_ring)
+        np.testing.assert_array_equal(med, median_from_hist(ref_win))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_event_calendar_returns_each_weeks_events(seed):
+    """The engine's event calendar (a sorted part and a pending part merged now and
+    then) returns, for every week popped, the distinct (run, family) pairs added under
+    that week, in (run, id) order; events of weeks never popped are dropped."""
+    from kooperationssim.vector_engine import _Calendar
+
+    rng = np.random.default_rng(seed)
+    cal = _Calendar()
+    cal.MERGE_AT = int(rng.integers(1, 40))
+    added: dict[int, set] = {}
+    last = -1
+    for week in range(150):
+        for _ in range(int(rng.integers(0, 4))):
+            n = int(rng.integers(0, 30))
+            w = week + rng.integers(-3, 45, n)
+            r, f = rng.integers(0, 6, n), rng.integers(0, 60, n)
+            cal.add(w, r, f)
+            for a, b, c in zip(w.tolist(), r.tolist(), f.tolist(), strict=True):
+                if a > last:  # added before its week was popped
+                    added.setdefault(a, set()).add((b, c))
+        if rng.random() < 0.85:  # some weeks are never popped
+            run, fid = cal.pop(week)
+            want = sorted(added.get(week, set()))
+            assert list(zip(run.tolist(), fid.tolist(), strict=True)) == want
+            last = week

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kooperationssim import KooperationsModel
+from kooperationssim import KooperationsModel, draws
 from kooperationssim.draws import draw_staff, draw_year_families, generator
 from kooperationssim.layout import build_layout
 from kooperationssim.scenario import resolve
@@ -191,3 +191,28 @@ def test_year_streams_cover_every_draw_of_a_year(monkeypatch):
         draws.draw_meetings(5, 2, fmt, lay)
     draws.year_family_uniforms(5, 2, p)
     assert set(used) == set(draws.year_streams(2))
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 1200])
+@pytest.mark.parametrize("before", ["nothing", "doubles", "odd_32_bit"])
+def test_family_uniforms_are_numpys_16_bit_integers(n, before):
+    """Families' 16-bit codes are read from the generator's raw outputs where NumPy's
+    own full-range 16-bit integers are those outputs split into four; they must be the
+    same numbers and leave the generator in the same state, also after other draws
+    (an odd number of 32-bit draws leaves half an output buffered: then NumPy draws)."""
+    assert draws._RAW16_OK[0]  # the fast path is in use on this NumPy
+    a = np.random.Generator(np.random.PCG64(77 + n))
+    b = np.random.Generator(np.random.PCG64(77 + n))
+    for g in (a, b):
+        if before == "doubles":
+            g.poisson(23.0, size=5)
+        elif before == "odd_32_bit":
+            g.integers(0, 10, 3, dtype=np.uint32)
+    want = a.integers(0, draws.UNIFORM_CODES, (draws.N_FAMILY_U, n), dtype=np.uint16)
+    got = draws._family_uniforms(b, n)
+    assert got.dtype == np.uint16 and got.shape == (draws.N_FAMILY_U, n)
+    np.testing.assert_array_equal(got, want)
+    assert draws._same_stream(a, b)
+    np.testing.assert_array_equal(a.random(9), b.random(9))
+    np.testing.assert_array_equal(a.integers(0, 9, 7, dtype=np.uint32),
+                                  b.integers(0, 9, 7, dtype=np.uint32))
