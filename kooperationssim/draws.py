@@ -452,7 +452,8 @@ def family_attributes_runs(
     burden, onset, district, gyn, ped, contact_pid = kernels.family_contacts(
         uu, np.asarray(birth_week, dtype=np.int64), run, cols, pv, D, PRENATAL_WEEKS, NEVER,
         pids[0], cums[0], pids[1], cums[1], pids[2], n_of, clinics.astype(np.int64),
-        clinic_cum, SLOT_KIND, _PART0)
+        clinic_cum, SLOT_KIND, _PART0,
+        np.empty((len(SLOT_KIND), len(birth_week)), dtype=np.int32))  # int32: half the memory
     return FamilyBlock(
         birth_week=birth_week.astype(np.int64),
         burden=burden,

@@ -48,7 +48,7 @@ COMPILED_IN = ("rules.py", "draws.py", "layout.py")
 #: changes of ``kernels.py`` only, so a change of one of them must come with a new value
 #: here (``tests/test_kernels.py`` checks it); until then the kernels are compiled afresh
 #: in every process instead of being read from a cache that may hold the old code.
-SOURCES_SHA256 = "0ae51b78a25c8c7ad236f6274f5c0e763db30374548fcda883235c0b76671acc"
+SOURCES_SHA256 = "bdf19d1c2c711cbbd00b80b7970e48065c695a69840e863dc1044d36826cb422"
 
 
 def _sources_sha256() -> str | None:
@@ -385,7 +385,7 @@ def _choose(cum, d, r, n, u):  # pragma: no cover - compiled
 @_jit
 def family_contacts(uu, bw, run, cols, pv, n_districts, prenatal_weeks, never,
                     gyn_pids, gyn_cum, ped_pids, ped_cum, mw_pids, n_of,
-                    clinic_pids, clinic_cum, slot_kind, part0):  # pragma: no cover - compiled
+                    clinic_pids, clinic_cum, slot_kind, part0, cpid):  # pragma: no cover
     """Attributes and contacts of a block of new families from their uniforms.
 
     Args:
@@ -409,6 +409,8 @@ def family_contacts(uu, bw, run, cols, pv, n_districts, prenatal_weeks, never,
         clinic_cum: (1, R, c) their normalised cumulative size weights per run.
         slot_kind: (S,) kind of each contact slot (``layout.SLOT_KIND``).
         part0: column of ``uu`` of the first slot's participation decision.
+        cpid: (S, n) int32 output, filled with the professional of each contact slot
+            (allocated by the caller, so that a large block gets NumPy's huge pages).
 
     Returns:
         burden (0 low, 1 medium, 2 multiple), onset week, district, gynecology and
@@ -421,7 +423,6 @@ def family_contacts(uu, bw, run, cols, pv, n_districts, prenatal_weeks, never,
     district = np.zeros(n, np.int64)
     gyn = np.zeros(n, np.int64)
     ped = np.zeros(n, np.int64)
-    cpid = np.empty((S, n), np.int32)  # professional slots (int32: half the memory)
     n_clin = len(clinic_pids)
     B = 256  # families in blocks, so that the rows of uu and cpid are read in short runs
     mw_b = np.empty(B, np.int64)

@@ -572,18 +572,35 @@ class VectorEngine:
         self._changed_run = np.zeros(0, dtype=np.int64)
         self._changed_pos = np.zeros(0, dtype=np.int64)
         # the families present at the start, all runs at once
-        bws, uus, runs = [], [], []
-        for r in range(R):
-            bw, uu = draws.initial_family_uniforms(self.seeds[r], self.params[r])
-            bws.append(bw)
-            uus.append(uu)
-            runs.append(np.full(len(bw), r))
-        run = np.concatenate(runs)
-        fid = np.concatenate([np.arange(len(b)) for b in bws])
-        blk = self._prepare_block(np.concatenate(uus, axis=1), np.concatenate(bws), run, fid,
-                                  entry_week=None)
+        n = self._init_counts.sum(axis=1)
+        bw, uu = self._family_codes(
+            n, lambda r: draws.initial_family_uniforms(self.seeds[r], self.params[r]))
+        run = np.repeat(np.arange(R), n)
+        fid = np.arange(len(run)) - np.repeat(np.cumsum(n) - n, n)  # from 0 in every run
+        blk = self._prepare_block(uu, bw, run, fid, entry_week=None)
         self._insert(blk, np.arange(len(run)))
         self.tail = self.bw_start[:, PRENATAL_WEEKS - self.bw0].copy()  # entered before week 0
+
+    def _family_codes(self, n: np.ndarray, draw: Callable[[int], tuple[np.ndarray, np.ndarray]]
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """Birth weeks and uniform codes of new families of every run, run after run.
+
+        ``draw(r)`` gives run ``r``'s ``n[r]`` birth weeks and (N_FAMILY_U, n[r]) codes;
+        they are copied into the batch's arrays one run at a time (rather than keeping
+        every run's block until the end), which keeps memory and page faults down.
+        """
+        tot = int(n.sum())
+        bw = np.empty(tot, dtype=np.int64)
+        uu = np.empty((draws.N_FAMILY_U, tot), dtype=np.uint16)
+        o = 0
+        for r in range(self.R):
+            b, u = draw(r)
+            if len(b) != n[r]:  # pragma: no cover - the counts are drawn from the same stream
+                raise RuntimeError(f"run {r}: {len(b)} new families, expected {n[r]}")
+            bw[o:o + len(b)] = b
+            uu[:, o:o + len(b)] = u
+            o += len(b)
+        return bw, uu
 
     def _prepare_block(self, uu, bw, run, fid, entry_week) -> _Block:
         """Attributes, static schedule data and calendars of a block of new families."""
@@ -873,18 +890,13 @@ class VectorEngine:
                 np.stack([b.u_acquaint if b else z(ref.u_acquaint) for b in blks]),
             )
         # the families entering this year, all runs at once
-        bws, uus, runs, fids = [], [], [], []
-        for r in range(R):
-            bw, uu = draws.year_family_uniforms(self.seeds[r], year, self.params[r])
-            bws.append(bw)
-            uus.append(uu)
-            runs.append(np.full(len(bw), r))
-            first = self.bw_start[r, year * 52 + PRENATAL_WEEKS - self.bw0]
-            fids.append(first + np.arange(len(bw)))
-        bw = np.concatenate(bws)
-        run = np.concatenate(runs)
-        yb = self._prepare_block(np.concatenate(uus, axis=1), bw, run, np.concatenate(fids),
-                                 entry_week=bw - PRENATAL_WEEKS)
+        n = self._entries[:, year * 52:(year + 1) * 52].sum(axis=1)
+        bw, uu = self._family_codes(
+            n, lambda r: draws.year_family_uniforms(self.seeds[r], year, self.params[r]))
+        run = np.repeat(np.arange(R), n)
+        first = self.bw_start[:, year * 52 + PRENATAL_WEEKS - self.bw0]
+        fid = np.arange(len(run)) + np.repeat(first - (np.cumsum(n) - n), n)
+        yb = self._prepare_block(uu, bw, run, fid, entry_week=bw - PRENATAL_WEEKS)
         self._pending = yb  # written into the ring buffers after this week's exits
         self.blocks = [b for b in self.blocks if b.max_week >= t]
         nC = self.nC
