@@ -33,6 +33,10 @@ __all__ = ["Output", "OUTPUTS", "SUMMARY_KEYS", "SERIES_KEYS", "Recorder", "KIND
 #: Bits for "had a contact with / was noticed by" a professional kind.
 KIND_BITS = {"pediatric": 1, "gynecology": 2, "clinic": 4, "midwife": 8}
 REFERRAL_ROUTES = ("warm", "clearing", "coordinator", "flyer", "lotsendienst")
+_ALL_BITS = sum(KIND_BITS.values())
+#: (flag combination, kind): whether the combination contains the kind's bit.
+_HAS_BIT = np.array([[(m & b) != 0 for b in KIND_BITS.values()] for m in range(_ALL_BITS + 1)],
+                    dtype=np.int64)
 #: Longest possible wait from first noticeable contact to help (weeks), histogram size.
 MAX_DELAY = 256
 WINDOW = 52
@@ -254,13 +258,15 @@ class Recorder:
                          noticed_bits: np.ndarray) -> None:
         """Count families' contact and noticing flags (at exit, and at the end of a run)."""
         run = np.asarray(run, dtype=np.int64)
-        cb = np.asarray(contact_bits, dtype=np.int64)
-        nb = np.asarray(noticed_bits, dtype=np.int64)
-        for i, bit in enumerate(KIND_BITS.values()):
-            had = (cb & bit) != 0
-            self.contact_kind[:, i] += np.bincount(run[had], minlength=self.R)
-            self.noticed_kind[:, i] += np.bincount(run[had & ((nb & bit) != 0)],
-                                                   minlength=self.R)
+        cb = np.asarray(contact_bits, dtype=np.int64) & _ALL_BITS
+        nb = np.asarray(noticed_bits, dtype=np.int64) & cb  # noticed where there was contact
+        # families counted by run and flag combination, then summed over the combinations
+        # that contain each kind's bit (integer counts: the order of the sums is immaterial)
+        n = _ALL_BITS + 1
+        per_cb = np.bincount(run * n + cb, minlength=self.R * n).reshape(self.R, n)
+        per_nb = np.bincount(run * n + nb, minlength=self.R * n).reshape(self.R, n)
+        self.contact_kind += per_cb @ _HAS_BIT
+        self.noticed_kind += per_nb @ _HAS_BIT
 
     def week(self, w: dict[str, Any], cost_by_use: np.ndarray,
              shares: np.ndarray) -> None:

@@ -1307,7 +1307,9 @@ class VectorEngine:
         route_tab = self._route_table(share)
         # one compiled pass over the contacts: a family has at most two contacts a week,
         # all first contacts (in run and family order) come before all second contacts
-        o = np.lexsort((fid, run, rnd))
+        # (the order of np.lexsort((fid, run, rnd)), sorted as one packed key)
+        nf = int(fid.max()) + 1
+        o = np.argsort((rnd * R + run) * nf + fid, kind="stable")
         P = self.P
         best, bv, tgt = route_tab
         c = self._contact_args

@@ -267,3 +267,27 @@ def test_event_calendar_returns_each_weeks_events(seed):
             want = sorted(added.get(week, set()))
             assert list(zip(run.tolist(), fid.tolist(), strict=True)) == want
             last = week
+
+
+def test_family_flag_counts_are_per_kind_bincounts():
+    """The recorder counts contact and noticing flags by flag combination; this equals
+    counting every kind's bit on its own (noticed only where there was contact)."""
+    from kooperationssim.outputs import KIND_BITS, Recorder
+
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        R, n = int(rng.integers(1, 9)), int(rng.integers(0, 300))
+        run = rng.integers(0, R, n)
+        cb, nb = rng.integers(0, 64, n), rng.integers(0, 64, n)
+        rec = Recorder(R, 3)
+        rec.add_family_flags(run, cb, nb)
+        rec.add_family_flags(run[::2], cb[::2], nb[::2])  # counts add up
+        want_c = np.zeros((R, len(KIND_BITS)), dtype=np.int64)
+        want_n = np.zeros_like(want_c)
+        for rr, cc, nn in ((run, cb, nb), (run[::2], cb[::2], nb[::2])):
+            for i, bit in enumerate(KIND_BITS.values()):
+                had = (cc & bit) != 0
+                want_c[:, i] += np.bincount(rr[had], minlength=R)
+                want_n[:, i] += np.bincount(rr[had & ((nn & bit) != 0)], minlength=R)
+        np.testing.assert_array_equal(rec.contact_kind, want_c)
+        np.testing.assert_array_equal(rec.noticed_kind, want_n)
