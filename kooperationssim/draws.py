@@ -482,8 +482,10 @@ def _family_uniforms(rng: np.random.Generator, n: int) -> np.ndarray:
     One row per decision (its numbers contiguous in memory), as 16-bit codes.  NumPy
     draws full-range 16-bit integers by splitting the generator's 64-bit outputs into
     four, so where :func:`_raw16_matches` confirms it for the installed NumPy, the codes
-    are read from the raw outputs directly, several times faster and the same numbers
-    with the generator left in the same state.
+    are read from the raw outputs directly, several times faster: the same numbers, and
+    the generator left in an equivalent state (the same draws from then on).  Only where
+    no half of a 64-bit output is buffered from an earlier 32-bit draw; otherwise, and
+    where the check fails (another NumPy, a big-endian machine), NumPy draws them.
     """
     bg = rng.bit_generator
     if (_RAW16_OK[0] and type(bg) is np.random.PCG64 and (N_FAMILY_U * n) % 4 == 0

@@ -48,7 +48,7 @@ COMPILED_IN = ("rules.py", "draws.py", "layout.py")
 #: changes of ``kernels.py`` only, so a change of one of them must come with a new value
 #: here (``tests/test_kernels.py`` checks it); until then the kernels are compiled afresh
 #: in every process instead of being read from a cache that may hold the old code.
-SOURCES_SHA256 = "bdf19d1c2c711cbbd00b80b7970e48065c695a69840e863dc1044d36826cb422"
+SOURCES_SHA256 = "94b66f9ead70bc1cebdc41af9466015e5c689ddd3084eddd962e5cfdca196719"
 
 
 def _sources_sha256() -> str | None:
@@ -418,6 +418,8 @@ def family_contacts(uu, bw, run, cols, pv, n_districts, prenatal_weeks, never,
     """
     n = len(bw)
     S = len(slot_kind)
+    if cpid.shape[0] != S or cpid.shape[1] != n:
+        raise ValueError("family_contacts: cpid must have the shape (slots, families)")
     burden = np.zeros(n, np.int8)
     onset = np.zeros(n, np.int64)
     district = np.zeros(n, np.int64)

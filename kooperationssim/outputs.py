@@ -33,7 +33,7 @@ __all__ = ["Output", "OUTPUTS", "SUMMARY_KEYS", "SERIES_KEYS", "Recorder", "KIND
 #: Bits for "had a contact with / was noticed by" a professional kind.
 KIND_BITS = {"pediatric": 1, "gynecology": 2, "clinic": 4, "midwife": 8}
 REFERRAL_ROUTES = ("warm", "clearing", "coordinator", "flyer", "lotsendienst")
-_ALL_BITS = sum(KIND_BITS.values())
+_ALL_BITS = int(np.bitwise_or.reduce(list(KIND_BITS.values())))
 #: (flag combination, kind): whether the combination contains the kind's bit.
 _HAS_BIT = np.array([[(m & b) != 0 for b in KIND_BITS.values()] for m in range(_ALL_BITS + 1)],
                     dtype=np.int64)
@@ -243,9 +243,9 @@ class Recorder:
         self.contact_kind = np.zeros((R, len(KIND_BITS)), dtype=np.int64)
         self.noticed_kind = np.zeros((R, len(KIND_BITS)), dtype=np.int64)
         # the weekly series: one (n_series, R) block per week, written in one piece;
-        # cols[k] is the (T, R) view of series k
+        # _cols[k] is the (T, R) view of series k (read through series())
         self._series = np.full((T, len(SERIES_KEYS) - 1, R), np.nan)
-        self.cols = {k: self._series[:, i, :] for i, k in enumerate(SERIES_KEYS[1:])}
+        self._cols = {k: self._series[:, i, :] for i, k in enumerate(SERIES_KEYS[1:])}
         self._ring = np.zeros((R, WINDOW, 6), dtype=np.int64)
         self._ring_modes = np.zeros((R, WINDOW, 4), dtype=np.int64)
         self._ring_delay = np.zeros((R, WINDOW, MAX_DELAY), dtype=np.int64)
@@ -338,7 +338,7 @@ class Recorder:
 
         data = {"week": np.arange(self.t)}
         for k in SERIES_KEYS[1:]:
-            data[k] = self.cols[k][: self.t, run]
+            data[k] = self._cols[k][: self.t, run]
         return pd.DataFrame(data, columns=list(SERIES_KEYS))
 
     def summary(self, run: int, ped_referrals_last_year: np.ndarray,
