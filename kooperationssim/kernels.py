@@ -85,7 +85,8 @@ def _jit(fn):
 
 
 __all__ = ["birthdays_and_exits", "case_interactions", "commit_week", "contact_schedule",
-           "contacts_week", "delay_window", "family_contacts", "insert_families", "meet_in_person",
+           "contacts_week", "delay_window", "family_contacts", "first_crossings",
+           "insert_families", "meet_in_person",
            "meeting_pairs", "rehazard", "reset_pairs", "route_table", "spend", "staff_week",
            "visit_order", "visits_week"]
 
@@ -1229,6 +1230,28 @@ def birthdays_and_exits(fi, col, lo_b, hi_b, lo_x, hi_x, cap, cases, n_health, i
 
 
 @_jit
+def _first_crossing(t_upd, h0, h, e, never_week):  # pragma: no cover - compiled
+    """First week w >= t_upd whose cumulative hazard h0 + (w - t_upd + 1) * h reaches e.
+
+    Integer hazard units; ``never_week`` where the hazard ``h`` is 0.
+    """
+    if h <= 0:
+        return never_week
+    k = (e - h0 + h - 1) // h
+    return t_upd - 1 + max(k, 1)
+
+
+@_jit
+def first_crossings(t_upd, h0, h, e, never_week):  # pragma: no cover - compiled
+    """:func:`_first_crossing` of every listed family (int64 arrays of equal length)."""
+    n = len(h)
+    out = np.empty(n, np.int64)
+    for i in range(n):
+        out[i] = _first_crossing(t_upd[i], h0[i], h[i], e[i], never_week)
+    return out
+
+
+@_jit
 def rehazard(t, fi, ff, col, q_col, run, pos, hz_multiple, hz_medium, hz_low, help_effect,
              post_effect, crisis, in_help, done, stay_weeks, never_week):  # pragma: no cover
     """Bring the crisis hazard of families up to date and reschedule their crisis.
@@ -1272,12 +1295,7 @@ def rehazard(t, fi, ff, col, q_col, run, pos, hz_multiple, hz_medium, hz_low, he
         fi[r, p, c_h0] = h0
         fi[r, p, c_tu] = t
         fi[r, p, c_hc] = h_new
-        if h_new > 0:
-            hh = max(h_new, 1)
-            kk = (fi[r, p, c_ec] - h0 + hh - 1) // hh
-            at = t - 1 + max(kk, 1)
-        else:
-            at = never_week
+        at = _first_crossing(t, h0, h_new, fi[r, p, c_ec], never_week)
         fi[r, p, c_ca] = at
         if at < fi[r, p, c_bw] + stay_weeks:
             o_at[k] = at

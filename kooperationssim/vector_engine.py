@@ -133,12 +133,18 @@ _SPEND_PHYS, _SPEND_PHYS_PAID, _SPEND_YOUTH, _SPEND_OFFICE, _SPEND_COORD, _SPEND
 _N_SPEND = 6
 
 
-def _first_crossing(t_upd, H0, h, E):
-    """First week w >= t_upd whose cumulative hazard H0 + (w - t_upd + 1) * h reaches E."""
-    h = np.asarray(h, dtype=np.int64)
-    need = np.asarray(E, dtype=np.int64) - np.asarray(H0, dtype=np.int64)
-    k = (need + np.maximum(h, 1) - 1) // np.maximum(h, 1)
-    return np.where(h > 0, np.asarray(t_upd) - 1 + np.maximum(k, 1), NEVER_WEEK)
+def _first_crossing(t_upd, h, E) -> np.ndarray:
+    """First week w >= t_upd whose cumulative hazard (w - t_upd + 1) * h reaches E.
+
+    For arrays of families (``t_upd`` may be one week for all), in integer hazard units,
+    NEVER_WEEK where h is 0 (kernels.first_crossings, which rehazard shares).
+    """
+    h = np.ascontiguousarray(h, dtype=np.int64)
+    n = len(h)
+    tu = (np.full(n, t_upd, dtype=np.int64) if np.ndim(t_upd) == 0
+          else np.ascontiguousarray(t_upd, dtype=np.int64))
+    return kernels.first_crossings(tu, np.zeros(n, dtype=np.int64), h,
+                                   np.ascontiguousarray(E, dtype=np.int64), NEVER_WEEK)
 
 
 class _Calendar:
@@ -607,7 +613,6 @@ class VectorEngine:
         P, T = self.P, self.weeks
         fb = draws.family_attributes_runs(uu, bw, run, self.lay, self.size, self.params)
         b = _Block(fb, run, fid)
-        n = len(run)
         te = bw - PRENATAL_WEEKS if entry_week is None else entry_week
         te = np.maximum(te, 0)  # families present at the start enter the simulation at week 0
         b.te = te
@@ -648,7 +653,7 @@ class VectorEngine:
         units = np.stack([rules.hazard_units(P[f"crisis_hazard_{c}"] * mult)
                           for c in ("multiple", "medium", "low")], axis=1)
         b.h0 = units[run, cls]
-        b.crisis_at = _first_crossing(te, np.zeros(n, dtype=np.int64), b.h0, fb.e_crisis)
+        b.crisis_at = _first_crossing(te, b.h0, fb.e_crisis)
         b.max_week = max(int(cw.max()) if len(cw) else -1,
                          int(b.o_week.max()) if len(b.o_week) else -1)
         self.blocks.append(b)
@@ -1266,7 +1271,10 @@ class VectorEngine:
 
     @cached_property
     def _case_args(self) -> dict[str, np.ndarray]:
-        """Constant per-run arguments of kernels.case_interactions."""
+        """Constant per-run arguments of the interaction kernels.
+
+        (case interactions, meetings, visits and introductions)
+        """
         f = self._f64
         return {"trust_base": f("trust_baseline_cross"),
                 "underst_base": f("understanding_baseline_cross"),
@@ -1359,7 +1367,7 @@ class VectorEngine:
     def _schedule_drop(self, t: int, run, pos, h) -> None:
         """Schedule the dropout of spells that started in week t (checks from t + 1)."""
         F = self.F
-        at = _first_crossing(t + 1, np.zeros(len(run), dtype=np.int64), h, F["e_drop"][run, pos])
+        at = _first_crossing(t + 1, h, F["e_drop"][run, pos])
         F["drop_at"][run, pos] = at
         ok = at < NEVER_WEEK
         self.cal_drop.add(at[ok], run[ok], F["fid"][run[ok], pos[ok]])
@@ -1464,7 +1472,7 @@ class VectorEngine:
         # dropout hazard of the help spell (after the case mode set the conflict)
         hd = rules.hazard_units(P["dropout_base"][ra] + P["dropout_conflict"][ra] *
                                 F["case_conflict"][ra, pa_])
-        at = _first_crossing(t + 1, np.zeros(len(ra), dtype=np.int64), hd, F["e_drop"][ra, pa_])
+        at = _first_crossing(t + 1, hd, F["e_drop"][ra, pa_])
         at = np.where(at < t + dur, at, -1)
         F["drop_at"][ra, pa_] = at
         ok = at >= 0
