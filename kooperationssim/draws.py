@@ -411,9 +411,14 @@ FAMILY_PARAMS = (
 )
 
 
+def family_params(params: list[dict[str, Any]]) -> np.ndarray:
+    """(runs, len(FAMILY_PARAMS)) the per-run parameters family generation reads."""
+    return np.array([[q[name] for name in FAMILY_PARAMS] for q in params], dtype=np.float64)
+
+
 def family_attributes_runs(
     uu: np.ndarray, birth_week: np.ndarray, run: np.ndarray, layout: Layout,
-    sizes: np.ndarray, params: list[dict[str, Any]],
+    sizes: np.ndarray, params: list[dict[str, Any]] | np.ndarray,
 ) -> FamilyBlock:
     """Turn blocks of uniforms of several runs into family attributes and contacts.
 
@@ -423,19 +428,20 @@ def family_attributes_runs(
         run: (n,) index into ``params`` and ``sizes`` of each family's run.
         layout: the common structure.
         sizes: (runs, n_health) practice size weights of each run.
-        params: parameters of each run.
+        params: parameters of each run, or their rows of :func:`family_params`.
 
     Every operation is elementwise over families, so a run's families get the same
     attributes whether they are handled alone or together with other runs.
     """
     run = np.asarray(run, dtype=np.int64)
-    pv = np.array([[q[name] for name in FAMILY_PARAMS] for q in params], dtype=np.float64)
+    pv = (np.ascontiguousarray(params, dtype=np.float64) if isinstance(params, np.ndarray)
+          else family_params(params))
     D = layout.n_districts
     groups = [[layout.pids_of(kind, d) for d in range(D)]
               for kind in ("gynecology", "pediatric", "midwife")]
     m = max(1, max(len(g) for gs in groups for g in gs))
     pids = np.zeros((3, D, m), dtype=np.int64)
-    cums = np.ones((2, D, len(params), m))
+    cums = np.ones((2, D, len(pv), m))
     n_of = np.zeros((3, D), dtype=np.int64)
     for k, gs in enumerate(groups):
         for d, g in enumerate(gs):
@@ -445,7 +451,7 @@ def family_attributes_runs(
                 cums[k, d, :, :len(g)] = _cumulative(sizes[:, g])
     clinics = layout.pids_of("clinic")
     clinic_cum = np.ascontiguousarray((_cumulative(sizes[:, clinics]) if len(clinics)
-                  else np.ones((len(params), 1)))[None])
+                  else np.ones((len(pv), 1)))[None])
     cols = np.array([FAMILY_U[c] for c in ("burden", "onset_kind", "onset_week", "district",
                                            "gyn", "clinic_birth", "clinic", "midwife_has",
                                            "midwife", "ped")], dtype=np.int64)
@@ -693,6 +699,6 @@ def meeting_occurrence(t: int, interval: int, fmt: int) -> int:
 
 __all__ += ["prepare_generators", "year_streams", "START_STREAMS"]
 __all__ += ["as_uniform", "UNIFORM_CODES", "meeting_occurrence", "draw_year_entries",
-            "initial_birth_weeks", "family_attributes_runs", "year_family_uniforms",
-            "initial_family_uniforms", "NEVER", "KEEP_INDEX", "NOTICE0", "REFER0", "ACCEPT0",
-            "BIRTH_SLOT", "family_attributes"]
+            "initial_birth_weeks", "family_attributes_runs", "family_params",
+            "year_family_uniforms", "initial_family_uniforms", "NEVER", "KEEP_INDEX",
+            "NOTICE0", "REFER0", "ACCEPT0", "BIRTH_SLOT", "family_attributes"]

@@ -48,7 +48,7 @@ COMPILED_IN = ("rules.py", "draws.py", "layout.py")
 #: changes of ``kernels.py`` only, so a change of one of them must come with a new value
 #: here (``tests/test_kernels.py`` checks it); until then the kernels are compiled afresh
 #: in every process instead of being read from a cache that may hold the old code.
-SOURCES_SHA256 = "94b66f9ead70bc1cebdc41af9466015e5c689ddd3084eddd962e5cfdca196719"
+SOURCES_SHA256 = "65392443d514b2333526395cc565a2085fdeea1667a7c4a9fab066b09c1d3721"
 
 
 def _sources_sha256() -> str | None:

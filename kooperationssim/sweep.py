@@ -141,14 +141,16 @@ def auto_chunk_size(ex: Experiment, workers: int = 1) -> int:
 def plan_chunks(ex: Experiment, todo: Iterable[tuple[int, int]], chunk_size: int) -> list[Chunk]:
     """Split the runs ``todo`` into chunks of at most ``chunk_size`` runs of one structure.
 
-    Runs are ordered by design point, then replicate, within each structure group.
+    Runs are ordered by replicate, then design point, within each structure group: a
+    replicate has the same seed at every design point (common random numbers), and runs
+    of one seed in one batch share the drawing and preparing of their families where the
+    design points do not change them (:meth:`VectorEngine._family_groups`).
     """
-    by_point: dict[int, list[int]] = {}
-    for p, r in set(todo):
-        by_point.setdefault(p, []).append(r)
+    todo = set(todo)
     chunks: list[Chunk] = []
     for pts in _structure_groups(ex):
-        runs = [(p, r) for p in pts for r in sorted(by_point.get(p, ()))]
+        group = set(pts)
+        runs = sorted(((p, r) for p, r in todo if p in group), key=lambda x: (x[1], x[0]))
         for i in range(0, len(runs), chunk_size):
             chunks.append(Chunk(tuple(runs[i:i + chunk_size])))
     return chunks

@@ -284,6 +284,9 @@ class VectorEngine:
         params: One parameter set per run (overrides or resolved dicts).
         seeds: One seed per run.
         max_memory_gb: Refuse batches whose estimated state exceeds this.
+        share_families: Let runs with the same seed and the same inputs of family
+            generation draw and prepare their families once (see ``_family_groups``);
+            the results are the same either way, only time and memory differ.
 
     Raises:
         EngineError: for an empty batch, mismatched lengths, parameter sets of different
@@ -291,7 +294,7 @@ class VectorEngine:
     """
 
     def __init__(self, params: list[dict[str, Any]], seeds: list[int], *,
-                 max_memory_gb: float | None = None):
+                 max_memory_gb: float | None = None, share_families: bool = True):
         if isinstance(params, dict) or not isinstance(params, (list, tuple)):
             raise EngineError("params must be a list with one parameter dict per run, got "
                               f"{type(params).__name__}" + (" (wrap it: [params])"
@@ -374,6 +377,7 @@ class VectorEngine:
             raise EngineError(
                 f"batch too large for memory: about {est / 1e9:.1f} GB of state for {R} runs "
                 f"but {limit:.1f} GB allowed; split it into smaller batches")
+        self._share_families = bool(share_families)
         self._init_state()
 
     # ------------------------------------------------------------------ setup
@@ -527,6 +531,7 @@ class VectorEngine:
             [_SPEND_PHYS, _SPEND_YOUTH, _SPEND_OFFICE, _SPEND_COORD], _SPEND_OTHER)
         self.is_youth = (k == ASD) | (k == FH)
         # families
+        self._family_groups()
         self._init_families()
         self.rec = Recorder(R, self.weeks)
         self.week = 0
@@ -536,6 +541,76 @@ class VectorEngine:
         self.lots_fte = np.zeros(R)
         self.fte_funded = np.zeros(R)
         self.shares = np.zeros((R, len(FUNDING_USES), 5))
+
+    def _family_groups(self) -> None:
+        """Groups of runs whose new families are identical (common random numbers).
+
+        Runs with the same seed draw the same numbers of families and the same uniform
+        codes; where, in addition, every per-run input of family generation is equal (the
+        practice sizes, the parameters of :func:`draws.family_attributes_runs`, those of
+        the contact schedule and the crisis hazard units: the rows of ``_fam_in``), their
+        families are the same.  Only the first run of such a group, its representative,
+        draws and prepares them; they are written into every run of the group, and the
+        group's runs share the representative's contact counts (``n_cont``).  A sweep's
+        replicate r has the same seed at every design point, so the design points of a
+        batch share their family generation; runs with different seeds share nothing.
+        """
+        R, P = self.R, self.P
+        skill = np.zeros((R, 4))
+        for code, nm in ((PED, "skill_pediatric"), (GYN, "skill_gynecology"),
+                         (CLINIC, "skill_clinic"), (MIDWIFE, "skill_midwife")):
+            skill[:, code] = P[nm]
+        mult = rules.crisis_hazard_multiplier(np.zeros(R, dtype=bool), np.zeros(R, dtype=bool),
+                                              np.zeros(R), P["help_effect"],
+                                              P["post_help_effect"])
+        units = np.stack([rules.hazard_units(P[f"crisis_hazard_{c}"] * mult)
+                          for c in ("multiple", "medium", "low")], axis=1)
+        # every per-run input of family generation, one row per run (see _prepare_block)
+        self._fam_in = {
+            "skill": skill,
+            "vis_multiple": P["visibility_multiple"].astype(np.float64),
+            "vis_medium": P["visibility_medium"].astype(np.float64),
+            "false_pos": P["false_positive_rate"].astype(np.float64),
+            "boost": 1.0 + P["mfa_noticing_boost"].astype(np.float64),
+            "lots": P["lotsendienst_coverage"] > 0,
+            "units": units,
+            "family_params": draws.family_params(self.params),
+            "size": self.size,
+            "init_counts": self._init_counts,
+            "entries": self._entries,
+        }
+        groups: dict[tuple, list[int]] = {}
+        for r in range(R):
+            key = (self.seeds[r],) + tuple(np.ascontiguousarray(v[r]).tobytes()
+                                           for v in self._fam_in.values())
+            if not self._share_families:
+                key = (r,)
+            groups.setdefault(key, []).append(r)
+        members = np.concatenate([np.array(g, dtype=np.int64) for g in groups.values()])
+        self._reps = np.array([g[0] for g in groups.values()], dtype=np.int64)
+        self._rep_of = np.zeros(R, dtype=np.int64)  # each run's representative
+        self._gstart = np.zeros(R, dtype=np.int64)  # a representative's group in _gmembers
+        self._gsize = np.zeros(R, dtype=np.int64)
+        o = 0
+        for g in groups.values():
+            self._rep_of[g] = g[0]
+            self._gstart[g[0]], self._gsize[g[0]] = o, len(g)
+            o += len(g)
+        self._gmembers = members
+        self._shared = len(self._reps) < R
+
+    def _members(self, run: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For items of representative runs ``run``: (item, run) for every run of their group.
+
+        Without shared groups every item stays with its own run.
+        """
+        run = np.asarray(run, dtype=np.int64)
+        if not self._shared:
+            return np.arange(len(run)), run
+        cnt = self._gsize[run]
+        ii = np.repeat(np.arange(len(run)), cnt)
+        start = np.repeat(self._gstart[run] - (np.cumsum(cnt) - cnt), cnt)
+        return ii, self._gmembers[start + np.arange(len(ii))]
 
     def _init_families(self) -> None:
         R, cap = self.R, self.cap
@@ -577,11 +652,12 @@ class VectorEngine:
         self._pending: _Block | None = None
         self._changed_run = np.zeros(0, dtype=np.int64)
         self._changed_pos = np.zeros(0, dtype=np.int64)
-        # the families present at the start, all runs at once
-        n = self._init_counts.sum(axis=1)
+        # the families present at the start, all runs at once (the representatives' only)
+        reps = self._reps
+        n = self._init_counts[reps].sum(axis=1)
         bw, uu = self._family_codes(
             n, lambda r: draws.initial_family_uniforms(self.seeds[r], self.params[r]))
-        run = np.repeat(np.arange(R), n)
+        run = np.repeat(reps, n)
         fid = np.arange(len(run)) - np.repeat(np.cumsum(n) - n, n)  # from 0 in every run
         blk = self._prepare_block(uu, bw, run, fid, entry_week=None)
         self._insert(blk, np.arange(len(run)))
@@ -589,20 +665,21 @@ class VectorEngine:
 
     def _family_codes(self, n: np.ndarray, draw: Callable[[int], tuple[np.ndarray, np.ndarray]]
                       ) -> tuple[np.ndarray, np.ndarray]:
-        """Birth weeks and uniform codes of new families of every run, run after run.
+        """Birth weeks and uniform codes of new families of every representative run.
 
-        ``draw(r)`` gives run ``r``'s ``n[r]`` birth weeks and (N_FAMILY_U, n[r]) codes;
-        they are copied into the batch's arrays one run at a time (rather than keeping
-        every run's block until the end), which keeps memory and page faults down.
+        ``draw(r)`` gives run ``r``'s birth weeks and (N_FAMILY_U, n) codes, where ``n[i]``
+        is the count of the i-th representative (``_reps``); they are copied into the
+        batch's arrays one run at a time (rather than keeping every run's block until the
+        end), which keeps memory and page faults down.
         """
         tot = int(n.sum())
         bw = np.empty(tot, dtype=np.int64)
         uu = np.empty((draws.N_FAMILY_U, tot), dtype=np.uint16)
         o = 0
-        for r in range(self.R):
+        for i, r in enumerate(self._reps.tolist()):
             b, u = draw(r)
-            if len(b) != n[r]:  # pragma: no cover - the counts are drawn from the same stream
-                raise RuntimeError(f"run {r}: {len(b)} new families, expected {n[r]}")
+            if len(b) != n[i]:  # pragma: no cover - the counts are drawn from the same stream
+                raise RuntimeError(f"run {r}: {len(b)} new families, expected {n[i]}")
             bw[o:o + len(b)] = b
             uu[:, o:o + len(b)] = u
             o += len(b)
@@ -610,18 +687,14 @@ class VectorEngine:
 
     def _prepare_block(self, uu, bw, run, fid, entry_week) -> _Block:
         """Attributes, static schedule data and calendars of a block of new families."""
-        P, T = self.P, self.weeks
-        fb = draws.family_attributes_runs(uu, bw, run, self.lay, self.size, self.params)
+        T, fi = self.weeks, self._fam_in
+        fb = draws.family_attributes_runs(uu, bw, run, self.lay, fi["size"],
+                                          fi["family_params"])
         b = _Block(fb, run, fid)
         te = bw - PRENATAL_WEEKS if entry_week is None else entry_week
         te = np.maximum(te, 0)  # families present at the start enter the simulation at week 0
         b.te = te
         # one compiled pass over the families and their contact slots (kernels.py)
-        R = self.R
-        skill = np.zeros((R, 4))
-        for code, nm in ((PED, "skill_pediatric"), (GYN, "skill_gynecology"),
-                         (CLINIC, "skill_clinic"), (MIDWIFE, "skill_midwife")):
-            skill[:, code] = P[nm]
         S = N_CONTACTS
         (b.cb_exit, b.cb_end, b.y1, b.first_noticeable, b.c_slot, b.c_idx, b.c_week, b.c_rnd,
          b.c_pid, b.c_codes) = kernels.contact_schedule(
@@ -629,11 +702,8 @@ class VectorEngine:
             fb.contact_pid, fb.u[draws.NOTICE0:draws.NOTICE0 + S],
             fb.u[draws.REFER0:draws.REFER0 + S], fb.u[draws.ACCEPT0:draws.ACCEPT0 + S],
             self.kind, _SLOT_CODE, _SLOT_U2, CONTACT_OFFSETS.astype(np.int64), _SLOT_Y1,
-            BIRTH_SLOT, KIND_BIT_OF, skill, P["visibility_multiple"].astype(np.float64),
-            P["visibility_medium"].astype(np.float64),
-            P["false_positive_rate"].astype(np.float64),
-            1.0 + P["mfa_noticing_boost"].astype(np.float64),
-            P["lotsendienst_coverage"] > 0, T, self.n_cont)
+            BIRTH_SLOT, KIND_BIT_OF, fi["skill"], fi["vis_multiple"], fi["vis_medium"],
+            fi["false_pos"], fi["boost"], fi["lots"], T, self.n_cont)
         cw = b.c_week
         bur = fb.burden
         onset = fb.onset_week
@@ -647,12 +717,7 @@ class VectorEngine:
         # (in hazard units: one value per run and burden class, outside help)
         vis_te = (bur > 0) & (te >= onset)
         cls = np.where(vis_te & (bur == 2), 0, np.where(vis_te & (bur == 1), 1, 2))
-        out = np.zeros(R, dtype=bool)
-        mult = rules.crisis_hazard_multiplier(out, out, np.zeros(R), P["help_effect"],
-                                              P["post_help_effect"])
-        units = np.stack([rules.hazard_units(P[f"crisis_hazard_{c}"] * mult)
-                          for c in ("multiple", "medium", "low")], axis=1)
-        b.h0 = units[run, cls]
+        b.h0 = fi["units"][run, cls]
         b.crisis_at = _first_crossing(te, b.h0, fb.e_crisis)
         b.max_week = max(int(cw.max()) if len(cw) else -1,
                          int(b.o_week.max()) if len(b.o_week) else -1)
@@ -664,7 +729,10 @@ class VectorEngine:
         if len(idx) == 0:
             return
         F, fb = self.F, b.fb
-        run, fid = b.run[idx], b.fid[idx]
+        # the block holds the representatives' families: each goes into every run of its group
+        ii, run = self._members(b.run[idx])
+        idx = np.asarray(idx, dtype=np.int64)[ii]
+        fid = b.fid[idx]
         pos = fid % self.cap
         c = self.fi_col
         cols = np.array([c[name] for name in _INSERT_COLS], dtype=np.int64)
@@ -894,12 +962,13 @@ class VectorEngine:
                 np.stack([b.u_mode if b else z(ref.u_mode) for b in blks]),
                 np.stack([b.u_acquaint if b else z(ref.u_acquaint) for b in blks]),
             )
-        # the families entering this year, all runs at once
-        n = self._entries[:, year * 52:(year + 1) * 52].sum(axis=1)
+        # the families entering this year, all runs at once (the representatives' only)
+        reps = self._reps
+        n = self._entries[reps, year * 52:(year + 1) * 52].sum(axis=1)
         bw, uu = self._family_codes(
             n, lambda r: draws.year_family_uniforms(self.seeds[r], year, self.params[r]))
-        run = np.repeat(np.arange(R), n)
-        first = self.bw_start[:, year * 52 + PRENATAL_WEEKS - self.bw0]
+        run = np.repeat(reps, n)
+        first = self.bw_start[reps, year * 52 + PRENATAL_WEEKS - self.bw0]
         fid = np.arange(len(run)) + np.repeat(first - (np.cumsum(n) - n), n)
         yb = self._prepare_block(uu, bw, run, fid, entry_week=bw - PRENATAL_WEEKS)
         self._pending = yb  # written into the ring buffers after this week's exits
@@ -1299,8 +1368,14 @@ class VectorEngine:
             sl = b.contacts(t)
             if sl.stop > sl.start:
                 ci = b.c_idx[sl]
-                parts.append((b.run[ci], b.fid[ci], b.c_slot[sl], b.c_rnd[sl], b.c_pid[sl],
-                              b.c_codes[:, sl]))
+                if self._shared:  # the representatives' contacts, for every run of the group
+                    ii, r_ = self._members(b.run[ci])
+                    k = np.arange(sl.start, sl.stop)[ii]
+                    parts.append((r_, b.fid[ci[ii]], b.c_slot[k], b.c_rnd[k], b.c_pid[k],
+                                  b.c_codes[:, k]))
+                else:
+                    parts.append((b.run[ci], b.fid[ci], b.c_slot[sl], b.c_rnd[sl],
+                                  b.c_pid[sl], b.c_codes[:, sl]))
         if not parts:
             return
         run = np.concatenate([x[0] for x in parts])
@@ -1309,7 +1384,8 @@ class VectorEngine:
         rnd = np.concatenate([x[3] for x in parts])
         h = np.concatenate([x[4] for x in parts]).astype(np.int64)
         codes = np.concatenate([x[5] for x in parts], axis=1)
-        n_c = self.n_cont[:, t, :]
+        # contact counts are kept for the representatives (the same in their group)
+        n_c = self.n_cont[self._rep_of, t, :] if self._shared else self.n_cont[:, t, :]
         share = np.where(n_c > 0, self.bank // np.maximum(n_c, 1), 0)
         slack = self._slack(slice(None), slice(None))
         route_tab = self._route_table(share)
@@ -1625,7 +1701,8 @@ class VectorEngine:
         for b in self.blocks:
             oi = b.onsets(t)
             if len(oi):
-                r_, p_, _ = self._valid(b.run[oi], b.fid[oi])
+                ii, r_ = self._members(b.run[oi])
+                r_, p_, _ = self._valid(r_, b.fid[oi[ii]])
                 rs.append(r_)
                 ps.append(p_)
         run = np.concatenate(rs)

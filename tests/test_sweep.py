@@ -95,8 +95,8 @@ def test_a_failing_chunk_is_recorded_and_retried_alone(tmp_path, monkeypatch):
     real = sweep_mod.run_chunk
 
     def flaky(ex_, runs):
-        if any(p == 4 for p, _r in runs):
-            raise RuntimeError("injected failure in point 4")
+        if (5, 2) in runs:
+            raise RuntimeError("injected failure in run (5, 2)")
         return real(ex_, runs)
 
     out = tmp_path / "out"
@@ -106,8 +106,9 @@ def test_a_failing_chunk_is_recorded_and_retried_alone(tmp_path, monkeypatch):
     man = read_manifest(out)
     assert man["status"] == "failed chunks"
     (fail,) = man["failures"].values()
-    assert "RuntimeError: injected failure in point 4" in fail["traceback"]
-    assert sorted(map(tuple, fail["runs"])) == [(4, 0), (4, 1), (4, 2)]
+    assert "RuntimeError: injected failure in run (5, 2)" in fail["traceback"]
+    # chunks run replicate by replicate within a structure (here points 4 and 5)
+    assert sorted(map(tuple, fail["runs"])) == [(4, 2), (5, 1), (5, 2)]
     before = _chunk_files(out)
     # --resume alone leaves the failed runs alone
     rep = sweep(ex, out, chunk_size=3, resume=True)
@@ -686,7 +687,7 @@ def test_resume_with_other_code_warns_and_records_each_session(tmp_path, monkeyp
     real = sweep_mod.run_chunk
 
     def flaky(ex_, runs):
-        if any(p == 1 for p, _r in runs):
+        if any(r == 1 for _p, r in runs):
             raise RuntimeError("injected")
         return real(ex_, runs)
 
@@ -801,13 +802,13 @@ def _snapshot(out: Path) -> dict[str, tuple[bytes | None, int]]:
 
 
 def _partial_store(tmp_path: Path, monkeypatch, out: Path):
-    """A store of the tiny experiment whose point 1 failed (a resume would write)."""
+    """A store of the tiny experiment whose replicate 1 failed (a resume would write)."""
     exp = _tiny(tmp_path)
     ex = load_experiment(exp)
     real = sweep_mod.run_chunk
 
     def flaky(ex_, runs):
-        if any(p == 1 for p, _r in runs):
+        if any(r == 1 for _p, r in runs):
             raise RuntimeError("injected")
         return real(ex_, runs)
 
