@@ -208,7 +208,11 @@ class _Calendar:
 
 
 class _Block:
-    """Families that entered together (all runs), with their static schedule data."""
+    """Families that entered together, with their static schedule data.
+
+    A block holds the families of every run that draws its own (the representatives of
+    ``VectorEngine._family_groups``).
+    """
 
     def __init__(self, fb: draws.FamilyBlock, run: np.ndarray, fid: np.ndarray):
         self.fb = fb
@@ -545,11 +549,13 @@ class VectorEngine:
     def _family_groups(self) -> None:
         """Groups of runs whose new families are identical (common random numbers).
 
-        Runs with the same seed draw the same numbers of families and the same uniform
-        codes; where, in addition, every per-run input of family generation is equal (the
-        practice sizes, the parameters of :func:`draws.family_attributes_runs`, those of
-        the contact schedule and the crisis hazard units: the rows of ``_fam_in``), their
-        families are the same.  Only the first run of such a group, its representative,
+        Runs with the same seed, the same births per year and the same family counts
+        draw the same uniform codes (the families present at the start draw their counts
+        and codes from one stream, and how many numbers a Poisson count uses depends on
+        its mean); where, in addition, every per-run input of family generation is equal
+        (the practice sizes, the parameters of :func:`draws.family_attributes_runs`, those
+        of the contact schedule and the crisis hazard units: the rows of ``_fam_in``),
+        their families are the same.  Only the first run of such a group, its representative,
         draws and prepares them; they are written into every run of the group, and the
         group's runs share the representative's contact counts (``n_cont``).  A sweep's
         replicate r has the same seed at every design point, so the design points of a
@@ -575,6 +581,7 @@ class VectorEngine:
             "lots": P["lotsendienst_coverage"] > 0,
             "units": units,
             "family_params": draws.family_params(self.params),
+            "births": P["births_per_year"].astype(np.float64),
             "size": self.size,
             "init_counts": self._init_counts,
             "entries": self._entries,
@@ -980,17 +987,23 @@ class VectorEngine:
         end = np.full((R, nC), -1, dtype=np.int64)
         phys = np.flatnonzero(self.phys)
         n_phys = len(phys)
+        # the year's funding follows from a run's parameters alone: computed once for
+        # the runs that share one parameter set
+        done: dict[int, tuple] = {}
         for r in range(R):
-            fund = allocate_year(self.streams[r], year, self.params[r])
+            key = id(self.params[r])
+            if key not in done:
+                fund = allocate_year(self.streams[r], year, self.params[r])
+                done[key] = (fund, year_measures(fund, self.params[r], n_phys),
+                             position_contracts(list(self.planned[r]), fund))
+            fund, measures, positions = done[key]
             self.fte_funded[r] = fund.coordinator_fte
             self.shares[r] = fund.shares
             self.lots_fte[r] = fund.lotsendienst_fte
-            measures = year_measures(fund, self.params[r], n_phys)
             self.lotsendienst_coverage[r] = measures.lotsendienst_coverage
             self.lotsin_capacity[r] = measures.lotsin_capacity
             self.compensation_funded[r] = measures.compensation
-            for j, (f_, c_, e_) in enumerate(position_contracts(
-                    list(self.planned[r]), fund)):
+            for j, (f_, c_, e_) in enumerate(positions):
                 fte[r, j] = f_
                 contract[r, j] = 0 if c_ is None else (1 if c_ == "permanent" else 2)
                 end[r, j] = -1 if e_ is None else e_
@@ -1050,12 +1063,10 @@ class VectorEngine:
                                 P["coordinator_competence_halftime_weeks"])
 
     def _phase_structural(self, t: int) -> None:
-        P = self.P
         for fi, fmt in enumerate(FORMATS):
-            iv = P[f"{fmt}_interval_weeks"].astype(np.int64)
-            vals, inv = np.unique(iv, return_inverse=True)
-            occ = np.array([draws.meeting_occurrence(t, int(v), fi) for v in vals],
-                           dtype=np.int64)[inv.reshape(-1)]
+            vals, inv = self._intervals[fi]
+            occ = np.array([draws.meeting_occurrence(t, v, fi) for v in vals],
+                           dtype=np.int64)[inv]
             if (occ < 0).all():
                 continue
             for d in range(self.lay.n_districts):
@@ -1063,6 +1074,16 @@ class VectorEngine:
         self._letters(t)
         self._visits(t)
         self._door_opening(t)
+
+    @cached_property
+    def _intervals(self) -> list[tuple[list[int], np.ndarray]]:
+        """Per format: the distinct meeting intervals of the batch, and each run's one."""
+        out = []
+        for fmt in FORMATS:
+            vals, inv = np.unique(self.P[f"{fmt}_interval_weeks"].astype(np.int64),
+                                  return_inverse=True)
+            out.append(([int(v) for v in vals], inv.reshape(-1)))
+        return out
 
     def _meeting(self, t: int, fi: int, fmt: str, occ: np.ndarray, d: int) -> None:
         R, P, M, w = self.R, self.P, self.modes, self.w
