@@ -255,7 +255,7 @@ def insert_families(fi, ff, fu, run, pos, idx, fi_new, ff_new, cols, vals, u):  
 def commit_week(t, T, U, base_t, base_u, trust_decay, understanding_decay, last, acq,
                 acq_new, touched, pend_t, pend_u, lapse, eng, pend_e, eng_base, drift,
                 filled, tenure, aware, pend_a, refreshed, awareness_decay, cross, pa, pb,
-                refring, phys, attended):  # pragma: no cover - compiled
+                refring, refsum, phys, attended):  # pragma: no cover - compiled
     """End of week ``t`` for every run: pending changes committed, state summarised.
 
     Relationships (arrays (R, n_pairs)): a pair that interacted this week (``touched``)
@@ -267,6 +267,8 @@ def commit_week(t, T, U, base_t, base_u, trust_decay, understanding_decay, last,
     (a pair's pending changes and ``acq_new`` are only ever set together with ``touched``,
     so only touched pairs need resetting).
     Per-run parameters (``trust_decay`` ... ``awareness_decay``, ``lapse``) are (R,).
+    ``refsum`` (R, n_health) holds each health slot's referrals in the ring ``refring``
+    (R, 52, n_health) outside this week's slot ``t % 52``; this week's are added to it.
 
     Returns:
         Per run: the sums of trust and understanding over cross-sector pairs whose two
@@ -286,6 +288,7 @@ def commit_week(t, T, U, base_t, base_u, trust_decay, understanding_decay, last,
     p_active = np.zeros(R, np.int64)
     p_attended = np.zeros(R, np.int64)
     hacq = np.zeros(nH, np.bool_)
+    slot = t % refring.shape[1]
     for r in range(R):
         hacq[:] = False
         for q in range(nQ):
@@ -327,13 +330,12 @@ def commit_week(t, T, U, base_t, base_u, trust_decay, understanding_decay, last,
             refreshed[r, h] = False
             if hacq[h]:
                 h_acq[r] += 1
+            refsum[r, h] += refring[r, slot, h]
             if phys[h]:
                 if attended[r, h]:
                     p_attended[r] += 1
-                for k in range(refring.shape[1]):
-                    if refring[r, k, h] != 0:
-                        p_active[r] += 1
-                        break
+                if refsum[r, h] != 0:
+                    p_active[r] += 1
     return trust_sum, und_sum, pairs, h_acq, h_filled, p_active, p_attended
 
 

@@ -83,8 +83,10 @@ MANIFEST = "manifest.json"
 #: Lock file of a results directory, locked (``flock``) by the sweep that writes to it.
 LOCK_FILE = ".sweep.lock"
 #: Runs per chunk for a town of 1,200 births a year when the chunk size is chosen
-#: automatically (about 1.2 GB per worker); larger towns get proportionally fewer.
-AUTO_CHUNK_RUNS_AT_1200_BIRTHS = 128
+#: automatically (at most about 1.3 GB per worker; less where design points of a replicate
+#: share their families); larger towns get proportionally fewer.  Larger batches spread
+#: the engine's fixed cost per week over more runs.
+AUTO_CHUNK_RUNS_AT_1200_BIRTHS = 256
 MAX_AUTO_CHUNK = 256
 
 
@@ -124,7 +126,7 @@ def _structure_groups(ex: Experiment) -> list[list[int]]:
 
 
 def auto_chunk_size(ex: Experiment, workers: int = 1) -> int:
-    """Runs per chunk: about 1.2 GB of engine state, and at least four chunks per worker.
+    """Runs per chunk: at most about 1.3 GB per worker, and at least four chunks per worker.
 
     The engine's time per run falls with the batch size; its memory grows with the
     number of families, i.e. with births per year (the largest of the design).

@@ -463,6 +463,7 @@ class VectorEngine:
         self.mfa = np.zeros((R, nH), dtype=bool)
         self.attended = np.zeros((R, nH), dtype=bool)
         self.refring = np.zeros((R, 52, nH), dtype=np.int64)
+        self.refsum = np.zeros((R, nH), dtype=np.int64)  # referrals in the ring (commit)
         self.cases = np.zeros((R, nY), dtype=np.int64)
         self.contract = np.zeros((R, nC), dtype=np.int64)  # 0 closed, 1 permanent, 2 project
         self.end_year = np.full((R, nC), -1, dtype=np.int64)
@@ -803,7 +804,9 @@ class VectorEngine:
         """One week of every run."""
         t = self.week
         self._new_week()
-        self.refring[:, t % 52, :] = 0  # this slot held the referrals of 52 weeks ago
+        # this slot held the referrals of 52 weeks ago: they leave the ring and its sum
+        self.refsum -= self.refring[:, t % 52, :]
+        self.refring[:, t % 52, :] = 0
         self._phase_boundary(t)
         self._phase_structural(t)
         self._phase_contacts(t)
@@ -945,30 +948,47 @@ class VectorEngine:
         R, P, lay = self.R, self.P, self.lay
         w = self.w
         draws.prepare_generators(self.seeds, draws.year_streams(year))
-        st = [draws.draw_staff(self.seeds[r], year, lay, self.params[r]) for r in range(R)]
-        self.st_u = np.stack([s.u_turnover for s in st])
-        self.st_e = np.stack([s.u_engagement for s in st])
-        self.st_mfa = np.stack([s.u_mfa for s in st])
-        self.st_lia = np.stack([s.u_liaison for s in st])
-        ou = [draws.draw_outreach(self.seeds[r], year, lay, self.params[r]) for r in range(R)]
-        self.o_visit = np.stack([o.u_visit for o in ou])
-        self.o_vmode = np.stack([o.u_visit_mode for o in ou])
-        self.o_door = np.stack([o.u_door for o in ou])
-        self.o_dmode = np.stack([o.u_door_mode for o in ou])
+        # staffing, outreach and meeting draws follow from the seed and the layout alone
+        # (they read no parameter): drawn once for each seed of the batch
+        first: dict[int, int] = {}  # the first run of each seed
+        for r, s in enumerate(self.seeds):
+            first.setdefault(s, r)
+        useeds = list(first)
+        at = {s: i for i, s in enumerate(useeds)}
+        inv = None if len(useeds) == R else np.array([at[s] for s in self.seeds])
+
+        def per_run(arrays: list[np.ndarray]) -> np.ndarray:
+            a = np.stack(arrays)
+            return a if inv is None else a[inv]
+
+        st = [draws.draw_staff(s, year, lay, self.params[first[s]]) for s in useeds]
+        self.st_u = per_run([s.u_turnover for s in st])
+        self.st_e = per_run([s.u_engagement for s in st])
+        self.st_mfa = per_run([s.u_mfa for s in st])
+        self.st_lia = per_run([s.u_liaison for s in st])
+        ou = [draws.draw_outreach(s, year, lay, self.params[first[s]]) for s in useeds]
+        self.o_visit = per_run([o.u_visit for o in ou])
+        self.o_vmode = per_run([o.u_visit_mode for o in ou])
+        self.o_door = per_run([o.u_door for o in ou])
+        self.o_dmode = per_run([o.u_door_mode for o in ou])
         self.meet = {}
+        seeds = np.array(self.seeds, dtype=object)
         for fi, f in enumerate(FORMATS):
             on = P[f"{f}_interval_weeks"] > 0
             if not on.any():
                 continue
-            blks = [draws.draw_meetings(self.seeds[r], year, fi, lay) if on[r] else None
-                    for r in range(R)]
+            used = set(seeds[on].tolist())  # seeds of the runs whose format meets
+            blks = [draws.draw_meetings(s, year, fi, lay) if s in used else None
+                    for s in useeds]
             ref = next(b for b in blks if b is not None)
             z = lambda a: np.zeros_like(a)  # noqa: E731
-            self.meet[fi] = (
-                np.stack([b.u_attend if b else z(ref.u_attend) for b in blks]),
-                np.stack([b.u_mode if b else z(ref.u_mode) for b in blks]),
-                np.stack([b.u_acquaint if b else z(ref.u_acquaint) for b in blks]),
-            )
+            arrays = []
+            for k in ("u_attend", "u_mode", "u_acquaint"):
+                a = per_run([getattr(b, k) if b else z(getattr(ref, k)) for b in blks])
+                if not on.all():
+                    a[~on] = 0.0  # runs whose format does not meet draw nothing
+                arrays.append(a)
+            self.meet[fi] = tuple(arrays)
         # the families entering this year, all runs at once (the representatives' only)
         reps = self._reps
         n = self._entries[reps, year * 52:(year + 1) * 52].sum(axis=1)
@@ -1786,7 +1806,7 @@ class VectorEngine:
                 self.eng, self.pend_e, self.eng_base, self._f64("engagement_drift"),
                 self.filled, self.tenure, self.aware, self.pend_a, self.refreshed,
                 self._f64("awareness_decay"), self.cross, self.pa, self.pb, self.refring,
-                self.phys, self.attended)
+                self.refsum, self.phys, self.attended)
         w["physicians"] = np.full(R, int(self.phys.sum()))
         w["families"] = self.tail - self.head
         w["in_help"] = self.in_help_n.copy()

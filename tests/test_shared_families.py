@@ -47,7 +47,10 @@ def test_runs_of_one_seed_share_families_and_match_their_single_runs():
     variants = [base, dict(base, coordinator_fte=0.75), dict(base, funding_regime="project"),
                 dict(base, burden_share_multiple=1.3 * base["burden_share_multiple"]),
                 dict(base, help_effect=0.5),
-                dict(base, crisis_hazard_low=2.0 * base["crisis_hazard_low"])]
+                dict(base, crisis_hazard_low=2.0 * base["crisis_hazard_low"]),
+                # meetings on where the others have none, and the reverse (meeting draws
+                # are made once per seed)
+                dict(base, quality_circle_interval_weeks=6, network_meeting_interval_weeks=0)]
     params = [v for v in variants for _ in range(2)] + variants
     seeds = [7, 8] * len(variants) + [7] * len(variants)
     e = VectorEngine(params, seeds)
