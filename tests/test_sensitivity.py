@@ -223,7 +223,7 @@ def test_failed_chunk_is_completed_with_retry_failed(tmp_path, monkeypatch):
     f.write_text(SMALL)
     sa = load_sensitivity(f)
     out = tmp_path / "out"
-    real = _fail_point_zero(monkeypatch)
+    real = _fail_first_run(monkeypatch)
     res = run_sensitivity(sa, out, chunk_size=2)
     rep = res["report"]
     assert rep.failed_chunks == 1 and not rep.complete and "indices" not in res
@@ -245,14 +245,14 @@ def test_failed_chunk_is_completed_with_retry_failed(tmp_path, monkeypatch):
     assert sizes[0] == 2 and sizes[-1] == 3  # chunk_size reaches the sweep
 
 
-def _fail_point_zero(monkeypatch):
-    """Make every chunk holding design point 0 raise; return the real ``run_chunk``."""
+def _fail_first_run(monkeypatch):
+    """Make the chunk holding run (0, 0) raise; return the real ``run_chunk``."""
     from kooperationssim import sweep as sweep_mod
 
     real = sweep_mod.run_chunk
 
     def flaky(ex_, runs):
-        if any(p == 0 for p, _r in runs):
+        if (0, 0) in runs:
             raise RuntimeError("injected")
         return real(ex_, runs)
 
@@ -271,7 +271,7 @@ def test_cli_sensitivity_retry_failed(tmp_path, monkeypatch, capsys):
     f = tmp_path / "small.toml"
     f.write_text(SMALL)
     out = tmp_path / "out"
-    real = _fail_point_zero(monkeypatch)
+    real = _fail_first_run(monkeypatch)
     assert main(["sensitivity", str(f), "--out", str(out), "--quiet"]) == 1
     err = capsys.readouterr().err
     assert "--retry-failed" in err and "complete them with --resume" not in err
