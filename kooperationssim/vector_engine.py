@@ -950,10 +950,10 @@ class VectorEngine:
         draws.prepare_generators(self.seeds, draws.year_streams(year))
         # staffing, outreach and meeting draws follow from the seed and the layout alone
         # (they read no parameter): drawn once for each seed of the batch
-        first: dict[int, int] = {}  # the first run of each seed
+        first_run: dict[int, int] = {}  # the first run of each seed
         for r, s in enumerate(self.seeds):
-            first.setdefault(s, r)
-        useeds = list(first)
+            first_run.setdefault(s, r)
+        useeds = list(first_run)
         at = {s: i for i, s in enumerate(useeds)}
         inv = None if len(useeds) == R else np.array([at[s] for s in self.seeds])
 
@@ -961,12 +961,12 @@ class VectorEngine:
             a = np.stack(arrays)
             return a if inv is None else a[inv]
 
-        st = [draws.draw_staff(s, year, lay, self.params[first[s]]) for s in useeds]
+        st = [draws.draw_staff(s, year, lay, self.params[first_run[s]]) for s in useeds]
         self.st_u = per_run([s.u_turnover for s in st])
         self.st_e = per_run([s.u_engagement for s in st])
         self.st_mfa = per_run([s.u_mfa for s in st])
         self.st_lia = per_run([s.u_liaison for s in st])
-        ou = [draws.draw_outreach(s, year, lay, self.params[first[s]]) for s in useeds]
+        ou = [draws.draw_outreach(s, year, lay, self.params[first_run[s]]) for s in useeds]
         self.o_visit = per_run([o.u_visit for o in ou])
         self.o_vmode = per_run([o.u_visit_mode for o in ou])
         self.o_door = per_run([o.u_door for o in ou])
