@@ -950,12 +950,8 @@ class VectorEngine:
         draws.prepare_generators(self.seeds, draws.year_streams(year))
         # staffing, outreach and meeting draws follow from the seed and the layout alone
         # (they read no parameter): drawn once for each seed of the batch
-        first_run: dict[int, int] = {}  # the first run of each seed
-        for r, s in enumerate(self.seeds):
-            first_run.setdefault(s, r)
+        first_run, inv = self._seed_index
         useeds = list(first_run)
-        at = {s: i for i, s in enumerate(useeds)}
-        inv = None if len(useeds) == R else np.array([at[s] for s in self.seeds])
 
         def per_run(arrays: list[np.ndarray]) -> np.ndarray:
             a = np.stack(arrays)
@@ -1094,6 +1090,20 @@ class VectorEngine:
         self._letters(t)
         self._visits(t)
         self._door_opening(t)
+
+    @cached_property
+    def _seed_index(self) -> tuple[dict[int, int], np.ndarray | None]:
+        """The first run of each distinct seed, and each run's seed as an index into them.
+
+        Seeds in order of first use; the index is None where all seeds differ.
+        """
+        first_run: dict[int, int] = {}
+        for r, s in enumerate(self.seeds):
+            first_run.setdefault(s, r)
+        if len(first_run) == self.R:
+            return first_run, None
+        at = {s: i for i, s in enumerate(first_run)}
+        return first_run, np.array([at[s] for s in self.seeds])
 
     @cached_property
     def _intervals(self) -> list[tuple[list[int], np.ndarray]]:
