@@ -419,6 +419,7 @@ def family_params(params: list[dict[str, Any]]) -> np.ndarray:
 def family_attributes_runs(
     uu: np.ndarray, birth_week: np.ndarray, run: np.ndarray, layout: Layout,
     sizes: np.ndarray, params: list[dict[str, Any]] | np.ndarray,
+    cpid: np.ndarray | None = None,
 ) -> FamilyBlock:
     """Turn blocks of uniforms of several runs into family attributes and contacts.
 
@@ -429,6 +430,8 @@ def family_attributes_runs(
         layout: the common structure.
         sizes: (runs, n_health) practice size weights of each run.
         params: parameters of each run, or their rows of :func:`family_params`.
+        cpid: an (N_CONTACTS, n) int32 array to fill with the contacts (a reused buffer);
+            a new one if None.
 
     Every operation is elementwise over families, so a run's families get the same
     attributes whether they are handled alone or together with other runs.
@@ -459,7 +462,8 @@ def family_attributes_runs(
         uu, np.asarray(birth_week, dtype=np.int64), run, cols, pv, D, PRENATAL_WEEKS, NEVER,
         pids[0], cums[0], pids[1], cums[1], pids[2], n_of, clinics.astype(np.int64),
         clinic_cum, SLOT_KIND, _PART0,
-        np.empty((len(SLOT_KIND), len(birth_week)), dtype=np.int32))  # int32: half the memory
+        np.empty((len(SLOT_KIND), len(birth_week)), dtype=np.int32) if cpid is None
+        else cpid)  # int32: half the memory
     return FamilyBlock(
         birth_week=birth_week.astype(np.int64),
         burden=burden,

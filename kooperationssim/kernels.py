@@ -48,7 +48,7 @@ COMPILED_IN = ("rules.py", "draws.py", "layout.py")
 #: changes of ``kernels.py`` only, so a change of one of them must come with a new value
 #: here (``tests/test_kernels.py`` checks it); until then the kernels are compiled afresh
 #: in every process instead of being read from a cache that may hold the old code.
-SOURCES_SHA256 = "65392443d514b2333526395cc565a2085fdeea1667a7c4a9fab066b09c1d3721"
+SOURCES_SHA256 = "6ff6625646f821c1f044d03620b330404f0c2a45370a2c0cb6e17fc734daa0cc"
 
 
 def _sources_sha256() -> str | None:
@@ -340,22 +340,32 @@ def commit_week(t, T, U, base_t, base_u, trust_decay, understanding_decay, last,
 
 
 @_jit
-def delay_window(win, ring, hist, slot, median):  # pragma: no cover - compiled
+def delay_window(win, ring, hist, slot, median, ring_hi, win_n):  # pragma: no cover
     """Trailing-window histograms of the weeks to help, and their medians, for one week.
 
     For every run: ``win[r] += hist[r] - ring[r, slot]`` and ``ring[r, slot] = hist[r]``
     (integer histograms, ``win`` (R, D), ``ring`` (R, window, D)); ``median[r]`` gets the
     median of the window, the mean of its two middle values, NaN for an empty window,
-    as ``outputs.median_from_hist``.
+    as ``outputs.median_from_hist``.  ``ring_hi`` (R, window) holds for every ring row
+    the bin after its last non-zero one and ``win_n`` (R,) the window's total, both kept
+    up to date here: only the bins below the higher of the week's and the row's last
+    non-zero bin change (few: the weeks to help are short), the rest is not read.
     """
     R, D = win.shape
     for r in range(R):
-        n = 0
+        hi = 0
         for j in range(D):
+            if hist[r, j] != 0:
+                hi = j + 1
+        m = max(hi, ring_hi[r, slot])
+        for j in range(m):
             h = hist[r, j]
-            win[r, j] += h - ring[r, slot, j]
+            d = h - ring[r, slot, j]
+            win[r, j] += d
+            win_n[r] += d
             ring[r, slot, j] = h
-            n += win[r, j]
+        ring_hi[r, slot] = hi
+        n = win_n[r]
         if n == 0:
             median[r] = np.nan
             continue

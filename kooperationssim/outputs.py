@@ -252,6 +252,8 @@ class Recorder:
         self._win = np.zeros((R, 6), dtype=np.int64)
         self._win_modes = np.zeros((R, 4), dtype=np.int64)
         self._win_delay = np.zeros((R, MAX_DELAY), dtype=np.int64)
+        self._ring_delay_hi = np.zeros((R, WINDOW), dtype=np.int64)  # see delay_window
+        self._win_delay_n = np.zeros(R, dtype=np.int64)
         self.last: dict[str, np.ndarray] = {}
 
     def add_family_flags(self, run: np.ndarray, contact_bits: np.ndarray,
@@ -307,7 +309,8 @@ class Recorder:
         # the delay window and its median in one compiled pass
         med = np.empty(R)
         kernels.delay_window(self._win_delay, self._ring_delay,
-                             np.ascontiguousarray(vec["delay_hist"]), slot, med)
+                             np.ascontiguousarray(vec["delay_hist"]), slot, med,
+                             self._ring_delay_hi, self._win_delay_n)
         wm, win = self._win_modes, self._win
         tot = wm.sum(axis=1)
         # this week's row of every series (order of SERIES_KEYS[1:]), written at once

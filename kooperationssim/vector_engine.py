@@ -116,6 +116,10 @@ _FAMILY_FIELDS = (
 )
 #: Decision uniforms kept with each family (the first columns of the family block).
 N_FAMILY_KEEP = len(draws._U_KEEP)
+#: New families drawn and prepared together at most (a run's families stay together): a
+#: chunk's codes (200 bytes a family) and contact slots stay in buffers reused from chunk
+#: to chunk, rather than a whole block's in fresh memory (see VectorEngine._family_buffers).
+FAMILY_CHUNK = 1 << 17
 NEVER_WEEK = np.iinfo(np.int64).max // 4
 #: Contact slots for the compiled schedule (kernels.contact_schedule): kind code of each
 #: slot (the U2's is decided per family), whether it is the U2, whether it is in year 1.
@@ -219,14 +223,18 @@ class _Block:
         self.run = run
         self.fid = fid
 
+    def index_weeks(self, weeks: int) -> None:
+        """Where each week's contacts and onsets start (both arrays are sorted by week)."""
+        w = np.arange(weeks + 1)
+        self.c_at = np.searchsorted(self.c_week, w).tolist()
+        self.o_at = np.searchsorted(self.o_week, w).tolist()
+
     def contacts(self, t: int) -> slice:
         """Candidate contacts of week t (indices into the c_* arrays)."""
-        lo, hi = np.searchsorted(self.c_week, [t, t + 1])
-        return slice(int(lo), int(hi))
+        return slice(self.c_at[t], self.c_at[t + 1])
 
     def onsets(self, t: int) -> np.ndarray:
-        lo, hi = np.searchsorted(self.o_week, [t, t + 1])
-        return self.o_idx[lo:hi]
+        return self.o_idx[self.o_at[t]:self.o_at[t + 1]]
 
 
 class EngineError(ValueError):
@@ -657,47 +665,86 @@ class VectorEngine:
         self.wait_fid = np.zeros(0, dtype=np.int64)
         self.in_help_n = np.zeros(R, dtype=np.int64)
         self.waiting_n = np.zeros(R, dtype=np.int64)
-        self._pending: _Block | None = None
+        self._pending: list[_Block] = []  # this year's entries, until its first exits
+        self._uu_buf: np.ndarray | None = None  # see _family_buffers
+        self._cp_buf = np.zeros(0, dtype=np.int32)
         self._changed_run = np.zeros(0, dtype=np.int64)
         self._changed_pos = np.zeros(0, dtype=np.int64)
         # the families present at the start, all runs at once (the representatives' only)
+        # (drawn and prepared in chunks of representatives, see _family_chunks)
         reps = self._reps
         n = self._init_counts[reps].sum(axis=1)
-        bw, uu = self._family_codes(
-            n, lambda r: draws.initial_family_uniforms(self.seeds[r], self.params[r]))
-        run = np.repeat(reps, n)
-        fid = np.arange(len(run)) - np.repeat(np.cumsum(n) - n, n)  # from 0 in every run
-        blk = self._prepare_block(uu, bw, run, fid, entry_week=None)
-        self._insert(blk, np.arange(len(run)))
+        for j0, j1 in self._family_chunks(n):
+            rj, nj = reps[j0:j1], n[j0:j1]
+            uu, cp = self._family_buffers(int(nj.sum()))
+            bw = self._family_codes(rj, nj, uu, lambda r: draws.initial_family_uniforms(
+                self.seeds[r], self.params[r]))
+            run = np.repeat(rj, nj)
+            fid = np.arange(len(run)) - np.repeat(np.cumsum(nj) - nj, nj)  # from 0 in a run
+            blk = self._prepare_block(uu, cp, bw, run, fid, entry_week=None)
+            self._insert(blk, np.arange(len(run)))
         self.tail = self.bw_start[:, PRENATAL_WEEKS - self.bw0].copy()  # entered before week 0
 
-    def _family_codes(self, n: np.ndarray, draw: Callable[[int], tuple[np.ndarray, np.ndarray]]
-                      ) -> tuple[np.ndarray, np.ndarray]:
-        """Birth weeks and uniform codes of new families of every representative run.
+    def _family_chunks(self, n: np.ndarray) -> list[tuple[int, int]]:
+        """Consecutive representatives ``[j0, j1)`` with at most FAMILY_CHUNK new families.
+
+        ``n[j]`` is the count of the j-th representative; a representative with more
+        families than FAMILY_CHUNK forms a chunk of its own.
+        """
+        out: list[tuple[int, int]] = []
+        j0, acc = 0, 0
+        for j, k in enumerate(n.tolist()):
+            if j > j0 and acc + k > FAMILY_CHUNK:
+                out.append((j0, j))
+                j0, acc = j, 0
+            acc += k
+        if len(n):
+            out.append((j0, len(n)))
+        return out
+
+    def _family_buffers(self, tot: int) -> tuple[np.ndarray, np.ndarray]:
+        """(N_FAMILY_U, tot) codes and (N_CONTACTS, tot) contact buffers of a chunk.
+
+        Views of two buffers kept for the whole batch (grown when a chunk needs more):
+        every chunk of new families is drawn and prepared in the same memory, whose pages
+        are touched once rather than for every block.  What a block keeps is copied out
+        of them in :meth:`_prepare_block`.
+        """
+        if self._uu_buf is None or len(self._cp_buf) < N_CONTACTS * tot:
+            self._uu_buf = np.empty(draws.N_FAMILY_U * tot, dtype=np.uint16)
+            self._cp_buf = np.empty(N_CONTACTS * tot, dtype=np.int32)
+        return (self._uu_buf[:draws.N_FAMILY_U * tot].reshape(draws.N_FAMILY_U, tot),
+                self._cp_buf[:N_CONTACTS * tot].reshape(N_CONTACTS, tot))
+
+    def _family_codes(self, reps: np.ndarray, n: np.ndarray, uu: np.ndarray,
+                      draw: Callable[[int], tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """Birth weeks of the new families of representatives ``reps``; their codes into ``uu``.
 
         ``draw(r)`` gives run ``r``'s birth weeks and (N_FAMILY_U, n) codes, where ``n[i]``
-        is the count of the i-th representative (``_reps``); they are copied into the
-        batch's arrays one run at a time (rather than keeping every run's block until the
-        end), which keeps memory and page faults down.
+        is the count of ``reps[i]``; they are copied into ``uu`` (N_FAMILY_U, n.sum()) one
+        run at a time, run after run.
         """
         tot = int(n.sum())
         bw = np.empty(tot, dtype=np.int64)
-        uu = np.empty((draws.N_FAMILY_U, tot), dtype=np.uint16)
         o = 0
-        for i, r in enumerate(self._reps.tolist()):
+        for i, r in enumerate(reps.tolist()):
             b, u = draw(r)
             if len(b) != n[i]:  # pragma: no cover - the counts are drawn from the same stream
                 raise RuntimeError(f"run {r}: {len(b)} new families, expected {n[i]}")
             bw[o:o + len(b)] = b
             uu[:, o:o + len(b)] = u
             o += len(b)
-        return bw, uu
+        return bw
 
-    def _prepare_block(self, uu, bw, run, fid, entry_week) -> _Block:
-        """Attributes, static schedule data and calendars of a block of new families."""
+    def _prepare_block(self, uu, cp, bw, run, fid, entry_week) -> _Block:
+        """Attributes, static schedule data and calendars of a block of new families.
+
+        ``uu`` and ``cp`` are the chunk's buffers (:meth:`_family_buffers`): the block
+        keeps a copy of the codes it needs later and nothing of the contacts.
+        """
         T, fi = self.weeks, self._fam_in
         fb = draws.family_attributes_runs(uu, bw, run, self.lay, fi["size"],
-                                          fi["family_params"])
+                                          fi["family_params"], cpid=cp)
         b = _Block(fb, run, fid)
         te = bw - PRENATAL_WEEKS if entry_week is None else entry_week
         te = np.maximum(te, 0)  # families present at the start enter the simulation at week 0
@@ -712,6 +759,8 @@ class VectorEngine:
             self.kind, _SLOT_CODE, _SLOT_U2, CONTACT_OFFSETS.astype(np.int64), _SLOT_Y1,
             BIRTH_SLOT, KIND_BIT_OF, fi["skill"], fi["vis_multiple"], fi["vis_medium"],
             fi["false_pos"], fi["boost"], fi["lots"], T, self.n_cont)
+        fb.u = fb.u[:N_FAMILY_KEEP].copy()  # the buffers are reused
+        fb.contact_pid = None
         cw = b.c_week
         bur = fb.burden
         onset = fb.onset_week
@@ -729,6 +778,7 @@ class VectorEngine:
         b.crisis_at = _first_crossing(te, b.h0, fb.e_crisis)
         b.max_week = max(int(cw.max()) if len(cw) else -1,
                          int(b.o_week.max()) if len(b.o_week) else -1)
+        b.index_weeks(T)
         self.blocks.append(b)
         return b
 
@@ -749,7 +799,7 @@ class VectorEngine:
             fb.e_crisis, fb.e_drop, b.cb_exit, b.cb_end, b.y1, b.first_noticeable, b.te, b.h0,
             b.crisis_at))
         kernels.insert_families(self.fi, self.ff, F["u"], run, pos, np.asarray(idx, np.int64),
-                                self.fi_new, self.ff_new, cols, vals, fb.u[:N_FAMILY_KEEP])
+                                self.fi_new, self.ff_new, cols, vals, fb.u)
         exit_w = fb.birth_week[idx] + STAY_WEEKS_AFTER_BIRTH
         ok = b.crisis_at[idx] < exit_w
         self.cal_crisis.add(b.crisis_at[idx][ok], run[ok], fid[ok])
@@ -912,9 +962,9 @@ class VectorEngine:
         w["births"] = hi - lo
         # the whole year's entries are written at its start, after the exits; the families
         # of this week's entries are now present
-        if self._pending is not None:
-            self._insert(self._pending, np.arange(len(self._pending.run)))
-            self._pending = None
+        for b in self._pending:
+            self._insert(b, np.arange(len(b.run)))
+        self._pending = []
         self.tail = self.bw_start[:, t + PRENATAL_WEEKS - self.bw0 + 1].copy()
         # time accounts
         f = self.filled
@@ -986,15 +1036,20 @@ class VectorEngine:
                 arrays.append(a)
             self.meet[fi] = tuple(arrays)
         # the families entering this year, all runs at once (the representatives' only)
+        # (in chunks of representatives; written into the ring buffers after this week's
+        # exits)
         reps = self._reps
         n = self._entries[reps, year * 52:(year + 1) * 52].sum(axis=1)
-        bw, uu = self._family_codes(
-            n, lambda r: draws.year_family_uniforms(self.seeds[r], year, self.params[r]))
-        run = np.repeat(reps, n)
         first = self.bw_start[reps, year * 52 + PRENATAL_WEEKS - self.bw0]
-        fid = np.arange(len(run)) + np.repeat(first - (np.cumsum(n) - n), n)
-        yb = self._prepare_block(uu, bw, run, fid, entry_week=bw - PRENATAL_WEEKS)
-        self._pending = yb  # written into the ring buffers after this week's exits
+        for j0, j1 in self._family_chunks(n):
+            rj, nj = reps[j0:j1], n[j0:j1]
+            uu, cp = self._family_buffers(int(nj.sum()))
+            bw = self._family_codes(rj, nj, uu, lambda r: draws.year_family_uniforms(
+                self.seeds[r], year, self.params[r]))
+            run = np.repeat(rj, nj)
+            fid = np.arange(len(run)) + np.repeat(first[j0:j1] - (np.cumsum(nj) - nj), nj)
+            self._pending.append(self._prepare_block(uu, cp, bw, run, fid,
+                                                     entry_week=bw - PRENATAL_WEEKS))
         self.blocks = [b for b in self.blocks if b.max_week >= t]
         nC = self.nC
         cj = slice(self.cpid0, self.cpid0 + nC)

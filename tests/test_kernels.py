@@ -225,6 +225,8 @@ def test_delay_window_is_the_array_code(seed):
     R, W, D = 7, 5, 40
     win = np.zeros((R, D), dtype=np.int64)
     ring = np.zeros((R, W, D), dtype=np.int64)
+    ring_hi = np.zeros((R, W), dtype=np.int64)
+    win_n = np.zeros(R, dtype=np.int64)
     ref_win = win.copy()
     ref_ring = ring.copy()
     for t in range(23):
@@ -235,10 +237,14 @@ def test_delay_window_is_the_array_code(seed):
         ref_win += hist - ref_ring[:, slot]
         ref_ring[:, slot] = hist
         med = np.full(R, -1.0)
-        kernels.delay_window(win, ring, hist, slot, med)
+        kernels.delay_window(win, ring, hist, slot, med, ring_hi, win_n)
         np.testing.assert_array_equal(win, ref_win)
         np.testing.assert_array_equal(ring, ref_ring)
         np.testing.assert_array_equal(med, median_from_hist(ref_win))
+        # the kept totals and the end of each ring row's non-zero bins
+        np.testing.assert_array_equal(win_n, ref_win.sum(axis=1))
+        last = np.where(ref_ring.any(axis=2), D - np.argmax(ref_ring[:, :, ::-1] != 0, axis=2), 0)
+        np.testing.assert_array_equal(ring_hi, last)
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -54,6 +54,26 @@ def test_runs_of_one_seed_share_families_and_match_their_single_runs():
         assert _same(res, i, VectorEngine([p], [s]).run(), 0), f"run {i} differs"
 
 
+def test_families_drawn_in_chunks_match_one_block(monkeypatch):
+    """New families are drawn and prepared in chunks of representatives that reuse two
+    buffers (FAMILY_CHUNK families at most): chunks of a single run give the results of
+    one block for the whole batch, over two year boundaries and with a shared group."""
+    import kooperationssim.vector_engine as ve
+
+    base = load_scenario("kleinstadt", extra={"weeks": 110}).params
+    params = [base, dict(base, coordinator_fte=0.75), base, dict(base, help_effect=0.5)]
+    seeds = [3, 3, 4, 5]
+    whole = VectorEngine(params, seeds)
+    assert len(whole._family_chunks(whole._init_counts[whole._reps].sum(axis=1))) == 1
+    res_whole = whole.run()
+    monkeypatch.setattr(ve, "FAMILY_CHUNK", 1)
+    split = VectorEngine(params, seeds)
+    assert len(split._reps) == 3 and len(split.blocks) == 3  # one block per representative
+    res_split = split.run()
+    for i in range(len(params)):
+        assert _same(res_whole, i, res_split, i), f"run {i} differs"
+
+
 def test_runs_with_other_births_per_year_do_not_share():
     """Equal family counts from different Poisson means can leave the initial families'
     stream at different places (NumPy's rejection sampler for larger means): seed 1775
