@@ -129,9 +129,10 @@ def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, u_refer, u_a
         first-year contact), first (first week a burden is noticeable at a contact, -1),
         and the candidate contacts: contacts whose noticing draw lies below the largest
         possible noticing probability, and births a Lotsendienst may screen.  Candidates
-        are ordered by week, within a week by slot, then family (the stable sort by week
-        of the slot-then-family order); for each its slot, family index, week, round,
-        professional and (3, m) codes of its noticing, referral and acceptance decisions.
+        are ordered by week, within a week by slot, then family (a stable counting sort
+        by week and slot of the contacts as found, family by family); for each its slot,
+        family index, week, round, professional and (3, m) codes of its noticing, referral
+        and acceptance decisions.
     """
     S, n = contact_pid.shape
     never = np.iinfo(np.int64).max // 4
@@ -151,45 +152,51 @@ def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, u_refer, u_a
     n_cand = 0
     w_lo = never
     w_hi = -never
-    B = 256  # families in blocks: their per-family arrays stay in cache across the slots
-    for i0 in range(0, n, B):
-        i1 = min(i0 + B, n)
-        for s in range(S):  # slot by slot: the (S, n) arrays are read in short runs
-            off = slot_off[s]
-            for i in range(i0, i1):
-                cp = contact_pid[s, i]
-                if cp < 0:
-                    continue
-                r = run[i]
-                wk = bw[i] + off
-                if slot_u2[s]:
-                    code = CLINIC if kind_of_pid[cp] == CLINIC else PED
-                else:
-                    code = slot_code[s]
-                kb = kind_bit[code]
-                if slot_y1[s]:
-                    y1[i] = 1
-                if wk < 0:
-                    continue
-                cb_exit[i] |= kb
-                if wk >= weeks:
-                    continue
-                cb_end[i] |= kb
-                n_cont[r, wk, cp] += 1
-                b = burden[i]
-                vis_at = b > 0 and wk >= onset[i]
-                if vis_at:
-                    if wk < first[i]:
-                        first[i] = wk
-                    c = 0 if b == 2 else 1
-                else:
-                    c = 2
-                if draws.as_uniform(u_notice[s, i]) < bound[r, code, c] or (
-                        s == birth_slot and lots[r]):
-                    found[n_cand] = s * n + i
-                    n_cand += 1
-                    w_lo = min(w_lo, wk)
-                    w_hi = max(w_hi, wk)
+    for i in range(n):  # family by family: its fields stay in registers across the slots
+        r = run[i]
+        bwi = bw[i]
+        b = burden[i]
+        on = onset[i]
+        lr = lots[r]
+        ex = 0
+        en = 0
+        yy = 0
+        fi_ = never
+        for s in range(S):
+            cp = contact_pid[s, i]
+            if cp < 0:
+                continue
+            wk = bwi + slot_off[s]
+            if slot_u2[s]:
+                code = CLINIC if kind_of_pid[cp] == CLINIC else PED
+            else:
+                code = slot_code[s]
+            kb = kind_bit[code]
+            if slot_y1[s]:
+                yy = 1
+            if wk < 0:
+                continue
+            ex |= kb
+            if wk >= weeks:
+                continue
+            en |= kb
+            n_cont[r, wk, cp] += 1
+            if b > 0 and wk >= on:
+                if wk < fi_:
+                    fi_ = wk
+                c = 0 if b == 2 else 1
+            else:
+                c = 2
+            if draws.as_uniform(u_notice[s, i]) < bound[r, code, c] or (
+                    s == birth_slot and lr):
+                found[n_cand] = s * n + i
+                n_cand += 1
+                w_lo = min(w_lo, wk)
+                w_hi = max(w_hi, wk)
+        cb_exit[i] = ex
+        cb_end[i] = en
+        y1[i] = yy
+        first[i] = fi_
     for i in range(n):
         if first[i] == never:
             first[i] = -1
