@@ -652,16 +652,25 @@ class OutreachBlock:
     u_door_mode: np.ndarray  # (52,) mode of the introduction
 
 
-def draw_outreach(seed: int, year: int, layout: Layout, p: dict[str, Any]) -> OutreachBlock:
-    """Draw one year of outreach randomness."""
+def draw_outreach(seed: int, year: int, layout: Layout, p: dict[str, Any],
+                  out: OutreachBlock | None = None) -> OutreachBlock:
+    """Draw one year of outreach randomness (into the arrays of ``out`` where given)."""
     rng = generator(seed, "outreach", year)
     shape = (WEEKS_PER_YEAR, MAX_COORD, MAX_VISITS_PER_WEEK)
-    return OutreachBlock(
-        u_visit=rng.random(shape),
-        u_visit_mode=rng.random(shape),
-        u_door=rng.random(WEEKS_PER_YEAR),
-        u_door_mode=rng.random(WEEKS_PER_YEAR),
-    )
+    if out is None:
+        return OutreachBlock(
+            u_visit=rng.random(shape),
+            u_visit_mode=rng.random(shape),
+            u_door=rng.random(WEEKS_PER_YEAR),
+            u_door_mode=rng.random(WEEKS_PER_YEAR),
+        )
+    # the same numbers, written in place (Generator.random fills ``out`` in order)
+    for a, n in ((out.u_visit, shape), (out.u_visit_mode, shape),
+                 (out.u_door, (WEEKS_PER_YEAR,)), (out.u_door_mode, (WEEKS_PER_YEAR,))):
+        if a.shape != n:
+            raise ValueError(f"draw_outreach: an output array has the shape {a.shape}, not {n}")
+        rng.random(n, out=a)
+    return out
 
 
 @dataclass

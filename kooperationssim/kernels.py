@@ -48,7 +48,7 @@ COMPILED_IN = ("rules.py", "draws.py", "layout.py")
 #: changes of ``kernels.py`` only, so a change of one of them must come with a new value
 #: here (``tests/test_kernels.py`` checks it); until then the kernels are compiled afresh
 #: in every process instead of being read from a cache that may hold the old code.
-SOURCES_SHA256 = "6ff6625646f821c1f044d03620b330404f0c2a45370a2c0cb6e17fc734daa0cc"
+SOURCES_SHA256 = "128206b83db2732b5f8f2c3f8d5f6d6e43e0fcbaa66bab90fca53a3e865376c6"
 
 
 def _sources_sha256() -> str | None:
@@ -237,11 +237,13 @@ def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, u_refer, u_a
 
 
 @_jit
-def insert_families(fi, ff, fu, run, pos, idx, fi_new, ff_new, cols, vals, u):  # pragma: no cover
+def insert_families(fi, fh, ff, fu, run, pos, idx, fi_new, fh_new, ff_new, cols, vals, hcols,
+                    hvals, u):  # pragma: no cover - compiled
     """Write new families into the ring buffers.
 
-    ``fi[run, pos]`` gets the default integer row ``fi_new`` with the columns ``cols``
-    set to ``vals[c][idx]`` (``vals`` a tuple of int64 arrays, one per column),
+    ``fi[run, pos]`` (32-bit fields) gets the default row ``fi_new`` with the columns
+    ``cols`` set to ``vals[c][idx]`` (``vals`` a tuple of int64 arrays, one per column),
+    ``fh[run, pos]`` (64-bit fields) likewise ``fh_new``, ``hcols`` and ``hvals``,
     ``ff[run, pos]`` the default float row ``ff_new``, and ``fu[run, pos]`` the kept
     uniform codes ``u[:, idx]``.
     """
@@ -253,6 +255,9 @@ def insert_families(fi, ff, fu, run, pos, idx, fi_new, ff_new, cols, vals, u):  
         fi[r, p, :] = fi_new
         for c in range(len(cols)):
             fi[r, p, cols[c]] = vals[c][i]
+        fh[r, p, :] = fh_new
+        for c in range(len(hcols)):
+            fh[r, p, hcols[c]] = hvals[c][i]
         ff[r, p, :] = ff_new
         for c in range(nk):
             fu[r, p, c] = u[c, i]
@@ -1271,8 +1276,9 @@ def first_crossings(t_upd, h0, h, e, never_week):  # pragma: no cover - compiled
 
 
 @_jit
-def rehazard(t, fi, ff, col, q_col, run, pos, hz_multiple, hz_medium, hz_low, help_effect,
-             post_effect, crisis, in_help, done, stay_weeks, never_week):  # pragma: no cover
+def rehazard(t, fi, fh, ff, col, q_col, run, pos, hz_multiple, hz_medium, hz_low,
+             help_effect, post_effect, crisis, in_help, done, stay_weeks,
+             never_week):  # pragma: no cover - compiled
     """Bring the crisis hazard of families up to date and reschedule their crisis.
 
     For every listed family (run, ring position; each once) not in crisis: the hazard
@@ -1280,7 +1286,8 @@ def rehazard(t, fi, ff, col, q_col, run, pos, hz_multiple, hz_medium, hz_low, he
     week ``t`` on is taken from its burden, onset and help (``rules.crisis_hazard_
     multiplier``, ``rules.hazard_units``), and the first week the cumulative hazard
     reaches the family's threshold becomes its crisis week.  ``col`` holds the columns
-    of ``fi`` of burden, onset, state, H0, t_upd, h_cur, e_crisis, crisis_at, bw and fid;
+    of burden, onset, state, H0, t_upd, h_cur, e_crisis, crisis_at, bw and fid: of ``fi``
+    (32-bit fields) except H0 ... crisis_at, which are columns of ``fh`` (64 bits);
     ``q_col`` the column of ``ff`` of the quality of help.
 
     Returns:
@@ -1310,12 +1317,12 @@ def rehazard(t, fi, ff, col, q_col, run, pos, hz_multiple, hz_medium, hz_low, he
         mult = rules.crisis_hazard_multiplier(st == in_help, st == done, ff[r, p, q_col],
                                               help_effect[r], post_effect[r])
         h_new = np.int64(rules.hazard_units(hz * mult))
-        h0 = fi[r, p, c_h0] + (t - fi[r, p, c_tu]) * fi[r, p, c_hc]
-        fi[r, p, c_h0] = h0
-        fi[r, p, c_tu] = t
-        fi[r, p, c_hc] = h_new
-        at = _first_crossing(t, h0, h_new, fi[r, p, c_ec], never_week)
-        fi[r, p, c_ca] = at
+        h0 = fh[r, p, c_h0] + (t - fh[r, p, c_tu]) * fh[r, p, c_hc]
+        fh[r, p, c_h0] = h0
+        fh[r, p, c_tu] = t
+        fh[r, p, c_hc] = h_new
+        at = _first_crossing(t, h0, h_new, fh[r, p, c_ec], never_week)
+        fh[r, p, c_ca] = at
         if at < fi[r, p, c_bw] + stay_weeks:
             o_at[k] = at
             o_run[k] = r

@@ -89,8 +89,9 @@ KIND_BIT_OF[PED], KIND_BIT_OF[GYN] = KIND_BITS["pediatric"], KIND_BITS["gynecolo
 KIND_BIT_OF[CLINIC], KIND_BIT_OF[MIDWIFE] = KIND_BITS["clinic"], KIND_BITS["midwife"]
 CA = {k: i for i, k in enumerate(COORD_ACTIVITIES)}
 YA = {k: i for i, k in enumerate(YOUTH_ACTIVITIES)}
-#: Bytes of memory one family slot of the ring buffer takes (for the memory check).
-FAMILY_BYTES = 4 * len(draws.KEEP_COLS) + 8 * N_CONTACTS + 260
+#: Bytes of memory one family slot of the ring buffer takes (for the memory check): its
+#: fields (see _FAMILY_FIELDS), kept codes, contact counts and schedule data.
+FAMILY_BYTES = 4 * len(draws.KEEP_COLS) + 8 * N_CONTACTS + 200
 
 
 #: Per-family fields of the ring buffers: name, dtype, value of a new family.
@@ -114,6 +115,10 @@ _FAMILY_FIELDS = (
     # dropout: scheduled week of the current spell (-1: none)
     ("drop_at", np.int64, -1),
 )
+#: Integer fields held in 64 bits (the family array ``fh``): hazards and thresholds in
+#: hazard units, and weeks that may be NEVER_WEEK; the other integer fields (weeks,
+#: classes, professionals, flags, family ids) fit 32 bits (the family array ``fi``).
+_WIDE_FIELDS = ("e_crisis", "e_drop", "H0", "t_upd", "h_cur", "crisis_at", "drop_at")
 #: Decision uniforms kept with each family (the first columns of the family block).
 N_FAMILY_KEEP = len(draws._U_KEEP)
 #: New families drawn and prepared together at most (a run's families stay together): a
@@ -630,22 +635,29 @@ class VectorEngine:
 
     def _init_families(self) -> None:
         R, cap = self.R, self.cap
-        # all integer fields of a family in one row of fi, all float fields in one row of ff
-        ints = [f for f in _FAMILY_FIELDS if f[1] is not np.float64]
+        # a family's 32-bit integer fields in one row of fi, its 64-bit ones (_WIDE_FIELDS)
+        # in one row of fh, its float fields in one row of ff
+        ints = [f for f in _FAMILY_FIELDS if f[1] is not np.float64 and f[0] not in _WIDE_FIELDS]
+        wide = [f for f in _FAMILY_FIELDS if f[0] in _WIDE_FIELDS]
         floats = [f for f in _FAMILY_FIELDS if f[1] is np.float64]
-        self.fi = np.zeros((R, cap, len(ints) + 1), dtype=np.int64)
+        self.fi = np.zeros((R, cap, len(ints) + 1), dtype=np.int32)
+        self.fh = np.zeros((R, cap, len(wide)), dtype=np.int64)
         self.ff = np.zeros((R, cap, len(floats)), dtype=np.float64)
-        self.fi_new = np.array([int(f[2]) for f in ints] + [-1], dtype=np.int64)
+        self.fi_new = np.array([int(f[2]) for f in ints] + [-1], dtype=np.int32)
+        self.fh_new = np.array([int(f[2]) for f in wide], dtype=np.int64)
         self.ff_new = np.array([f[2] for f in floats], dtype=np.float64)
         F = self.F = {}
         for k, (name, _dt, _fill) in enumerate(ints):
             F[name] = self.fi[:, :, k]
         F["fid"] = self.fi[:, :, len(ints)]
         F["fid"][:] = -1
+        for k, (name, _dt, _fill) in enumerate(wide):
+            F[name] = self.fh[:, :, k]
         for k, (name, _dt, _fill) in enumerate(floats):
             F[name] = self.ff[:, :, k]
         self.fi_col = {name: k for k, (name, _dt, _fill) in enumerate(ints)}
         self.fi_col["fid"] = len(ints)
+        self.fh_col = {name: k for k, (name, _dt, _fill) in enumerate(wide)}
         F["u"] = np.zeros((R, cap, N_FAMILY_KEEP), dtype=np.uint16)
         # family ids by birth week: initial cohorts, then entries of every week
         init_w = draws.initial_birth_weeks()
@@ -667,6 +679,7 @@ class VectorEngine:
         self.waiting_n = np.zeros(R, dtype=np.int64)
         self._pending: list[_Block] = []  # this year's entries, until its first exits
         self._uu_buf: np.ndarray | None = None  # see _family_buffers
+        self._year_bufs: dict[Any, np.ndarray] = {}  # a year's per-seed draws (_year_boundary)
         self._cp_buf = np.zeros(0, dtype=np.int32)
         self._changed_run = np.zeros(0, dtype=np.int64)
         self._changed_pos = np.zeros(0, dtype=np.int64)
@@ -792,14 +805,19 @@ class VectorEngine:
         idx = np.asarray(idx, dtype=np.int64)[ii]
         fid = b.fid[idx]
         pos = fid % self.cap
-        c = self.fi_col
-        cols = np.array([c[name] for name in _INSERT_COLS], dtype=np.int64)
-        vals = tuple(np.ascontiguousarray(v, dtype=np.int64) for v in (
+        src = dict(zip(_INSERT_COLS, (
             b.fid, fb.birth_week, fb.burden, fb.onset_week, fb.district, fb.gyn, fb.ped,
             fb.e_crisis, fb.e_drop, b.cb_exit, b.cb_end, b.y1, b.first_noticeable, b.te, b.h0,
-            b.crisis_at))
-        kernels.insert_families(self.fi, self.ff, F["u"], run, pos, np.asarray(idx, np.int64),
-                                self.fi_new, self.ff_new, cols, vals, fb.u)
+            b.crisis_at), strict=True))
+        narrow = [n for n in _INSERT_COLS if n not in _WIDE_FIELDS]
+        wide = [n for n in _INSERT_COLS if n in _WIDE_FIELDS]
+        cols = np.array([self.fi_col[n] for n in narrow], dtype=np.int64)
+        hcols = np.array([self.fh_col[n] for n in wide], dtype=np.int64)
+        vals = tuple(np.ascontiguousarray(src[n], dtype=np.int64) for n in narrow)
+        hvals = tuple(np.ascontiguousarray(src[n], dtype=np.int64) for n in wide)
+        kernels.insert_families(self.fi, self.fh, self.ff, F["u"], run, pos,
+                                np.asarray(idx, np.int64), self.fi_new, self.fh_new, self.ff_new,
+                                cols, vals, hcols, hvals, fb.u)
         exit_w = fb.birth_week[idx] + STAY_WEEKS_AFTER_BIRTH
         ok = b.crisis_at[idx] < exit_w
         self.cal_crisis.add(b.crisis_at[idx][ok], run[ok], fid[ok])
@@ -1003,20 +1021,36 @@ class VectorEngine:
         first_run, inv = self._seed_index
         useeds = list(first_run)
 
-        def per_run(arrays: list[np.ndarray]) -> np.ndarray:
-            a = np.stack(arrays)
+        def per_run(key, arrays: list[np.ndarray]) -> np.ndarray:
+            # one array per seed, stacked into a buffer kept from year to year (a year's
+            # draws are not read after it): its pages are touched once, not every year
+            shape = (len(arrays),) + arrays[0].shape
+            a = self._year_bufs.get(key)
+            if a is None or a.shape != shape:
+                a = self._year_bufs[key] = np.empty(shape, dtype=arrays[0].dtype)
+            for i, x in enumerate(arrays):
+                a[i] = x
             return a if inv is None else a[inv]
 
         st = [draws.draw_staff(s, year, lay, self.params[first_run[s]]) for s in useeds]
-        self.st_u = per_run([s.u_turnover for s in st])
-        self.st_e = per_run([s.u_engagement for s in st])
-        self.st_mfa = per_run([s.u_mfa for s in st])
-        self.st_lia = per_run([s.u_liaison for s in st])
-        ou = [draws.draw_outreach(s, year, lay, self.params[first_run[s]]) for s in useeds]
-        self.o_visit = per_run([o.u_visit for o in ou])
-        self.o_vmode = per_run([o.u_visit_mode for o in ou])
-        self.o_door = per_run([o.u_door for o in ou])
-        self.o_dmode = per_run([o.u_door_mode for o in ou])
+        self.st_u = per_run("st_u", [s.u_turnover for s in st])
+        self.st_e = per_run("st_e", [s.u_engagement for s in st])
+        self.st_mfa = per_run("st_mfa", [s.u_mfa for s in st])
+        self.st_lia = per_run("st_lia", [s.u_liaison for s in st])
+        # outreach draws straight into the year's buffers, seed after seed
+        shape = (draws.WEEKS_PER_YEAR, draws.MAX_COORD, draws.MAX_VISITS_PER_WEEK)
+        ob = self._year_bufs.get("outreach")
+        if ob is None or len(ob.u_door) != len(useeds):
+            n = len(useeds)
+            ob = self._year_bufs["outreach"] = draws.OutreachBlock(
+                np.empty((n,) + shape), np.empty((n,) + shape),
+                np.empty((n, shape[0])), np.empty((n, shape[0])))
+        for i, s in enumerate(useeds):
+            draws.draw_outreach(s, year, lay, self.params[first_run[s]], out=draws.OutreachBlock(
+                ob.u_visit[i], ob.u_visit_mode[i], ob.u_door[i], ob.u_door_mode[i]))
+        pick = (lambda a: a) if inv is None else (lambda a: a[inv])
+        self.o_visit, self.o_vmode = pick(ob.u_visit), pick(ob.u_visit_mode)
+        self.o_door, self.o_dmode = pick(ob.u_door), pick(ob.u_door_mode)
         self.meet = {}
         seeds = np.array(self.seeds, dtype=object)
         for fi, f in enumerate(FORMATS):
@@ -1030,7 +1064,8 @@ class VectorEngine:
             z = lambda a: np.zeros_like(a)  # noqa: E731
             arrays = []
             for k in ("u_attend", "u_mode", "u_acquaint"):
-                a = per_run([getattr(b, k) if b else z(getattr(ref, k)) for b in blks])
+                a = per_run((fi, k), [getattr(b, k) if b else z(getattr(ref, k))
+                                      for b in blks])
                 if not on.all():
                     a[~on] = 0.0  # runs whose format does not meet draw nothing
                 arrays.append(a)
@@ -1434,10 +1469,10 @@ class VectorEngine:
 
     @cached_property
     def _hazard_cols(self) -> np.ndarray:
-        """Columns of the family array read and written by kernels.rehazard."""
-        return np.array([self.fi_col[c] for c in ("burden", "onset", "state", "H0", "t_upd",
-                                                  "h_cur", "e_crisis", "crisis_at", "bw",
-                                                  "fid")], dtype=np.int64)
+        """Columns of the family arrays read and written by kernels.rehazard (fi, fh)."""
+        c = dict(self.fi_col, **self.fh_col)
+        return np.array([c[n] for n in ("burden", "onset", "state", "H0", "t_upd", "h_cur",
+                                        "e_crisis", "crisis_at", "bw", "fid")], dtype=np.int64)
 
     @cached_property
     def _quality_col(self) -> int:
@@ -1817,7 +1852,8 @@ class VectorEngine:
             key = np.unique(run * self.cap + pos)
             # the hazard from this week on, and the new crisis week (kernels.rehazard)
             at, r_at, f_at = kernels.rehazard(
-                t, self.fi, self.ff, self._hazard_cols, self._quality_col, key // self.cap,
+                t, self.fi, self.fh, self.ff, self._hazard_cols, self._quality_col,
+                key // self.cap,
                 key % self.cap, self._f64("crisis_hazard_multiple"),
                 self._f64("crisis_hazard_medium"), self._f64("crisis_hazard_low"),
                 self._f64("help_effect"), self._f64("post_help_effect"), CRISIS, IN_HELP,
