@@ -17,7 +17,8 @@ are a contiguous block of ids.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -140,6 +141,35 @@ _INSERT_COLS = ("fid", "bw", "burden", "onset", "fdist", "gyn", "ped", "e_crisis
 #: Booking categories of spent minutes (see VectorEngine._spend).
 _SPEND_PHYS, _SPEND_PHYS_PAID, _SPEND_YOUTH, _SPEND_OFFICE, _SPEND_COORD, _SPEND_OTHER = range(6)
 _N_SPEND = 6
+
+
+try:  # NumPy >= 2
+    from numpy._core.multiarray import _set_madvise_hugepage
+except ImportError:  # pragma: no cover - NumPy 1.x
+    try:
+        from numpy.core.multiarray import _set_madvise_hugepage
+    except ImportError:
+        _set_madvise_hugepage = None
+
+
+@contextlib.contextmanager
+def _small_pages() -> Iterator[None]:
+    """Large NumPy arrays allocated inside without a request for transparent huge pages.
+
+    NumPy asks Linux for huge pages for every large array (``madvise``).  Where the kernel
+    has none free it compacts memory first, in the page fault: on the virtual machines
+    measured this took more system time than the whole batch's ordinary page faults
+    (``benchmarks/engines.py``), with no gain in the compiled loops.  The setting is
+    NumPy's own switch, restored on leaving.
+    """
+    if _set_madvise_hugepage is None:  # pragma: no cover
+        yield
+        return
+    old = _set_madvise_hugepage(False)
+    try:
+        yield
+    finally:
+        _set_madvise_hugepage(old)
 
 
 def _first_crossing(t_upd, h, E) -> np.ndarray:
@@ -395,7 +425,8 @@ class VectorEngine:
                 f"batch too large for memory: about {est / 1e9:.1f} GB of state for {R} runs "
                 f"but {limit:.1f} GB allowed; split it into smaller batches")
         self._share_families = bool(share_families)
-        self._init_state()
+        with _small_pages():
+            self._init_state()
 
     # ------------------------------------------------------------------ setup
     def _f64(self, name: str) -> np.ndarray:
@@ -862,11 +893,12 @@ class VectorEngine:
     # ------------------------------------------------------------------ run
     def run(self, progress: Callable[[int], None] | None = None) -> BatchResult:
         """Run all weeks; ``progress(week)`` is called after every week."""
-        while self.week < self.weeks:
-            self.step()
-            if progress is not None:
-                progress(self.week)
-        return self.result()
+        with _small_pages():
+            while self.week < self.weeks:
+                self.step()
+                if progress is not None:
+                    progress(self.week)
+            return self.result()
 
     def step(self) -> None:
         """One week of every run."""
