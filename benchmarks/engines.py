@@ -12,9 +12,9 @@ benchmark town and a large city (grossstadt, ~6,000 births/year), each as one ba
 the same size, to show how the cost grows with the number of families and professionals.
 
 Each NumPy batch runs in a fresh process that first loads the engine's compiled kernels
-from the disk cache (``compile_kernels``, a tiny batch; a sweep's worker does this once
-for all its batches); the batch's time starts after it, as the Mesa engine's starts after
-its imports.  The load time is printed beside the batch's.
+from the disk cache (``compile_kernels``, a tiny batch; a sweep's worker pays this once,
+in its first chunk, for all its batches); the batch's time starts after it, as the Mesa
+engine's starts after its imports.  The load time is printed beside the batch's.
 
 Usage: python benchmarks/engines.py [--mesa-runs N] [--batch N] [--size-batch N] [--weeks N]
 """

@@ -18,6 +18,7 @@ are a contiguous block of ids.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -116,9 +117,10 @@ _FAMILY_FIELDS = (
     # dropout: scheduled week of the current spell (-1: none)
     ("drop_at", np.int64, -1),
 )
-#: Integer fields held in 64 bits (the family array ``fh``): hazards and thresholds in
-#: hazard units, and weeks that may be NEVER_WEEK; the other integer fields (weeks,
-#: classes, professionals, flags, family ids) fit 32 bits (the family array ``fi``).
+#: Integer fields held in 64 bits (the family array ``fh``): the crisis and dropout
+#: thresholds and the crisis hazard in hazard units, the weeks that may be NEVER_WEEK, and
+#: the week of the last hazard update (read by kernels.rehazard with them); the other
+#: integer fields (weeks, classes, professionals, flags, family ids) fit 32 bits (``fi``).
 _WIDE_FIELDS = ("e_crisis", "e_drop", "H0", "t_upd", "h_cur", "crisis_at", "drop_at")
 #: Decision uniforms kept with each family (the first columns of the family block).
 N_FAMILY_KEEP = len(draws._U_KEEP)
@@ -152,6 +154,10 @@ except ImportError:  # pragma: no cover - NumPy 1.x
         _set_madvise_hugepage = None
 
 
+_PAGES_LOCK = threading.Lock()
+_pages_users = [0, True]  # engines inside _small_pages, NumPy's setting before the first
+
+
 @contextlib.contextmanager
 def _small_pages() -> Iterator[None]:
     """Large NumPy arrays allocated inside without a request for transparent huge pages.
@@ -160,16 +166,23 @@ def _small_pages() -> Iterator[None]:
     has none free it compacts memory first, in the page fault: on the virtual machines
     measured this took more system time than the whole batch's ordinary page faults
     (``benchmarks/engines.py``), with no gain in the compiled loops.  The setting is
-    NumPy's own switch, restored on leaving.
+    NumPy's own switch for the whole process: the first engine to enter turns it off, the
+    last to leave restores it (engines may run in threads of one process).
     """
     if _set_madvise_hugepage is None:  # pragma: no cover
         yield
         return
-    old = _set_madvise_hugepage(False)
+    with _PAGES_LOCK:
+        if _pages_users[0] == 0:
+            _pages_users[1] = _set_madvise_hugepage(False)
+        _pages_users[0] += 1
     try:
         yield
     finally:
-        _set_madvise_hugepage(old)
+        with _PAGES_LOCK:
+            _pages_users[0] -= 1
+            if _pages_users[0] == 0:
+                _set_madvise_hugepage(_pages_users[1])
 
 
 def _first_crossing(t_upd, h, E) -> np.ndarray:
@@ -710,7 +723,7 @@ class VectorEngine:
         self.waiting_n = np.zeros(R, dtype=np.int64)
         self._pending: list[_Block] = []  # this year's entries, until its first exits
         self._uu_buf: np.ndarray | None = None  # see _family_buffers
-        self._year_bufs: dict[Any, np.ndarray] = {}  # a year's per-seed draws (_year_boundary)
+        self._year_bufs: dict[Any, Any] = {}  # a year's per-seed draws (_year_boundary)
         self._cp_buf = np.zeros(0, dtype=np.int32)
         self._changed_run = np.zeros(0, dtype=np.int64)
         self._changed_pos = np.zeros(0, dtype=np.int64)

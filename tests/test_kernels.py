@@ -331,3 +331,22 @@ def test_pending_pair_changes_only_on_touched_pairs():
     finally:
         kernels.commit_week = commit
     assert len(seen) == 60 and sum(seen) > 0  # pairs were touched in these weeks
+
+
+def test_engine_restores_numpys_huge_page_setting():
+    """The engine allocates without NumPy's huge-page request and leaves the process-wide
+    setting as it found it, also when engines nest (as in threads of one process)."""
+    from kooperationssim import vector_engine as ve
+
+    if ve._set_madvise_hugepage is None:  # pragma: no cover - NumPy without the switch
+        pytest.skip("this NumPy has no huge-page switch")
+    p = {"weeks": 3, "births_per_year": 100}
+    for before in (True, False):
+        ve._set_madvise_hugepage(before)
+        try:
+            with ve._small_pages():
+                ve.VectorEngine([p], [1]).run()
+                assert ve._set_madvise_hugepage(False) is False  # still off inside
+            assert ve._set_madvise_hugepage(before) is before  # restored after
+        finally:
+            ve._set_madvise_hugepage(True)

@@ -193,6 +193,24 @@ def test_year_streams_cover_every_draw_of_a_year(monkeypatch):
     assert set(used) == set(draws.year_streams(2))
 
 
+def test_outreach_drawn_into_buffers_are_the_same_numbers():
+    """The NumPy engine draws a year's outreach randomness straight into its buffers
+    (``out``): the same numbers as the arrays drawn alone; wrong shapes are refused."""
+    from kooperationssim import draws
+
+    p = resolve({})
+    lay = build_layout(p)
+    want = draws.draw_outreach(9, 3, lay, p)
+    out = draws.OutreachBlock(*(np.full_like(a, np.nan) for a in (
+        want.u_visit, want.u_visit_mode, want.u_door, want.u_door_mode)))
+    assert draws.draw_outreach(9, 3, lay, p, out=out) is out
+    for name in ("u_visit", "u_visit_mode", "u_door", "u_door_mode"):
+        np.testing.assert_array_equal(getattr(out, name), getattr(want, name))
+    bad = draws.OutreachBlock(out.u_visit, out.u_visit_mode, np.zeros(51), out.u_door_mode)
+    with pytest.raises(ValueError, match="shape"):
+        draws.draw_outreach(9, 3, lay, p, out=bad)
+
+
 @pytest.mark.parametrize("n", [0, 1, 3, 1200])
 @pytest.mark.parametrize("before", ["nothing", "doubles", "odd_32_bit"])
 def test_family_uniforms_are_numpys_16_bit_integers(n, before):
