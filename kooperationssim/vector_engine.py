@@ -1718,7 +1718,7 @@ class VectorEngine:
         # case cooperation between referrer and provider
         ref = F["referrer"][ra, pa_]
         rt = F["route"][ra, pa_]
-        chan = np.isin(rt, (R_WARM, R_COORD, R_CLEARING)) & (ref >= 0)
+        chan = ((rt == R_WARM) | (rt == R_COORD) | (rt == R_CLEARING)) & (ref >= 0)
         refc = np.maximum(ref, 0)
         chan &= self.filled[ra, refc] & (self.person[ra, refc] == F["ref_person"][ra, pa_])
         nc = ~chan
@@ -1750,7 +1750,8 @@ class VectorEngine:
             bur = F["burden"][run, pos]
             urg = np.where(bur == 2, P["urgency_multiple"][run],
                            np.where(bur == 1, P["urgency_medium"][run], 0.0))
-            fac = np.isin(F["route"][run, pos], (R_COORD, R_CLEARING)).astype(np.float64)
+            rt = F["route"][run, pos]
+            fac = ((rt == R_COORD) | (rt == R_CLEARING)).astype(np.float64)
             u = self._fu(run, pos, KI["mode_intake"])
             inten = P["intensity_case"][run]
         else:
