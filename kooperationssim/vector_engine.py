@@ -728,19 +728,28 @@ class VectorEngine:
         self._changed_run = np.zeros(0, dtype=np.int64)
         self._changed_pos = np.zeros(0, dtype=np.int64)
         # the families present at the start, all runs at once (the representatives' only)
-        # (drawn and prepared in chunks of representatives, see _family_chunks)
-        reps = self._reps
-        n = self._init_counts[reps].sum(axis=1)
-        for j0, j1 in self._family_chunks(n):
-            rj, nj = reps[j0:j1], n[j0:j1]
-            uu, cp = self._family_buffers(int(nj.sum()))
-            bw = self._family_codes(rj, nj, uu, lambda r: draws.initial_family_uniforms(
-                self.seeds[r], self.params[r]))
-            run = np.repeat(rj, nj)
-            fid = np.arange(len(run)) - np.repeat(np.cumsum(nj) - nj, nj)  # from 0 in a run
-            blk = self._prepare_block(uu, cp, bw, run, fid, entry_week=None)
-            self._insert(blk, np.arange(len(run)))
+        n = self._init_counts[self._reps].sum(axis=1)
+        for blk in self._new_blocks(n, np.zeros(len(n), dtype=np.int64), lambda r: (
+                draws.initial_family_uniforms(self.seeds[r], self.params[r]))):
+            self._insert(blk, np.arange(len(blk.run)))
         self.tail = self.bw_start[:, PRENATAL_WEEKS - self.bw0].copy()  # entered before week 0
+
+    def _new_blocks(self, n: np.ndarray, first: np.ndarray,
+                    draw: Callable[[int], tuple[np.ndarray, np.ndarray]]) -> list[_Block]:
+        """Draw and prepare new families of every representative, in chunks of them.
+
+        ``n[j]`` families of the j-th representative (``_reps``), with family ids from
+        ``first[j]``; ``draw`` as for :meth:`_family_codes`.
+        """
+        blocks = []
+        for j0, j1 in self._family_chunks(n):
+            rj, nj = self._reps[j0:j1], n[j0:j1]
+            uu, cp = self._family_buffers(int(nj.sum()))
+            bw = self._family_codes(rj, nj, uu, draw)
+            run = np.repeat(rj, nj)
+            fid = np.arange(len(run)) + np.repeat(first[j0:j1] - (np.cumsum(nj) - nj), nj)
+            blocks.append(self._prepare_block(uu, cp, bw, run, fid))
+        return blocks
 
     def _family_chunks(self, n: np.ndarray) -> list[tuple[int, int]]:
         """Consecutive representatives ``[j0, j1)`` with at most FAMILY_CHUNK new families.
@@ -793,7 +802,7 @@ class VectorEngine:
             o += len(b)
         return bw
 
-    def _prepare_block(self, uu, cp, bw, run, fid, entry_week) -> _Block:
+    def _prepare_block(self, uu, cp, bw, run, fid) -> _Block:
         """Attributes, static schedule data and calendars of a block of new families.
 
         ``uu`` and ``cp`` are the chunk's buffers (:meth:`_family_buffers`): the block
@@ -803,8 +812,8 @@ class VectorEngine:
         fb = draws.family_attributes_runs(uu, bw, run, self.lay, fi["size"],
                                           fi["family_params"], cpid=cp)
         b = _Block(fb, run, fid)
-        te = bw - PRENATAL_WEEKS if entry_week is None else entry_week
-        te = np.maximum(te, 0)  # families present at the start enter the simulation at week 0
+        # entry week (families present at the start enter the simulation at week 0)
+        te = np.maximum(bw - PRENATAL_WEEKS, 0)
         b.te = te
         # one compiled pass over the families and their contact slots (kernels.py)
         S = N_CONTACTS
@@ -853,10 +862,7 @@ class VectorEngine:
             b.fid, fb.birth_week, fb.burden, fb.onset_week, fb.district, fb.gyn, fb.ped,
             fb.e_crisis, fb.e_drop, b.cb_exit, b.cb_end, b.y1, b.first_noticeable, b.te, b.h0,
             b.crisis_at), strict=True))
-        narrow = [n for n in _INSERT_COLS if n not in _WIDE_FIELDS]
-        wide = [n for n in _INSERT_COLS if n in _WIDE_FIELDS]
-        cols = np.array([self.fi_col[n] for n in narrow], dtype=np.int64)
-        hcols = np.array([self.fh_col[n] for n in wide], dtype=np.int64)
+        narrow, wide, cols, hcols = self._insert_cols
         vals = tuple(np.ascontiguousarray(src[n], dtype=np.int64) for n in narrow)
         hvals = tuple(np.ascontiguousarray(src[n], dtype=np.int64) for n in wide)
         kernels.insert_families(self.fi, self.fh, self.ff, F["u"], run, pos,
@@ -1115,21 +1121,13 @@ class VectorEngine:
                     a[~on] = 0.0  # runs whose format does not meet draw nothing
                 arrays.append(a)
             self.meet[fi] = tuple(arrays)
-        # the families entering this year, all runs at once (the representatives' only)
-        # (in chunks of representatives; written into the ring buffers after this week's
-        # exits)
+        # the families entering this year, all runs at once (the representatives' only;
+        # written into the ring buffers after this week's exits)
         reps = self._reps
-        n = self._entries[reps, year * 52:(year + 1) * 52].sum(axis=1)
-        first = self.bw_start[reps, year * 52 + PRENATAL_WEEKS - self.bw0]
-        for j0, j1 in self._family_chunks(n):
-            rj, nj = reps[j0:j1], n[j0:j1]
-            uu, cp = self._family_buffers(int(nj.sum()))
-            bw = self._family_codes(rj, nj, uu, lambda r: draws.year_family_uniforms(
-                self.seeds[r], year, self.params[r]))
-            run = np.repeat(rj, nj)
-            fid = np.arange(len(run)) + np.repeat(first[j0:j1] - (np.cumsum(nj) - nj), nj)
-            self._pending.append(self._prepare_block(uu, cp, bw, run, fid,
-                                                     entry_week=bw - PRENATAL_WEEKS))
+        self._pending = self._new_blocks(
+            self._entries[reps, year * 52:(year + 1) * 52].sum(axis=1),
+            self.bw_start[reps, year * 52 + PRENATAL_WEEKS - self.bw0],
+            lambda r: draws.year_family_uniforms(self.seeds[r], year, self.params[r]))
         self.blocks = [b for b in self.blocks if b.max_week >= t]
         nC = self.nC
         cj = slice(self.cpid0, self.cpid0 + nC)
@@ -1511,6 +1509,14 @@ class VectorEngine:
         return np.array([self.fi_col[c] for c in ("bw", "burden", "y1", "first_help",
                                                   "crisis_week", "state", "worker", "fid",
                                                   "cb_exit", "nbits")], dtype=np.int64)
+
+    @cached_property
+    def _insert_cols(self) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+        """The fields set at insertion held in fi and in fh, and their columns there."""
+        narrow = [n for n in _INSERT_COLS if n not in _WIDE_FIELDS]
+        wide = [n for n in _INSERT_COLS if n in _WIDE_FIELDS]
+        return (narrow, wide, np.array([self.fi_col[n] for n in narrow], dtype=np.int64),
+                np.array([self.fh_col[n] for n in wide], dtype=np.int64))
 
     @cached_property
     def _hazard_cols(self) -> np.ndarray:
