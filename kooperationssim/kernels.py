@@ -84,11 +84,12 @@ def _jit(fn):
     return njit(nogil=True)(fn)
 
 
-__all__ = ["birthdays_and_exits", "case_interactions", "commit_week", "contact_schedule",
-           "contacts_week", "delay_window", "family_contacts", "first_crossings",
-           "insert_families", "meet_in_person",
-           "meeting_pairs", "rehazard", "reset_pairs", "route_table", "spend", "staff_week",
-           "visit_order", "visits_week"]
+__all__ = ["accounts_week", "birthdays_and_exits", "calendar_add", "calendar_pop",
+           "case_interactions", "commit_week",
+           "contact_schedule", "contacts_week", "crises_week", "delay_window", "family_contacts",
+           "first_crossings", "insert_families", "meet_in_person", "meeting_pairs",
+           "intake_week", "progress_week", "rehazard", "reset_pairs", "route_table",
+           "spell_dropouts", "spend", "staff_week", "visit_order", "visits_week"]
 
 
 @_jit
@@ -1276,16 +1277,18 @@ def first_crossings(t_upd, h0, h, e, never_week):  # pragma: no cover - compiled
 
 
 @_jit
-def rehazard(t, fi, fh, ff, col, q_col, run, pos, hz_multiple, hz_medium, hz_low,
+def rehazard(t, fi, fh, ff, col, q_col, run, pos, fid, hz_multiple, hz_medium, hz_low,
              help_effect, post_effect, crisis, in_help, done, stay_weeks,
              never_week):  # pragma: no cover - compiled
     """Bring the crisis hazard of families up to date and reschedule their crisis.
 
-    For every listed family (run, ring position; each once) not in crisis: the hazard
+    For every listed family (run, ring position; where ``fid`` is not -1, only if that
+    family is still at the position) not in crisis: the hazard
     accumulated since the last update is added (integer hazard units), the hazard of
     week ``t`` on is taken from its burden, onset and help (``rules.crisis_hazard_
     multiplier``, ``rules.hazard_units``), and the first week the cumulative hazard
-    reaches the family's threshold becomes its crisis week.  ``col`` holds the columns
+    reaches the family's threshold becomes its crisis week.  A family listed twice is
+    brought up to date once: the second time changes nothing.  ``col`` holds the columns
     of burden, onset, state, H0, t_upd, h_cur, e_crisis, crisis_at, bw and fid: of ``fi``
     (32-bit fields) except H0 ... crisis_at, which are columns of ``fh`` (64 bits);
     ``q_col`` the column of ``ff`` of the quality of help.
@@ -1303,6 +1306,8 @@ def rehazard(t, fi, fh, ff, col, q_col, run, pos, hz_multiple, hz_medium, hz_low
     for i in range(n):
         r = run[i]
         p = pos[i]
+        if fid[i] >= 0 and fi[r, p, c_fid] != fid[i]:
+            continue
         st = fi[r, p, c_st]
         if st == crisis:
             continue
@@ -1392,3 +1397,548 @@ def meeting_pairs(present, pa, pb, cross_pair, T, U, logic, comp, inst, mode_bas
                 if u_acq[r, occ[r], q] < p_acq[r]:
                     acq_new[r, q] = True
     return mode
+
+
+@_jit
+def progress_week(t, d_run, d_fid, x_run, x_fid, fi, fh, ff, fu, col, drop_col, info_col,
+                  ki_feedback, cap, n_health, cases, in_help_n, waiting_n, dropouts, filled,
+                  person, case_bank, cpid0, n_coord, fb_minutes, coord_min, ca_feedback,
+                  fb_share, fb_floor, refresh, e_gain, e_loss, tr_gain, tr_loss, tr_inten,
+                  tr_info_weight, aware, pend_a, refreshed, eng, pend_e, hy_pair, T, pend_t,
+                  touched, in_help, waiting, done, noticed, r_coord,
+                  r_lots):  # pragma: no cover - compiled
+    """Help completed with feedback, and dropouts, of one week, all runs.
+
+    ``(d_run, d_fid)`` are the families whose help is scheduled to end in week ``t``,
+    ``(x_run, x_fid)`` those whose dropout is scheduled for it (each in run and family id
+    order, as the calendars give them; families no longer present are skipped).  ``col``
+    holds the columns of ``fi`` of the fields fid, state, help_end, worker,
+    assigned_week, accepted_week, declined, referrer, ref_person and route; ``drop_col``
+    the column of ``fh`` of drop_at, ``info_col`` that of ``ff`` of case_info.
+
+    Completed help frees the caseload place; the referring professional, if still the same
+    person in the slot and not the Lotsendienst, may hear how the case went
+    (``rules.lift`` of the case's information; full information where a coordinator
+    passes it on, as far as the coordinators' case time holds, family by family): heard
+    feedback refreshes awareness and engagement and builds the pair's trust, no feedback
+    costs engagement.  A dropout in help frees the place; a dropout while waiting counts
+    as a declined offer.
+
+    Returns:
+        run and ring position of the families whose help ended (completed, then dropped
+        out in help), whose crisis hazard changes.
+    """
+    c_fid, c_st, c_he, c_wk, c_aw, c_acw, c_dec, c_ref, c_rp, c_rt = (
+        col[0], col[1], col[2], col[3], col[4], col[5], col[6], col[7], col[8], col[9])
+    R = len(in_help_n)
+    nd = len(d_run)
+    nx = len(x_run)
+    ch_run = np.empty(nd + nx, np.int64)
+    ch_pos = np.empty(nd + nx, np.int64)
+    d_y = np.empty(nd, np.int64)
+    k = 0
+    # help completed this week
+    for i in range(nd):
+        r = d_run[i]
+        f = d_fid[i]
+        p = f % cap
+        if fi[r, p, c_fid] != f or fi[r, p, c_st] != in_help or fi[r, p, c_he] != t:
+            continue
+        y = fi[r, p, c_wk]
+        cases[r, y - n_health] -= 1
+        fi[r, p, c_wk] = -1
+        fi[r, p, c_st] = done
+        fh[r, p, drop_col] = -1
+        in_help_n[r] -= 1
+        ch_run[k] = r
+        ch_pos[k] = p
+        d_y[k] = y
+        k += 1
+    # feedback to the referring professional, in family order: the coordinators' case
+    # time serves the families referred by a coordinator first come, first served
+    capn = np.zeros(R, np.int64)
+    if n_coord > 0:
+        for r in range(R):
+            it = fb_minutes[r]
+            for j in range(n_coord):
+                if filled[r, cpid0 + j]:
+                    capn[r] += case_bank[r, j] // it if it > 0 else 2147483647
+    n_cm = np.zeros(R, np.int64)
+    any_cm = False
+    for i in range(k):
+        r = ch_run[i]
+        p = ch_pos[i]
+        y = d_y[i]
+        h = fi[r, p, c_ref]
+        if h < 0 or not filled[r, h] or person[r, h] != fi[r, p, c_rp]:
+            continue
+        rt = fi[r, p, c_rt]
+        if rt == r_lots:
+            continue
+        info = ff[r, p, info_col]
+        if rt == r_coord and n_coord > 0:
+            any_cm = True
+            if n_cm[r] < capn[r]:
+                info = 1.0
+            n_cm[r] += 1
+        pf = fb_share[r] * rules.lift(info, fb_floor[r])
+        heard = draws.as_uniform(fu[r, p, ki_feedback]) < pf
+        hh = min(h, n_health - 1)
+        if heard:
+            pend_a[r, hh] += refresh[r] * (1.0 - aware[r, hh])
+            refreshed[r, hh] = True
+        e = eng[r, h]
+        if heard:
+            pend_e[r, h] += e_gain[r] * (1.0 - e)
+        else:
+            pend_e[r, h] += -(e_loss[r] * e)
+        q = hy_pair[hh, y]
+        if heard and q >= 0 and filled[r, y]:
+            pend_t[r, q] += rules.trust_delta(T[r, q], 1.0, 0.0, 0.0, tr_gain[r], tr_loss[r],
+                                              tr_inten[r], tr_info_weight[r])
+            touched[r, q] = True
+    if any_cm:
+        # the served families' minutes, first coordinator first
+        for r in range(R):
+            it = fb_minutes[r]
+            used = min(n_cm[r], capn[r])
+            left = used
+            for j in range(n_coord):
+                n = case_bank[r, j] // it if it > 0 else left
+                take = min(n, left) if filled[r, cpid0 + j] else 0
+                case_bank[r, j] -= take * it
+                left -= take
+            coord_min[r, ca_feedback] += used * it
+    # dropouts scheduled for this week
+    for i in range(nx):
+        r = x_run[i]
+        f = x_fid[i]
+        p = f % cap
+        if fi[r, p, c_fid] != f or fh[r, p, drop_col] != t:
+            continue
+        st = fi[r, p, c_st]
+        if st == in_help and fi[r, p, c_aw] < t and t < fi[r, p, c_he]:
+            cases[r, fi[r, p, c_wk] - n_health] -= 1
+            fi[r, p, c_wk] = -1
+            fi[r, p, c_st] = noticed
+            fh[r, p, drop_col] = -1
+            in_help_n[r] -= 1
+            dropouts[r] += 1
+            ch_run[k] = r
+            ch_pos[k] = p
+            k += 1
+        elif st == waiting and fi[r, p, c_acw] < t:
+            fi[r, p, c_st] = noticed
+            fi[r, p, c_dec] += 1
+            fh[r, p, drop_col] = -1
+            waiting_n[r] -= 1
+            dropouts[r] += 1
+    return ch_run[:k], ch_pos[:k]
+
+
+@_jit
+def crises_week(t, run, fid, fi, fh, col, hcol, cap, n_health, cases, in_help_n, waiting_n,
+                crises, filled, asd_tab, asd_n, in_help, waiting,
+                crisis):  # pragma: no cover - compiled
+    """The crises of week ``t``, all runs.
+
+    ``(run, fid)`` are the families whose crisis is scheduled for week ``t`` (in run and
+    family id order; families no longer present, already in crisis or rescheduled are
+    skipped).  ``col`` holds the columns of ``fi`` of the fields fid, state, worker,
+    crisis_week, fdist, bw, ped and gyn; ``hcol`` those of ``fh`` of crisis_at and
+    drop_at.  A crisis ends help or waiting (freeing the caseload place).  The crisis
+    cooperation is between the family's practice (the gynecology practice before the
+    birth, the pediatric one after) and the district's responsible ASD worker: the
+    family's own by its id among the district's (``asd_tab[d, :asd_n[d]]``), or the next
+    filled one.
+
+    Returns:
+        run, ring position, practice and ASD worker of every crisis with both filled.
+    """
+    c_fid, c_st, c_wk, c_cw, c_dist, c_bw, c_ped, c_gyn = (
+        col[0], col[1], col[2], col[3], col[4], col[5], col[6], col[7])
+    c_ca, c_drop = hcol[0], hcol[1]
+    n = len(run)
+    o_run = np.empty(n, np.int64)
+    o_pos = np.empty(n, np.int64)
+    o_h = np.empty(n, np.int64)
+    o_a = np.empty(n, np.int64)
+    k = 0
+    for i in range(n):
+        r = run[i]
+        f = fid[i]
+        p = f % cap
+        if fi[r, p, c_fid] != f or fh[r, p, c_ca] != t or fi[r, p, c_st] == crisis:
+            continue
+        crises[r] += 1
+        fi[r, p, c_cw] = t
+        st = fi[r, p, c_st]
+        if st == in_help:
+            in_help_n[r] -= 1
+            cases[r, fi[r, p, c_wk] - n_health] -= 1
+            fi[r, p, c_wk] = -1
+        elif st == waiting:
+            waiting_n[r] -= 1
+        fi[r, p, c_st] = crisis
+        fh[r, p, c_drop] = -1
+        d = fi[r, p, c_dist]
+        m = asd_n[d]
+        a = -1
+        for kk in range(m):
+            cand = asd_tab[d, (f + kk) % m]
+            if filled[r, cand]:
+                a = cand
+                break
+        hp = fi[r, p, c_ped] if t >= fi[r, p, c_bw] else fi[r, p, c_gyn]
+        if a >= 0 and filled[r, hp]:
+            o_run[k] = r
+            o_pos[k] = p
+            o_h[k] = hp
+            o_a[k] = a
+            k += 1
+    return o_run[:k], o_pos[:k], o_h[:k], o_a[:k]
+
+
+@_jit
+def intake_week(t, run, fid, fi, ff, col, f_col, cap, n_health, filled, person, is_fh,
+                capacity, cases, dist, fh_tab, fh_n, weeks, waiting_n, in_help_n, delay_hist,
+                dur_medium, dur_multiple, quality_base, mode_case, in_help, waiting, r_warm,
+                r_clearing, r_coord, r_lots, negative):  # pragma: no cover - compiled
+    """Intake into early help (Frühe Hilfen) of one week, all runs.
+
+    ``(run, fid)`` lists the waiting families (in run and family id order, each once;
+    families no longer present or no longer waiting are skipped).  ``col`` holds the
+    columns of ``fi`` of the fields fid, state, route, target, accepted_week,
+    waiting_since, fdist, first_help, first_noticeable, burden, help_end, worker,
+    assigned_week, referrer, ref_person and case_mode; ``f_col`` those of ``ff`` of
+    case_info, case_conflict and quality.
+
+    Free places are those of filled family-help slots (``is_fh``) under their capacity.  A
+    warm referral accepted this week goes to its target if it has a free place (in family
+    order); every other waiting family queues in its district (the target's district for
+    warm referrals) in the order of waiting since, then family id, and takes the place
+    its rank reaches in the district's family-help slots (``fh_tab[d, :fh_n[d]]``) by
+    their free places.  An assigned family starts help for its burden's duration; the
+    weeks from the first noticeable contact to help go into ``delay_hist`` (first help
+    only).  Where no channel of case cooperation exists (the referral came by a warm,
+    coordinator or clearing route from a professional still in place) the case has no
+    interaction: negative coordination, unless the Lotsendienst referred.
+
+    Returns:
+        run, ring position, family id, worker, end of help and channel (the referrer, -1
+        if none) of every assigned family, in run and family id order; and run and
+        family id of the families still waiting.
+    """
+    (c_fid, c_st, c_rt, c_tg, c_acw, c_ws, c_fd, c_fh, c_fn, c_bur, c_he, c_wk, c_aw,
+     c_ref, c_rp, c_cm) = (col[0], col[1], col[2], col[3], col[4], col[5], col[6], col[7],
+                           col[8], col[9], col[10], col[11], col[12], col[13], col[14],
+                           col[15])
+    c_info, c_conf, c_q = f_col[0], f_col[1], f_col[2]
+    R, nY = cases.shape
+    nD = len(fh_n)
+    n = len(run)
+    wr = np.empty(n, np.int64)
+    wp = np.empty(n, np.int64)
+    wf = np.empty(n, np.int64)
+    m = 0
+    for i in range(n):
+        r = run[i]
+        f = fid[i]
+        p = f % cap
+        if fi[r, p, c_fid] == f and fi[r, p, c_st] == waiting:
+            wr[m] = r
+            wp[m] = p
+            wf[m] = f
+            m += 1
+    free = np.zeros((R, nY), np.int64)
+    for r in range(R):
+        for y in range(nY):
+            if filled[r, n_health + y] and is_fh[y]:
+                free[r, y] = capacity[r, y] - cases[r, y]
+    assigned = np.full(m, -1, np.int64)
+    # warm referrals accepted this week: their target, as far as it has free places
+    rank = np.zeros((R, nY), np.int64)
+    free0 = free.copy()
+    for i in range(m):
+        r = wr[i]
+        p = wp[i]
+        if fi[r, p, c_acw] == t and fi[r, p, c_rt] == r_warm:
+            ty = fi[r, p, c_tg] - n_health
+            if rank[r, ty] < free0[r, ty]:
+                assigned[i] = fi[r, p, c_tg]
+                free[r, ty] -= 1
+            rank[r, ty] += 1
+    # the district queues, by (run, district, waiting since, family id)
+    W = weeks + 2
+    qi = np.empty(m, np.int64)
+    qk = np.empty(m, np.int64)
+    qd = np.empty(m, np.int64)
+    nq = 0
+    for i in range(m):
+        if assigned[i] >= 0:
+            continue
+        r = wr[i]
+        p = wp[i]
+        if fi[r, p, c_rt] == r_warm:
+            d = dist[max(fi[r, p, c_tg], 0)]
+        else:
+            d = fi[r, p, c_fd]
+        qi[nq] = i
+        qd[nq] = d
+        qk[nq] = (r * nD + d) * W + (fi[r, p, c_ws] + 1)
+        nq += 1
+    o = np.argsort(qk[:nq], kind="mergesort")
+    cum = np.zeros(fh_tab.shape[1], np.int64)
+    prev_r = -1
+    prev_d = -1
+    k = 0
+    for j in range(nq):
+        i = qi[o[j]]
+        d = qd[o[j]]
+        r = wr[i]
+        if r != prev_r or d != prev_d:
+            prev_r = r
+            prev_d = d
+            k = 0
+            s = 0
+            for j2 in range(fh_n[d]):
+                s += free[r, fh_tab[d, j2] - n_health]
+                cum[j2] = s
+        slot = 0
+        for j2 in range(fh_n[d]):
+            if cum[j2] <= k:
+                slot += 1
+        if slot < fh_n[d]:
+            assigned[i] = fh_tab[d, slot]
+        k += 1
+    # the assigned families start help, in family order
+    na = 0
+    for i in range(m):
+        if assigned[i] >= 0:
+            na += 1
+    a_run = np.empty(na, np.int64)
+    a_pos = np.empty(na, np.int64)
+    a_fid = np.empty(na, np.int64)
+    a_wk = np.empty(na, np.int64)
+    a_end = np.empty(na, np.int64)
+    a_chan = np.empty(na, np.int64)
+    s_run = np.empty(m - na, np.int64)
+    s_fid = np.empty(m - na, np.int64)
+    ka = 0
+    ks = 0
+    for i in range(m):
+        r = wr[i]
+        p = wp[i]
+        wa = assigned[i]
+        if wa < 0:
+            s_run[ks] = r
+            s_fid[ks] = wf[i]
+            ks += 1
+            continue
+        fi[r, p, c_st] = in_help
+        waiting_n[r] -= 1
+        in_help_n[r] += 1
+        if fi[r, p, c_fh] < 0:
+            fi[r, p, c_fh] = t
+            fnz = fi[r, p, c_fn]
+            # the first contact at which the burden was noticeable has happened by now
+            if fnz >= 0 and fnz <= t:
+                delay_hist[r, min(t - fnz, delay_hist.shape[1] - 1)] += 1
+        dur = dur_multiple[r] if fi[r, p, c_bur] == 2 else dur_medium[r]
+        fi[r, p, c_he] = t + dur
+        fi[r, p, c_wk] = wa
+        fi[r, p, c_aw] = t
+        cases[r, wa - n_health] += 1
+        ref = fi[r, p, c_ref]
+        rt = fi[r, p, c_rt]
+        chan = ((rt == r_warm or rt == r_coord or rt == r_clearing) and ref >= 0
+                and filled[r, ref] and person[r, ref] == fi[r, p, c_rp])
+        if not chan:
+            ff[r, p, c_info] = 0.0
+            ff[r, p, c_conf] = 0.0
+            ff[r, p, c_q] = quality_base[r]
+            if rt != r_lots:
+                fi[r, p, c_cm] = negative
+                mode_case[r, negative] += 1
+            else:
+                fi[r, p, c_cm] = -1
+        a_run[ka] = r
+        a_pos[ka] = p
+        a_fid[ka] = wf[i]
+        a_wk[ka] = wa
+        a_end[ka] = t + dur
+        a_chan[ka] = ref if chan else -1
+        ka += 1
+    return a_run, a_pos, a_fid, a_wk, a_end, a_chan, s_run, s_fid
+
+
+@_jit
+def spell_dropouts(t, run, pos, fid, end, fh, ff, e_col, drop_col, conf_col, base, conflict,
+                   never_week):  # pragma: no cover - compiled
+    """Schedule the dropout of help spells that started in week ``t``.
+
+    The weekly dropout hazard of a spell is ``base + conflict * case_conflict`` (per run,
+    in hazard units); the first week from ``t + 1`` whose cumulative hazard reaches the
+    family's threshold (column ``e_col`` of ``fh``) is its dropout week, written to
+    ``drop_col`` if it falls before the end of help ``end``, else -1.
+
+    Returns:
+        week, run and family id of every dropout scheduled.
+    """
+    n = len(run)
+    o_at = np.empty(n, np.int64)
+    o_run = np.empty(n, np.int64)
+    o_fid = np.empty(n, np.int64)
+    k = 0
+    for i in range(n):
+        r = run[i]
+        p = pos[i]
+        hd = np.int64(rules.hazard_units(base[r] + conflict[r] * ff[r, p, conf_col]))
+        at = _first_crossing(t + 1, 0, hd, fh[r, p, e_col], never_week)
+        if at >= end[i]:
+            at = -1
+        fh[r, p, drop_col] = at
+        if at >= 0:
+            o_at[k] = at
+            o_run[k] = r
+            o_fid[k] = fid[i]
+            k += 1
+    return o_at[:k], o_run[:k], o_fid[:k]
+
+
+@_jit
+def accounts_week(wk, filled, nonhealth, contract, cpid0, mfa, phys, u_mfa, mfa_q, gpid,
+                  u_liaison, liaison_rate, hg_start, acq_new, touched, bank, weekly, cap_m,
+                  case_bank, case_weekly, case_cap, paid_min, other_min, coord_min,
+                  ca_other, fte, coord_cost, lots_fte, lots_cost,
+                  cost):  # pragma: no cover - compiled
+    """Vacancies, trained MFA, liaison contacts and time accounts of week ``wk`` of a year.
+
+    Arrays are (R, n_prof) unless noted.  Counts the vacant slots of open positions
+    outside the health sector; trained medical assistants (MFA) of physicians'
+    practices leave with probability ``mfa_q`` (``u_mfa`` (R, 52, n_health)); a filled
+    health-office liaison (slot ``gpid``, -1 if none) makes routine contact with each
+    health slot with probability ``liaison_rate`` (``u_liaison`` (R, 52, n_health); the
+    liaison pairs start at ``hg_start``).  Filled slots get their weekly minutes up to
+    their cap, filled coordinators (R, n_coord) their case minutes; the filled
+    coordinators' paid and other-duties minutes are booked (``coord_min`` column
+    ``ca_other``).  ``cost`` columns 0 and 1 get the week's coordinator and Lotsendienst
+    cost (``coord_cost`` and ``lots_cost`` per FTE and year).
+
+    Returns:
+        per run: the vacancies, the filled coordinator FTE (a sequential sum in position
+        order) and the paid coordinator minutes.
+    """
+    R, nP = filled.shape
+    nH = mfa.shape[1]
+    nC = contract.shape[1]
+    vacancies = np.zeros(R, np.int64)
+    fte_filled = np.zeros(R)
+    coord_paid = np.zeros(R, np.int64)
+    for r in range(R):
+        for p in range(nP):
+            j = p - cpid0
+            active = contract[r, j] > 0 if 0 <= j < nC else True
+            if nonhealth[p] and not filled[r, p] and active:
+                vacancies[r] += 1
+            if filled[r, p]:
+                b = bank[r, p] + weekly[r, p]
+                bank[r, p] = b if b < cap_m[r, p] else cap_m[r, p]
+        for h in range(nH):
+            if phys[h] and mfa[r, h] and u_mfa[r, wk, h] < mfa_q[r]:
+                mfa[r, h] = False
+        if gpid >= 0 and filled[r, gpid]:
+            for h in range(nH):
+                if u_liaison[r, wk, h] < liaison_rate[r]:
+                    acq_new[r, hg_start + h] = True
+                    touched[r, hg_start + h] = True
+        s = 0.0
+        for j in range(nC):
+            if filled[r, cpid0 + j]:
+                b = case_bank[r, j] + case_weekly[r, j]
+                case_bank[r, j] = b if b < case_cap[r, j] else case_cap[r, j]
+                coord_paid[r] += paid_min[r, j]
+                coord_min[r, ca_other] += other_min[r, j]
+                s += fte[r, j]
+        fte_filled[r] = s
+        cost[r, 0] = s * coord_cost[r] / 52.0
+        cost[r, 1] = lots_fte[r] * lots_cost[r] / 52.0
+    return vacancies, fte_filled, coord_paid
+
+
+@_jit
+def calendar_add(head, nxt, key, state, weeks, run, fid):  # pragma: no cover - compiled
+    """Add events (week, run, family id) to an event calendar (see calendar_pop).
+
+    The calendar is a list of nodes per week: ``head[w]`` is the first node of week
+    ``w`` (-1: none), ``nxt`` the next node of each node and ``key`` its event as
+    ``run * 2**40 + fid``; ``state`` holds the first free node, the number of free nodes
+    (at least ``len(weeks)``) and the last week popped.  Events of weeks already popped
+    or not before ``len(head)`` are dropped.
+    """
+    lo = state[2]
+    hi = len(head)
+    k = 0
+    for i in range(len(weeks)):
+        w = weeks[i]
+        if w <= lo or w >= hi:
+            continue
+        node = state[0]
+        state[0] = nxt[node]
+        key[node] = run[i] * (1 << 40) + fid[i]
+        nxt[node] = head[w]
+        head[w] = node
+        k += 1
+    state[1] -= k
+
+
+@_jit
+def _calendar_free(head, nxt, state, w):  # pragma: no cover - compiled
+    """Return the nodes of week ``w`` to the free list; their number."""
+    node = head[w]
+    n = 0
+    while node >= 0:
+        after = nxt[node]
+        nxt[node] = state[0]
+        state[0] = node
+        node = after
+        n += 1
+    head[w] = -1
+    state[1] += n
+    return n
+
+
+@_jit
+def calendar_pop(head, nxt, key, state, week):  # pragma: no cover - compiled
+    """The events of ``week`` (see calendar_add), each once, in (run, id) order.
+
+    Weeks must be popped in increasing order; the events of weeks skipped since the last
+    pop are dropped.
+
+    Returns:
+        run and family id of every event.
+    """
+    hi = len(head)
+    for w in range(max(state[2] + 1, 0), min(week, hi)):
+        _calendar_free(head, nxt, state, w)
+    n = 0
+    if 0 <= week < hi:
+        node = head[week]
+        while node >= 0:
+            n += 1
+            node = nxt[node]
+    out = np.empty(n, np.int64)
+    if n:
+        node = head[week]
+        for i in range(n):
+            out[i] = key[node]
+            node = nxt[node]
+        _calendar_free(head, nxt, state, week)
+    state[2] = max(state[2], week)
+    out.sort()
+    m = 0
+    for i in range(n):
+        if i == 0 or out[i] != out[i - 1]:
+            out[m] = out[i]
+            m += 1
+    return out[:m] >> 40, out[:m] & ((1 << 40) - 1)

@@ -202,61 +202,45 @@ def _first_crossing(t_upd, h, E) -> np.ndarray:
 class _Calendar:
     """Events by week: (run, family id) pairs added under their week.
 
-    ``pop`` must be called with non-decreasing weeks; events of earlier weeks that were
-    never popped are dropped.  The events are kept in two parts: a main part sorted by
-    week, read from the front, and the events added since it was last rebuilt, unsorted
-    and few; these are scanned on every pop and merged into the main part once they are
-    many.  A pop thus costs little however many events lie further ahead.
+    ``pop`` must be called with increasing weeks; events of weeks skipped, of weeks
+    already popped and of weeks from ``weeks`` on are dropped.  Each week's events form
+    a list of nodes in preallocated arrays (kernels.calendar_add, kernels.calendar_pop);
+    popped nodes are reused, and the arrays grow when no free node is left.
     """
 
-    #: Pending events that trigger a merge (at least; or an eighth of the main part).
-    MERGE_AT = 4096
-
-    def __init__(self):
-        self.week = np.zeros(0, dtype=np.int64)  # main part, sorted by week, from ``head``
-        self.key = np.zeros(0, dtype=np.int64)
-        self.head = 0
-        self.p_week = np.zeros(0, dtype=np.int64)  # pending part
-        self.p_key = np.zeros(0, dtype=np.int64)
-        self._new: list[tuple[np.ndarray, np.ndarray]] = []
+    def __init__(self, weeks: int, size: int = 1024):
+        self.head = np.full(max(weeks, 0), -1, dtype=np.int64)
+        self.key = np.zeros(size, dtype=np.int64)
+        self.nxt = np.arange(1, size + 1, dtype=np.int64)
+        self.nxt[-1] = -1
+        self.state = np.array([0, size, -1], dtype=np.int64)  # free node, free, last popped
 
     def add(self, week: np.ndarray, run: np.ndarray, fid: np.ndarray) -> None:
-        if len(week):
-            self._new.append((np.asarray(week, dtype=np.int64),
-                              np.asarray(run, dtype=np.int64) * (1 << 40) + fid))
+        n = len(week)
+        if n == 0:
+            return
+        if self.state[1] < n:
+            self._grow(n)
+        kernels.calendar_add(self.head, self.nxt, self.key, self.state,
+                             np.asarray(week, dtype=np.int64), np.asarray(run, dtype=np.int64),
+                             np.asarray(fid, dtype=np.int64))
 
     def pop(self, week: int) -> tuple[np.ndarray, np.ndarray]:
         """The (run, family id) pairs scheduled for ``week``, each once, in (run, id) order."""
-        if self._new:
-            self.p_week = np.concatenate([self.p_week] + [w for w, _k in self._new])
-            self.p_key = np.concatenate([self.p_key] + [k for _w, k in self._new])
-            self._new = []
-        # pending events: those of this week are due, earlier ones are dropped
-        pw = self.p_week
-        due_p = self.p_key[pw == week]
-        if len(pw) and not (pw > week).all():
-            keep = pw > week
-            self.p_week, self.p_key = pw[keep], self.p_key[keep]
-        # main part: skip earlier weeks, take this week's events
-        lo = self.head + int(np.searchsorted(self.week[self.head:], week, side="left"))
-        hi = lo + int(np.searchsorted(self.week[lo:], week, side="right"))
-        due = self.key[lo:hi]
-        self.head = hi
-        if len(due_p):
-            due = np.concatenate([due, due_p])
-        if len(self.p_week) >= max(self.MERGE_AT, (len(self.week) - self.head) // 8):
-            self._merge()
-        key = np.unique(due)
-        return key >> 40, key & ((1 << 40) - 1)
+        return kernels.calendar_pop(self.head, self.nxt, self.key, self.state, week)
 
-    def _merge(self) -> None:
-        """Sort the pending events into the main part (dropping what was read)."""
-        w = np.concatenate([self.week[self.head:], self.p_week])
-        k = np.concatenate([self.key[self.head:], self.p_key])
-        o = np.argsort(w, kind="stable")
-        self.week, self.key, self.head = w[o], k[o], 0
-        self.p_week = np.zeros(0, dtype=np.int64)
-        self.p_key = np.zeros(0, dtype=np.int64)
+    def _grow(self, n: int) -> None:
+        """At least ``n`` more free nodes (the new nodes lead the free list)."""
+        old = len(self.key)
+        new = max(2 * old, old + n)
+        self.key = np.concatenate([self.key, np.zeros(new - old, dtype=np.int64)])
+        nxt = np.empty(new, dtype=np.int64)
+        nxt[:old] = self.nxt
+        nxt[old:new - 1] = np.arange(old + 1, new)
+        nxt[new - 1] = self.state[0]
+        self.nxt = nxt
+        self.state[0] = old
+        self.state[1] += new - old
 
 
 class _Block:
@@ -307,20 +291,6 @@ def _expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     run = np.repeat(np.arange(len(lo)), n)
     start = np.repeat(lo - (np.cumsum(n) - n), n)
     return run, start + np.arange(tot)
-
-
-def _rank_within(keys: np.ndarray) -> np.ndarray:
-    """0-based rank of each element among equal keys, in the given order."""
-    if len(keys) == 0:
-        return np.zeros(0, dtype=np.int64)
-    order = np.argsort(keys, kind="stable")
-    k = keys[order]
-    first = np.r_[True, k[1:] != k[:-1]]
-    idx = np.arange(len(k))
-    start = np.maximum.accumulate(np.where(first, idx, 0))
-    rank = np.empty(len(k), dtype=np.int64)
-    rank[order] = idx - start
-    return rank
 
 
 @dataclass
@@ -714,9 +684,9 @@ class VectorEngine:
         T = self.weeks
         self.n_cont = np.zeros((R, T + 1, self.nP), dtype=np.int32)
         self.blocks: list[_Block] = []
-        self.cal_crisis = _Calendar()
-        self.cal_drop = _Calendar()
-        self.cal_done = _Calendar()
+        self.cal_crisis = _Calendar(T)
+        self.cal_drop = _Calendar(T)
+        self.cal_done = _Calendar(T)
         self.wait_run = np.zeros(0, dtype=np.int64)
         self.wait_fid = np.zeros(0, dtype=np.int64)
         self.in_help_n = np.zeros(R, dtype=np.int64)
@@ -977,13 +947,11 @@ class VectorEngine:
 
     # ---------------------------------------------------------------- phase 0
     def _phase_boundary(self, t: int) -> None:
-        R, P, nP, nH = self.R, self.P, self.nP, self.nH
+        R, P, nP = self.R, self.P, self.nP
         w = self.w
         year, wk = divmod(t, 52)
         if wk == 0:
             self._year_boundary(year, t)
-        k = self.kind
-        cj = slice(self.cpid0, self.cpid0 + self.nC)
         # turnover and vacancies in one compiled pass (kernels.staff_week)
         leavers, newcomer = kernels.staff_week(
             t, self.st_u[:, wk], self.filled, self.vac, self.bank, self.case_bank,
@@ -998,20 +966,6 @@ class VectorEngine:
             new_eng[rr, pp] = draws.engagement_quantile(
                 self.st_e[rr, wk, pp], self.eng_mean[rr, pp], P["engagement_concentration"][rr])
             self._fill(newcomer, new_eng, 0)
-        nonhealth = k >= ASD
-        active = np.ones((R, nP), dtype=bool)
-        active[:, cj] = self.contract > 0
-        w["vacancies"] = (nonhealth & ~self.filled & active).sum(axis=1)
-        # trained MFA leave
-        q = (P["mfa_turnover_rate"] / 52.0)[:, None]
-        self.mfa &= ~(self.phys & self.mfa & (self.st_mfa[:, wk] < q))
-        # routine contacts of the liaison
-        if self.gpid is not None:
-            g_ok = self.filled[:, self.gpid]
-            hit = g_ok[:, None] & (self.st_lia[:, wk] < P["health_office_contact_rate"][:, None])
-            qi = self.lay.hg_start + np.arange(nH)
-            self.acq_new[:, qi] |= hit
-            self.touched[:, qi] |= hit
         # first birthdays, and exits at the third birthday (kernels.birthdays_and_exits)
         lo_b, hi_b = self._births_range(t - 52)
         lo_x, hi_x = self._births_range(t - STAY_WEEKS_AFTER_BIRTH)
@@ -1035,33 +989,29 @@ class VectorEngine:
             self._insert(b, np.arange(len(b.run)))
         self._pending = []
         self.tail = self.bw_start[:, t + PRENATAL_WEEKS - self.bw0 + 1].copy()
-        # time accounts
-        f = self.filled
-        self.bank = np.where(f, np.minimum(self.bank + self.weekly, self.cap_m), self.bank)
-        fc = f[:, cj]
-        self.case_bank = np.where(fc, np.minimum(self.case_bank + self.case_weekly,
-                                                 self.case_cap), self.case_bank)
-        self.clearing_left = np.where(P["clearing_desk"].astype(bool),
-                                      _minutes(P["clearing_desk_hours_per_week"]), 0)
+        # vacancies, trained MFA, the liaison's routine contacts and the time accounts
+        # (kernels.accounts_week)
+        c = self._accounts_args
+        self.clearing_left = c["clearing"].copy()
         self.lotsin_left = self.lotsin_capacity.copy()
-        ft = P["full_time_hours_per_week"][:, None]
-        paid = _minutes(self.fte * ft)
-        other = _minutes((self.fte * ft) * P["coordinator_other_duties_share"][:, None])
-        w["coord_paid_min"] += np.where(fc, paid, 0).sum(axis=1)
-        w["coord_min"][:, CA["other_duties"]] += np.where(fc, other, 0).sum(axis=1)
-        self.fte_filled = rules.seqsum(np.where(fc, self.fte, 0.0), axis=1) if self.nC else \
-            np.zeros(R)
-        self.cost[:, 0] = self.fte_filled * P["coordinator_cost_eur_per_fte_year"] / 52.0
-        self.cost[:, 1] = self.lots_fte * P["lotsin_cost_eur_per_fte_year"] / 52.0
+        w["vacancies"], self.fte_filled, paid = kernels.accounts_week(
+            wk, self.filled, c["nonhealth"], self.contract, self.cpid0, self.mfa, self.phys,
+            self.st_mfa, c["mfa_q"], -1 if self.gpid is None else self.gpid, self.st_lia,
+            self._f64("health_office_contact_rate"), self.lay.hg_start, self.acq_new,
+            self.touched, self.bank, self.weekly, self.cap_m, self.case_bank,
+            self.case_weekly, self.case_cap, self._paid_min, self._other_min, w["coord_min"],
+            CA["other_duties"], self.fte, self._f64("coordinator_cost_eur_per_fte_year"),
+            self.lots_fte, self._f64("lotsin_cost_eur_per_fte_year"), self.cost)
+        w["coord_paid_min"] += paid
 
-    def _release(self, run, pos) -> None:
-        """Free the caseload place of families in help (they leave or have a crisis)."""
-        F = self.F
-        inh = F["state"][run, pos] == IN_HELP
-        if inh.any():
-            wk = F["worker"][run[inh], pos[inh]]
-            np.subtract.at(self.cases, (run[inh], wk - self.nH), 1)
-            F["worker"][run[inh], pos[inh]] = -1
+    @cached_property
+    def _accounts_args(self) -> dict[str, np.ndarray]:
+        """Constant arguments of kernels.accounts_week (they do not change during a run)."""
+        P = self.P
+        return {"nonhealth": self.kind >= ASD,
+                "mfa_q": np.ascontiguousarray(P["mfa_turnover_rate"] / 52.0, dtype=np.float64),
+                "clearing": np.where(P["clearing_desk"].astype(bool),
+                                     _minutes(P["clearing_desk_hours_per_week"]), 0)}
 
     def _year_boundary(self, year: int, t: int) -> None:
         R, P, lay = self.R, self.P, self.lay
@@ -1177,6 +1127,10 @@ class VectorEngine:
         self._reset_pairs(cm)
         opening = ~was_open & (contract > 0)
         self.contract, self.end_year, self.fte = contract, end, fte
+        # the positions' paid and other-duties minutes a week, while filled
+        ft = P["full_time_hours_per_week"][:, None]
+        self._paid_min = _minutes(fte * ft)
+        self._other_min = _minutes((fte * ft) * P["coordinator_other_duties_share"][:, None])
         if t == 0:
             start = opening & P["coordinator_filled_at_start"].astype(bool)[:, None]
             sm = np.zeros((R, self.nP), dtype=bool)
@@ -1646,106 +1600,53 @@ class VectorEngine:
         run, fid = _expand(self.head, self.tail)
         return run, fid % self.cap
 
-    def _valid(self, run, fid):
-        """Keep (run, fid) of families still present; return run, pos, fid."""
-        pos = fid % self.cap
-        ok = self.F["fid"][run, pos] == fid
-        return run[ok], pos[ok], fid[ok]
-
     def _phase_intake(self, t: int) -> None:
-        R, P, F = self.R, self.P, self.F
-        nH = self.nH
-        self._changed_run = np.zeros(0, dtype=np.int64)
-        self._changed_pos = np.zeros(0, dtype=np.int64)
+        self._changed_run = self._changed_pos = np.zeros(0, dtype=np.int64)
         if len(self.wait_run) == 0:
             return
         key = np.unique(self.wait_run * (1 << 40) + self.wait_fid)
-        run, pos, fidv = self._valid(key >> 40, key & ((1 << 40) - 1))
-        w_ok = F["state"][run, pos] == WAITING
-        run, pos, fidv = run[w_ok], pos[w_ok], fidv[w_ok]
-        self.wait_run, self.wait_fid = run, fidv
-        if len(run) == 0:
+        # places assigned and help started in one compiled pass (kernels.intake_week)
+        c = self._intake_args
+        ra, pa_, fa, wa, end, ref, self.wait_run, self.wait_fid = kernels.intake_week(
+            t, key >> 40, key & ((1 << 40) - 1), self.fi, self.ff, c["col"], c["f_col"],
+            self.cap, self.nH, self.filled, self.person, c["is_fh"], self.capacity,
+            self.cases, self.dist, c["fh_tab"], c["fh_n"], self.weeks, self.waiting_n,
+            self.in_help_n, self.w["delay_hist"], c["dur_medium"], c["dur_multiple"],
+            self._f64("quality_base"), self.w["mode_case"], IN_HELP, WAITING, R_WARM,
+            R_CLEARING, R_COORD, R_LOTS, rules.NEGATIVE)
+        if len(ra) == 0:
             return
-        free = np.where(self.filled[:, nH:nH + self.nY] & (self.kind[nH:nH + self.nY] == FH),
-                        self.capacity - self.cases, 0)
-        route = F["route"][run, pos]
-        target = F["target"][run, pos]
-        new_warm = (F["accepted_week"][run, pos] == t) & (route == R_WARM)
-        assigned_w = np.full(len(run), -1, dtype=np.int64)
-        if new_warm.any():
-            i = np.flatnonzero(new_warm)
-            ty = target[i] - nH
-            rk = _rank_within(run[i] * self.nY + ty)
-            ok = rk < free[run[i], ty]
-            assigned_w[i[ok]] = target[i[ok]]
-            np.subtract.at(free, (run[i[ok]], ty[ok]), 1)
-        q = assigned_w < 0
-        dkey = np.where(route == R_WARM, self.dist[np.maximum(target, 0)], F["fdist"][run, pos])
-        qi = np.flatnonzero(q)
-        if len(qi):
-            ws = F["waiting_since"][run[qi], pos[qi]]
-            o = np.lexsort((fidv[qi], ws, dkey[qi], run[qi]))
-            qi = qi[o]
-            rk = _rank_within(run[qi] * 1000 + dkey[qi])
-            for d in range(self.lay.n_districts):
-                fh = self.fh_of_district[d]
-                m = dkey[qi] == d
-                if not m.any():
-                    continue
-                cum = np.cumsum(free[:, fh - nH], axis=1)  # (R, n_fh)
-                rr, kk = run[qi[m]], rk[m]
-                slot = (cum[rr] <= kk[:, None]).sum(axis=1)
-                ok = slot < len(fh)
-                assigned_w[qi[m][ok]] = fh[slot[ok]]
-        a = np.flatnonzero(assigned_w >= 0)
-        if len(a) == 0:
-            return
-        o = np.lexsort((fidv[a], run[a]))
-        a = a[o]
-        ra, pa_, wa = run[a], pos[a], assigned_w[a]
-        F["state"][ra, pa_] = IN_HELP
-        cnt = np.bincount(ra, minlength=R)
-        self.waiting_n -= cnt
-        self.in_help_n += cnt
-        first = F["first_help"][ra, pa_] < 0
-        F["first_help"][ra[first], pa_[first]] = t
-        fnz = F["first_noticeable"][ra, pa_]
-        # the first contact at which the burden was noticeable has happened by now
-        dl = first & (fnz >= 0) & (fnz <= t)
-        np.add.at(self.w["delay_hist"], (ra[dl], np.minimum(t - fnz[dl], MAX_DELAY - 1)), 1)
-        dur = np.where(F["burden"][ra, pa_] == 2, P["help_duration_weeks_multiple"][ra],
-                       P["help_duration_weeks_medium"][ra])
-        F["help_end"][ra, pa_] = t + dur
-        F["worker"][ra, pa_] = wa
-        F["assigned_week"][ra, pa_] = t
-        np.add.at(self.cases, (ra, wa - nH), 1)
-        fa = F["fid"][ra, pa_]
-        self.cal_done.add(t + dur, ra, fa)
+        self.cal_done.add(end, ra, fa)
         # case cooperation between referrer and provider
-        ref = F["referrer"][ra, pa_]
-        rt = F["route"][ra, pa_]
-        chan = ((rt == R_WARM) | (rt == R_COORD) | (rt == R_CLEARING)) & (ref >= 0)
-        refc = np.maximum(ref, 0)
-        chan &= self.filled[ra, refc] & (self.person[ra, refc] == F["ref_person"][ra, pa_])
-        nc = ~chan
-        F["case_mode"][ra[nc], pa_[nc]] = -1
-        F["case_info"][ra[nc], pa_[nc]] = 0.0
-        F["case_conflict"][ra[nc], pa_[nc]] = 0.0
-        F["quality"][ra[nc], pa_[nc]] = P["quality_base"][ra[nc]]
-        neg = nc & (rt != R_LOTS)
-        F["case_mode"][ra[neg], pa_[neg]] = rules.NEGATIVE
-        self.w["mode_case"][:, rules.NEGATIVE] += np.bincount(ra[neg], minlength=R)
-        ci = np.flatnonzero(chan)
+        ci = np.flatnonzero(ref >= 0)
         self._case_interactions(ra[ci], pa_[ci], ref[ci], wa[ci], "intake")
         # dropout hazard of the help spell (after the case mode set the conflict)
-        hd = rules.hazard_units(P["dropout_base"][ra] + P["dropout_conflict"][ra] *
-                                F["case_conflict"][ra, pa_])
-        at = _first_crossing(t + 1, hd, F["e_drop"][ra, pa_])
-        at = np.where(at < t + dur, at, -1)
-        F["drop_at"][ra, pa_] = at
-        ok = at >= 0
-        self.cal_drop.add(at[ok], ra[ok], fa[ok])
+        self.cal_drop.add(*kernels.spell_dropouts(
+            t, ra, pa_, fa, end, self.fh, self.ff, self.fh_col["e_drop"],
+            self.fh_col["drop_at"], self._ff_col["case_conflict"], self._f64("dropout_base"),
+            self._f64("dropout_conflict"), NEVER_WEEK))
         self._changed_run, self._changed_pos = ra, pa_
+
+    @cached_property
+    def _intake_args(self) -> dict[str, np.ndarray]:
+        """Constant arguments of kernels.intake_week (they do not change during a run)."""
+        nH, nY, P = self.nH, self.nY, self.P
+        fh_n = np.array([len(a) for a in self.fh_of_district], dtype=np.int64)
+        tab = np.zeros((len(fh_n), max(int(fh_n.max()), 1) if len(fh_n) else 1),
+                       dtype=np.int64)
+        for d, a in enumerate(self.fh_of_district):
+            tab[d, :len(a)] = a
+        return {
+            "col": np.array([self.fi_col[n] for n in (
+                "fid", "state", "route", "target", "accepted_week", "waiting_since", "fdist",
+                "first_help", "first_noticeable", "burden", "help_end", "worker",
+                "assigned_week", "referrer", "ref_person", "case_mode")], dtype=np.int64),
+            "f_col": np.array([self._ff_col[n] for n in ("case_info", "case_conflict",
+                                                         "quality")], dtype=np.int64),
+            "is_fh": self.kind[nH:nH + nY] == FH, "fh_tab": tab, "fh_n": fh_n,
+            "dur_medium": P["help_duration_weeks_medium"].astype(np.int64),
+            "dur_multiple": P["help_duration_weeks_multiple"].astype(np.int64),
+        }
 
     def _case_interactions(self, run, pos, h, y, kind: str) -> None:
         """Case cooperation, listed in (run, family) order."""
@@ -1792,158 +1693,98 @@ class VectorEngine:
 
     # --------------------------------------------------------------- phase 3b
     def _phase_progress(self, t: int) -> None:
-        R, F = self.R, self.F
-        changed_r, changed_p = [self._changed_run], [self._changed_pos]
-        # help completed this week, with feedback (in family order)
-        run, fid = self.cal_done.pop(t)
-        run, pos, fid = self._valid(run, fid)
-        ok = (F["state"][run, pos] == IN_HELP) & (F["help_end"][run, pos] == t)
-        run, pos, fid = run[ok], pos[ok], fid[ok]
-        if len(run):
-            o = np.lexsort((fid, run))
-            rd, pd = run[o], pos[o]
-            yw = F["worker"][rd, pd]
-            np.subtract.at(self.cases, (rd, yw - self.nH), 1)
-            F["worker"][rd, pd] = -1
-            F["state"][rd, pd] = DONE
-            F["drop_at"][rd, pd] = -1
-            self.in_help_n -= np.bincount(rd, minlength=R)
-            self._feedback(rd, pd, yw)
-            changed_r.append(rd)
-            changed_p.append(pd)
-        # dropouts scheduled for this week
-        run, fid = self.cal_drop.pop(t)
-        run, pos, fid = self._valid(run, fid)
-        st = F["state"][run, pos]
-        ok = F["drop_at"][run, pos] == t
-        inh = ok & (st == IN_HELP) & (F["assigned_week"][run, pos] < t) & \
-            (t < F["help_end"][run, pos])
-        wt = ok & (st == WAITING) & (F["accepted_week"][run, pos] < t)
-        if inh.any():
-            ro, po = run[inh], pos[inh]
-            np.subtract.at(self.cases, (ro, F["worker"][ro, po] - self.nH), 1)
-            F["worker"][ro, po] = -1
-            F["state"][ro, po] = NOTICED
-            F["drop_at"][ro, po] = -1
-            n = np.bincount(ro, minlength=R)
-            self.in_help_n -= n
-            self.w["dropouts"] += n
-            changed_r.append(ro)
-            changed_p.append(po)
-        if wt.any():
-            ro, po = run[wt], pos[wt]
-            F["state"][ro, po] = NOTICED
-            F["declined"][ro, po] += 1
-            F["drop_at"][ro, po] = -1
-            n = np.bincount(ro, minlength=R)
-            self.waiting_n -= n
-            self.w["dropouts"] += n
-        self._changed_run = np.concatenate(changed_r)
-        self._changed_pos = np.concatenate(changed_p)
+        # help completed this week (with feedback), then the dropouts scheduled for it, in
+        # one compiled pass (kernels.progress_week)
+        d_run, d_fid = self.cal_done.pop(t)
+        x_run, x_fid = self.cal_drop.pop(t)
+        c = self._progress_args
+        ch_run, ch_pos = kernels.progress_week(
+            t, d_run, d_fid, x_run, x_fid, self.fi, self.fh, self.ff, self.F["u"], c["col"],
+            self.fh_col["drop_at"], self._ff_col["case_info"], KI["feedback"], self.cap,
+            self.nH, self.cases, self.in_help_n, self.waiting_n, self.w["dropouts"],
+            self.filled, self.person, self.case_bank, self.cpid0, self.nC, c["fb_minutes"],
+            self.w["coord_min"], CA["feedback"], c["fb_share"], c["fb_floor"], c["refresh"],
+            c["e_gain"], c["e_loss"], c["tr_gain"], c["tr_loss"], c["tr_inten"],
+            c["tr_info_weight"], self.aware, self.pend_a, self.refreshed, self.eng,
+            self.pend_e, self.hy_pair, self.T, self.pend_t, self.touched, IN_HELP, WAITING,
+            DONE, NOTICED, R_COORD, R_LOTS)
+        if len(ch_run):
+            self._changed_run = np.concatenate([self._changed_run, ch_run])
+            self._changed_pos = np.concatenate([self._changed_pos, ch_pos])
 
-    def _feedback(self, run, pos, y) -> None:
-        R, P, F = self.R, self.P, self.F
-        h = F["referrer"][run, pos]
-        hc = np.maximum(h, 0)
-        ok = (h >= 0) & self.filled[run, hc] & (self.person[run, hc] == F["ref_person"][run, pos]) \
-            & (F["route"][run, pos] != R_LOTS)
-        i = np.flatnonzero(ok)
-        if len(i) == 0:
-            return
-        run, pos, y, h = run[i], pos[i], y[i], h[i]
-        info = F["case_info"][run, pos].copy()
-        cm = F["route"][run, pos] == R_COORD
-        if cm.any() and self.nC:
-            fm = P["coordinator_feedback_minutes"]
-            capn = self._pool_capacity(fm)
-            ci = np.flatnonzero(cm)
-            rk = _rank_within(run[ci])
-            served = rk < capn[run[ci]]
-            info[ci[served]] = 1.0
-            used = np.bincount(run[ci[served]], minlength=R)
-            self._take_pool(used, fm, "feedback")
-        pf = rules.feedback_probability(P["feedback_allowed_share"][run], info,
-                                        P["feedback_floor_info"][run])
-        fb = self._fu(run, pos, KI["feedback"]) < pf
-        hh = np.minimum(h, self.nH - 1)
-        # awareness refresh and engagement, in family order
-        a = self.aware[run, hh]
-        np.add.at(self.pend_a, (run[fb], hh[fb]),
-                  P["awareness_refresh_feedback"][run[fb]] * (1.0 - a[fb]))
-        self.refreshed[run[fb], hh[fb]] = True
-        e = self.eng[run, h]
-        de = np.where(fb, P["engagement_gain_feedback"][run] * (1.0 - e),
-                      -(P["engagement_loss_no_feedback"][run] * e))
-        np.add.at(self.pend_e, (run, h), de)
-        q = self.hy_pair[hh, y]
-        tm = fb & (q >= 0) & self.filled[run, y]
-        if tm.any():
-            rt, qt = run[tm], q[tm]
-            dt = rules.trust_delta(self.T[rt, qt], 1.0, 0.0, 0.0, P["trust_gain"][rt],
-                                   P["trust_loss"][rt], P["intensity_feedback"][rt],
-                                   P["trust_gain_info_weight"][rt])
-            np.add.at(self.pend_t, (rt, qt), dt)
-            self.touched[rt, qt] = True
+    @cached_property
+    def _progress_args(self) -> dict[str, np.ndarray]:
+        """Constant arguments of kernels.progress_week (they do not change during a run)."""
+        f = self._f64
+        return {
+            "col": np.array([self.fi_col[n] for n in (
+                "fid", "state", "help_end", "worker", "assigned_week", "accepted_week",
+                "declined", "referrer", "ref_person", "route")], dtype=np.int64),
+            "fb_minutes": self.P["coordinator_feedback_minutes"].astype(np.int64),
+            "fb_share": f("feedback_allowed_share"), "fb_floor": f("feedback_floor_info"),
+            "refresh": f("awareness_refresh_feedback"),
+            "e_gain": f("engagement_gain_feedback"), "e_loss": f("engagement_loss_no_feedback"),
+            "tr_gain": f("trust_gain"), "tr_loss": f("trust_loss"),
+            "tr_inten": f("intensity_feedback"), "tr_info_weight": f("trust_gain_info_weight"),
+        }
+
+    @cached_property
+    def _ff_col(self) -> dict[str, int]:
+        """Columns of the float fields in the family array ``ff``."""
+        return {f[0]: k for k, f in enumerate(f for f in _FAMILY_FIELDS if f[1] is np.float64)}
 
     # ---------------------------------------------------------------- phase 4
     def _phase_escalation(self, t: int) -> None:
-        R, F = self.R, self.F
         # families whose crisis hazard changes this week: onset of the burden, start and end
         # of help; their accumulated hazard is brought up to date and the crisis rescheduled
-        rs, ps = [self._changed_run], [self._changed_pos]
+        n_ch = len(self._changed_run)
+        rs, fs = [self._changed_run], [np.full(n_ch, -1, dtype=np.int64)]
         for b in self.blocks:
             oi = b.onsets(t)
             if len(oi):
                 ii, r_ = self._members(b.run[oi])
-                r_, p_, _ = self._valid(r_, b.fid[oi[ii]])
                 rs.append(r_)
-                ps.append(p_)
-        run = np.concatenate(rs)
-        pos = np.concatenate(ps)
-        if len(run):
-            key = np.unique(run * self.cap + pos)
+                fs.append(b.fid[oi[ii]])
+        if len(rs) > 1 or n_ch:
+            run = np.concatenate(rs)
+            fid = np.concatenate(fs)
+            # the families with an onset are checked to be present in the kernel
+            pos = np.concatenate([self._changed_pos, fid[n_ch:] % self.cap])
             # the hazard from this week on, and the new crisis week (kernels.rehazard)
             at, r_at, f_at = kernels.rehazard(
-                t, self.fi, self.fh, self.ff, self._hazard_cols, self._quality_col,
-                key // self.cap,
-                key % self.cap, self._f64("crisis_hazard_multiple"),
-                self._f64("crisis_hazard_medium"), self._f64("crisis_hazard_low"),
-                self._f64("help_effect"), self._f64("post_help_effect"), CRISIS, IN_HELP,
-                DONE, STAY_WEEKS_AFTER_BIRTH, NEVER_WEEK)
+                t, self.fi, self.fh, self.ff, self._hazard_cols, self._quality_col, run, pos,
+                fid, self._f64("crisis_hazard_multiple"), self._f64("crisis_hazard_medium"),
+                self._f64("crisis_hazard_low"), self._f64("help_effect"),
+                self._f64("post_help_effect"), CRISIS, IN_HELP, DONE, STAY_WEEKS_AFTER_BIRTH,
+                NEVER_WEEK)
             self.cal_crisis.add(at, r_at, f_at)
-        # crises of this week
+        # crises of this week (kernels.crises_week), then their crisis cooperation
         run, fid = self.cal_crisis.pop(t)
         if len(run) == 0:
             return
-        run, pos, fid = self._valid(run, fid)
-        ok = (F["crisis_at"][run, pos] == t) & (F["state"][run, pos] != CRISIS)
-        rc, pc = run[ok], pos[ok]
-        if len(rc) == 0:
-            return
-        self.w["crises"] += np.bincount(rc, minlength=R)
-        F["crisis_week"][rc, pc] = t
-        st = F["state"][rc, pc]
-        self.in_help_n -= np.bincount(rc[st == IN_HELP], minlength=R)
-        self.waiting_n -= np.bincount(rc[st == WAITING], minlength=R)
-        self._release(rc, pc)
-        F["state"][rc, pc] = CRISIS
-        F["drop_at"][rc, pc] = -1
-        # crisis cooperation: the district's responsible ASD worker (or the next filled)
-        fid = F["fid"][rc, pc]
-        fd = F["fdist"][rc, pc]
-        a = np.full(len(rc), -1, dtype=np.int64)
-        for d in range(self.lay.n_districts):
-            m = fd == d
-            if not m.any():
-                continue
-            asds = self.asd_of_district[d]
-            n = len(asds)
-            for kk in range(n - 1, -1, -1):
-                cand = asds[(fid[m] + kk) % n]
-                a[m] = np.where(self.filled[rc[m], cand], cand, a[m])
-        hp = np.where(t >= F["bw"][rc, pc], F["ped"][rc, pc], F["gyn"][rc, pc])
-        ok = (a >= 0) & self.filled[rc, hp]
-        self._case_interactions(rc[ok], pc[ok], hp[ok], a[ok], "crisis")
+        asd_tab, asd_n, col, hcol = self._crisis_args
+        rc, pc, hp, a = kernels.crises_week(
+            t, run, fid, self.fi, self.fh, col, hcol, self.cap, self.nH, self.cases,
+            self.in_help_n, self.waiting_n, self.w["crises"], self.filled, asd_tab, asd_n,
+            IN_HELP, WAITING, CRISIS)
+        self._case_interactions(rc, pc, hp, a, "crisis")
+
+    @cached_property
+    def _crisis_args(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Arguments of kernels.crises_week that do not change during a run.
+
+        The ASD workers of every district (a padded table and its counts) and the columns
+        of the family arrays.
+        """
+        nD = len(self.asd_of_district)
+        asd_n = np.array([len(a) for a in self.asd_of_district], dtype=np.int64)
+        tab = np.zeros((nD, max(int(asd_n.max()), 1) if nD else 1), dtype=np.int64)
+        for d, a in enumerate(self.asd_of_district):
+            tab[d, :len(a)] = a
+        col = np.array([self.fi_col[n] for n in ("fid", "state", "worker", "crisis_week",
+                                                 "fdist", "bw", "ped", "gyn")], dtype=np.int64)
+        hcol = np.array([self.fh_col[n] for n in ("crisis_at", "drop_at")], dtype=np.int64)
+        return tab, asd_n, col, hcol
 
     # ---------------------------------------------------------------- phase 5
     def _phase_commit(self, t: int) -> None:

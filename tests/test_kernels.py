@@ -249,14 +249,15 @@ def test_delay_window_is_the_array_code(seed):
 
 @pytest.mark.parametrize("seed", range(4))
 def test_event_calendar_returns_each_weeks_events(seed):
-    """The engine's event calendar (a sorted part and a pending part merged now and
-    then) returns, for every week popped, the distinct (run, family) pairs added under
-    that week, in (run, id) order; events of weeks never popped are dropped."""
+    """The engine's event calendar (lists of nodes per week, reused once popped and grown
+    when none is free) returns, for every week popped, the distinct (run, family) pairs
+    added under that week, in (run, id) order; events of weeks never popped, of weeks
+    already popped and of weeks from the horizon on are dropped."""
     from kooperationssim.vector_engine import _Calendar
 
     rng = np.random.default_rng(seed)
-    cal = _Calendar()
-    cal.MERGE_AT = int(rng.integers(1, 40))
+    horizon = 160
+    cal = _Calendar(horizon, size=int(rng.integers(1, 40)))
     added: dict[int, set] = {}
     last = -1
     for week in range(150):
@@ -266,13 +267,16 @@ def test_event_calendar_returns_each_weeks_events(seed):
             r, f = rng.integers(0, 6, n), rng.integers(0, 60, n)
             cal.add(w, r, f)
             for a, b, c in zip(w.tolist(), r.tolist(), f.tolist(), strict=True):
-                if a > last:  # added before its week was popped
+                if last < a < horizon:  # added before its week was popped
                     added.setdefault(a, set()).add((b, c))
         if rng.random() < 0.85:  # some weeks are never popped
             run, fid = cal.pop(week)
             want = sorted(added.get(week, set()))
             assert list(zip(run.tolist(), fid.tolist(), strict=True)) == want
             last = week
+    # every node is free again once the events of all weeks are popped or dropped
+    cal.pop(horizon - 1)
+    assert cal.state[1] == len(cal.key)
 
 
 def test_family_flag_counts_are_per_kind_bincounts():
