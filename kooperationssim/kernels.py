@@ -48,7 +48,7 @@ COMPILED_IN = ("rules.py", "draws.py", "layout.py")
 #: changes of ``kernels.py`` only, so a change of one of them must come with a new value
 #: here (``tests/test_kernels.py`` checks it); until then the kernels are compiled afresh
 #: in every process instead of being read from a cache that may hold the old code.
-SOURCES_SHA256 = "128206b83db2732b5f8f2c3f8d5f6d6e43e0fcbaa66bab90fca53a3e865376c6"
+SOURCES_SHA256 = "e3987a971d05ca539062089b14717af6f87c1284c26d619ac74796ec41a984f0"
 
 
 def _sources_sha256() -> str | None:
@@ -85,11 +85,11 @@ def _jit(fn):
 
 
 __all__ = ["accounts_week", "birthdays_and_exits", "calendar_add", "calendar_pop",
-           "case_interactions", "commit_week",
-           "contact_schedule", "contacts_week", "crises_week", "delay_window", "family_contacts",
-           "first_crossings", "insert_families", "meet_in_person", "meeting_pairs",
-           "intake_week", "progress_week", "rehazard", "reset_pairs", "route_table",
-           "spell_dropouts", "spend", "staff_week", "visit_order", "visits_week"]
+           "case_interactions", "commit_week", "contact_schedule", "contact_shares",
+           "contacts_week", "crises_week", "delay_window", "door_week", "family_contacts",
+           "first_crossings", "insert_families", "intake_week", "meeting_pairs",
+           "progress_week", "rehazard", "reset_pairs", "route_table", "spell_dropouts",
+           "spend", "staff_week", "visits_week"]
 
 
 @_jit
@@ -891,6 +891,9 @@ def _before(i, j, cand, acq, aware):  # pragma: no cover - compiled
 def visit_order(cand, acq, aware, K):  # pragma: no cover - compiled
     """The first ``K`` health slots of each run in a coordinator's visit order.
 
+    The whole-batch form of :func:`_first_in_order`, which the visits and door openings
+    use run by run (the tests check it against ``np.lexsort``).
+
     The order of ``np.lexsort((slot, aware, acq, ~cand))``: candidates in the
     coordinator's area first, among them the not yet acquainted, the least aware, the
     lowest slot number.  The keys make it a total order, so the first ``K`` are unique.
@@ -946,32 +949,47 @@ def spend(bank, run, pid, minutes, cat, n_cat):  # pragma: no cover - compiled
 
 
 @_jit
-def case_interactions(run, h, y, u, urg, fac, inten, intake, bank, hy_pair, n_health, T, U,
-                      trust_base, underst_base, logic, inst, mode_base, mode_coef, mh, my,
-                      info, plan, conflict, trust_gain, trust_loss, info_weight,
-                      underst_gain, eng, eng_gain, eng_loss, mode_case, pend_t, pend_u,
-                      touched, acq_new, pend_e):  # pragma: no cover - compiled
+def case_interactions(run, pos, h, y, intake, fi, ff, fu, cols, u_col, urg_multiple,
+                      urg_medium, clearing, inten_run, quality_p, spend_cat, sums, bank,
+                      hy_pair, n_health, T, U, trust_base, underst_base, logic, inst,
+                      mode_base, mode_coef, mh, my, info, plan, conflict, trust_gain,
+                      trust_loss, info_weight, underst_gain, eng, eng_gain, eng_loss,
+                      mode_case, pend_t, pend_u, touched, acq_new,
+                      pend_e):  # pragma: no cover - compiled
     """Case cooperation of a list of cases (in run and family order) in one pass.
 
     Each case's health professional ``h`` and youth-welfare professional ``y`` choose a
     mode (``rules.mode_weights``, ``rules.choose_mode``) from their relationship, the
     time each has left this week (their time account shared among all their cases of
-    this list), urgency ``urg``, facilitation ``fac`` and the institutional frame; the
-    interaction's consequences for trust and understanding (pairs that exist) and for
-    both engagements are added to the pending changes.  The time itself is booked by
-    the caller.
+    this list), urgency, facilitation and the institutional frame; the interaction's
+    consequences for trust and understanding (pairs that exist) and for both
+    engagements are added to the pending changes.  Then both take the mode's minutes
+    from their time accounts, booked in ``sums`` by category.  At intake the case keeps
+    its mode, information, conflict and quality of help (``rules.case_quality``).
 
     Args:
         run: (n,) each case's run.
+        pos: (n,) each case's family position in the ring buffer of its run.
         h: (n,) each case's health professional.
         y: (n,) each case's youth-welfare professional.
-        u: (n,) the uniform number of each case's mode decision.
-        urg: (n,) urgency of each case.
-        fac: (n,) facilitation of each case (1 if a coordinator brokered it).
-        inten: (n,) intensity of each case's interaction.
-        intake: True at intake (the demand comes from the youth-welfare side), False at
-            a crisis (from the health side).
-        bank: (R, n_prof) time accounts (read only; the caller books the time).
+        intake: True at intake (the demand comes from the youth-welfare side; urgency
+            from the burden, facilitation where a coordinator or the clearing desk
+            brokered the referral), False at a crisis (from the health side; urgency 1,
+            facilitation where a clearing desk exists).
+        fi: (R, cap, k) the families' 32-bit fields.
+        ff: (R, cap, k) the families' float fields.
+        fu: (R, cap, k) the families' kept decision codes.
+        cols: columns of burden, route and case_mode in ``fi`` and of case_info,
+            case_conflict and quality in ``ff``.
+        u_col: the column of ``fu`` of the mode decision.
+        urg_multiple: (R,) urgency of multiple burdens.
+        urg_medium: (R,) urgency of medium burdens.
+        clearing: (R,) 1.0 where a clearing desk exists.
+        inten_run: (R,) intensity of the interaction.
+        quality_p: (R, 4) base, information, planning and conflict terms of quality.
+        spend_cat: (n_prof,) booking category of every slot.
+        sums: (R, n_cat) minutes spent per run and category (added to).
+        bank: (R, n_prof) time accounts.
         hy_pair: (n_health, n_prof) pair index of (health or youth, youth) slots, -1.
         n_health: number of health slots.
         T: (R, n_pairs) trust of every pair.
@@ -1004,6 +1022,7 @@ def case_interactions(run, h, y, u, urg, fac, inten, intake, bank, hy_pair, n_he
     Returns:
         The mode of every case.
     """
+    c_bur, c_rt, c_cm, c_info, c_conf, c_q = cols[0], cols[1], cols[2], cols[3], cols[4], cols[5]
     n = len(run)
     R, nP = bank.shape
     cnt = np.zeros((R, nP), np.int64)
@@ -1015,6 +1034,16 @@ def case_interactions(run, h, y, u, urg, fac, inten, intake, bank, hy_pair, n_he
     feas = np.empty(4, np.float64)
     for i in range(n):
         r, hi, yi = run[i], h[i], y[i]
+        p = pos[i]
+        if intake:
+            bur = fi[r, p, c_bur]
+            urg = urg_multiple[r] if bur == 2 else (urg_medium[r] if bur == 1 else 0.0)
+            rt = fi[r, p, c_rt]
+            fac = 1.0 if (rt == R_COORD or rt == R_CLEARING) else 0.0
+        else:
+            urg = 1.0
+            fac = clearing[r]
+        inten = inten_run[r]
         bh = bank[r, hi] // max(cnt[r, hi], 1)
         by = bank[r, yi] // max(cnt[r, yi], 1)
         q = hy_pair[min(hi, n_health - 1), yi]
@@ -1032,29 +1061,44 @@ def case_interactions(run, h, y, u, urg, fac, inten, intake, bank, hy_pair, n_he
         feats[1] = bu
         feats[2] = abs(logic[r, hi] - logic[r, yi]) * (1.0 - bu)
         feats[3] = min(sh, sy)
-        feats[4] = urg[i]
-        feats[5] = fac[i]
+        feats[4] = urg
+        feats[5] = fac
         feats[6] = inst[r]
         for m in range(4):
             feas[m] = 1.0 if (mh[r, m] <= bh and my[r, m] <= by) else 0.0
         m = rules.choose_mode(rules.mode_weights(feats, mode_base[r], mode_coef[r]), feas,
-                              u[i])
+                              draws.as_uniform(fu[r, p, u_col]))
         mode[i] = m
         mode_case[r, m] += 1
         if q >= 0:
             pend_t[r, q] += rules.trust_delta(T[r, q], info[r, m], plan[r, m],
                                               conflict[r, m], trust_gain[r], trust_loss[r],
-                                              inten[i], info_weight[r])
+                                              inten, info_weight[r])
             pend_u[r, q] += rules.understanding_delta(U[r, q], info[r, m], underst_gain[r],
-                                                      inten[i])
+                                                      inten)
             touched[r, q] = True
             if m == rules.POSITIVE:
                 acq_new[r, q] = True
         dem, oth = (yi, hi) if intake else (hi, yi)
         pend_e[r, dem] += rules.engagement_interaction_delta(
-            eng[r, dem], plan[r, m], conflict[r, m], eng_gain[r], eng_loss[r], inten[i])
+            eng[r, dem], plan[r, m], conflict[r, m], eng_gain[r], eng_loss[r], inten)
         pend_e[r, oth] += rules.engagement_interaction_delta(
-            eng[r, oth], plan[r, m], 0.0, eng_gain[r], eng_loss[r], inten[i])
+            eng[r, oth], plan[r, m], 0.0, eng_gain[r], eng_loss[r], inten)
+    # the time of both sides, after all modes are chosen; the case's outcome at intake
+    for i in range(n):
+        r, hi, yi, m = run[i], h[i], y[i], mode[i]
+        bank[r, hi] -= mh[r, m]
+        sums[r, spend_cat[hi]] += mh[r, m]
+        bank[r, yi] -= my[r, m]
+        sums[r, spend_cat[yi]] += my[r, m]
+        if intake:
+            p = pos[i]
+            fi[r, p, c_cm] = m
+            ff[r, p, c_info] = info[r, m]
+            ff[r, p, c_conf] = conflict[r, m]
+            ff[r, p, c_q] = rules.case_quality(info[r, m], plan[r, m], conflict[r, m],
+                                               quality_p[r, 0], quality_p[r, 1],
+                                               quality_p[r, 2], quality_p[r, 3])
     return mode
 
 
@@ -1064,7 +1108,19 @@ def _meet_one(r, qi, hi, ci, te, transfer, slack, fac, u, inten, feats, feas, T,
               info_weight, underst_gain, eng, eng_gain, eng_loss, aware, refresh, mode_struct,
               pend_t, pend_u, touched, acq_new, pend_a, refreshed,
               pend_e):  # pragma: no cover - compiled
-    """One face-to-face meeting of :func:`meet_in_person`; returns its mode."""
+    """One face-to-face meeting of a coordinator ``ci`` with health professional ``hi``.
+
+    The mode is chosen from the pair's trust ``te``, understanding, distance of logics,
+    the professional's slack, facilitation ``fac`` and the institutional frame
+    (``rules.mode_weights``, ``rules.choose_mode``, all modes feasible).  Its consequences
+    for the pair's trust and understanding (from the trust level ``te``; with
+    ``transfer`` the pair first takes over ``te`` as its trust) and the professional's
+    engagement are added to the pending changes; the two know each other and the offers
+    are fresh in the professional's mind (awareness refresh ``refresh`` per run).
+
+    Returns:
+        The mode of the meeting.
+    """
     uq = U[r, qi]
     feats[0] = te
     feats[1] = uq
@@ -1087,41 +1143,6 @@ def _meet_one(r, qi, hi, ci, te, transfer, slack, fac, u, inten, feats, feas, T,
     pend_e[r, hi] += rules.engagement_interaction_delta(
         eng[r, hi], plan[r, m], conflict[r, m], eng_gain[r], eng_loss[r], inten)
     return m
-
-
-@_jit
-def meet_in_person(run, q, h, c, t_eff, transfer, slack, fac, u, inten, T, U, logic, inst,
-                   mode_base, mode_coef, info, plan, conflict, trust_gain, trust_loss,
-                   info_weight, underst_gain, eng, eng_gain, eng_loss, aware, refresh,
-                   mode_struct, pend_t, pend_u, touched, acq_new, pend_a, refreshed,
-                   pend_e):  # pragma: no cover - compiled
-    """Visits and introductions: a coordinator meets health professionals face to face.
-
-    For every listed meeting of coordinator ``c`` with health professional ``h`` (pair
-    ``q``; at most one per run and professional) the mode is chosen from the pair's
-    trust ``t_eff``, understanding, distance of logics, the professional's slack,
-    facilitation ``fac`` and the institutional frame (``rules.mode_weights``,
-    ``rules.choose_mode``, all modes feasible).  Its consequences for the pair's trust
-    and understanding (from the trust level ``t_eff``; with ``transfer`` the pair first
-    takes over ``t_eff`` as its trust) and the professional's engagement are added to
-    the pending changes; the two know each other and the offers are fresh in the
-    professional's mind (awareness refresh ``refresh`` per run).
-
-    Returns:
-        The mode of every meeting.
-    """
-    n = len(run)
-    mode = np.empty(n, np.int64)
-    feats = np.empty(7, np.float64)
-    feas = np.ones(4, np.float64)
-    for i in range(n):
-        mode[i] = _meet_one(run[i], q[i], h[i], c[i], t_eff[i], transfer, slack[i], fac[i],
-                            u[i], inten[i], feats, feas, T, U, logic, inst, mode_base,
-                            mode_coef, info, plan, conflict, trust_gain, trust_loss,
-                            info_weight, underst_gain, eng, eng_gain, eng_loss, aware, refresh,
-                            mode_struct, pend_t, pend_u, touched, acq_new, pend_a, refreshed,
-                            pend_e)
-    return mode
 
 
 @_jit
@@ -1775,12 +1796,13 @@ def intake_week(t, run, fid, fi, ff, col, f_col, cap, n_health, filled, person, 
 @_jit
 def spell_dropouts(t, run, pos, fid, end, fh, ff, e_col, drop_col, conf_col, base, conflict,
                    never_week):  # pragma: no cover - compiled
-    """Schedule the dropout of help spells that started in week ``t``.
+    """Schedule the dropout of spells (waiting, or in help) that started in week ``t``.
 
     The weekly dropout hazard of a spell is ``base + conflict * case_conflict`` (per run,
-    in hazard units); the first week from ``t + 1`` whose cumulative hazard reaches the
-    family's threshold (column ``e_col`` of ``fh``) is its dropout week, written to
-    ``drop_col`` if it falls before the end of help ``end``, else -1.
+    in hazard units; ``conflict`` is 0 for waiting); the first week from ``t + 1`` whose
+    cumulative hazard reaches the family's threshold (column ``e_col`` of ``fh``) is its
+    dropout week, written to ``drop_col`` if it falls before the end of the spell
+    ``end``, else -1.
 
     Returns:
         week, run and family id of every dropout scheduled.
@@ -1942,3 +1964,95 @@ def calendar_pop(head, nxt, key, state, week):  # pragma: no cover - compiled
             out[m] = out[i]
             m += 1
     return out[:m] >> 40, out[:m] & ((1 << 40) - 1)
+
+
+@_jit
+def door_week(wk, g, cpid0, hg_start, hc_start, filled, bank, cap_m, acq, aware, area, dist,
+              dm, hm, prob, u_door, u_mode, transfer, inten, spend_cat, sums, T, U, logic,
+              inst, mode_base, mode_coef, info, plan, conflict, trust_gain, trust_loss,
+              info_weight, underst_gain, eng, eng_gain, eng_loss, refresh, mode_struct,
+              pend_t, pend_u, touched, acq_new, pend_a, refreshed,
+              pend_e):  # pragma: no cover - compiled
+    """Door opening by the health-office liaison (slot ``g``) in week ``wk`` of a year.
+
+    In every run where the liaison is filled, has ``dm`` minutes left and opens a door
+    this week (``u_door`` below ``prob``), it introduces a coordinator to the least aware
+    health professional it knows (lowest slot among equals) who has ``hm`` minutes left
+    and an unacquainted coordinator in the area with ``dm`` minutes left (the first such
+    coordinator).  All three take their minutes (``sums`` by booking category); the
+    coordinator meets the professional face to face (:func:`_meet_one`) with the trust
+    the liaison lends (``transfer`` times the liaison's trust, if higher than the pair's
+    own), and the liaison's pair with the professional counts as touched.
+    """
+    R, nP = filled.shape
+    nH = aware.shape[1]
+    nC = area.shape[0]
+    anyj = np.zeros(nH, np.bool_)
+    no_acq = np.zeros(nH, np.bool_)
+    first = np.empty(1, np.int64)
+    feats = np.empty(7, np.float64)
+    feas = np.ones(4, np.float64)
+    for r in range(R):
+        if not (filled[r, g] and bank[r, g] >= dm[r] and u_door[r, wk] < prob[r]):
+            continue
+        for h in range(nH):
+            anyj[h] = False
+            if not (filled[r, h] and bank[r, h] >= hm[r] and acq[r, hg_start + h]):
+                continue
+            for j in range(nC):
+                c = cpid0 + j
+                if (filled[r, c] and bank[r, c] >= dm[r] and area[j, dist[h]]
+                        and not acq[r, hc_start + h * nC + j]):
+                    anyj[h] = True
+                    break
+        _first_in_order(anyj, no_acq, aware[r], 1, first)
+        h = first[0]
+        if not anyj[h]:
+            continue
+        j = 0
+        while not (filled[r, cpid0 + j] and bank[r, cpid0 + j] >= dm[r] and area[j, dist[h]]
+                   and not acq[r, hc_start + h * nC + j]):
+            j += 1
+        c = cpid0 + j
+        q = hc_start + h * nC + j
+        qg = hg_start + h
+        slack = bank[r, h] / max(cap_m[r, h], 1) if cap_m[r, h] > 0 else 0.0
+        bank[r, g] -= dm[r]
+        sums[r, spend_cat[g]] += dm[r]
+        bank[r, c] -= dm[r]
+        sums[r, spend_cat[c]] += dm[r]
+        bank[r, h] -= hm[r]
+        sums[r, spend_cat[h]] += hm[r]
+        te = max(T[r, q], transfer[r] * T[r, qg])
+        _meet_one(r, q, h, c, te, True, slack, 1.0, u_mode[r, wk], inten[r], feats, feas, T,
+                  U, logic, inst, mode_base, mode_coef, info, plan, conflict, trust_gain,
+                  trust_loss, info_weight, underst_gain, eng, eng_gain, eng_loss, aware,
+                  refresh, mode_struct, pend_t, pend_u, touched, acq_new, pend_a, refreshed,
+                  pend_e)
+        touched[r, qg] = True
+
+
+@_jit
+def contact_shares(t, bank, cap_m, n_cont, rep_of):  # pragma: no cover - compiled
+    """Minutes per contact and free share of the time accounts at the start of contacts.
+
+    ``n_cont`` (R', weeks + 1, n_prof) counts each professional's contacts per week of
+    the run ``rep_of[r]`` (the representative whose families run ``r`` shares).
+
+    Returns:
+        (R, n_prof) minutes per contact this week (0 without contacts) and (R, n_prof)
+        the share of each time account left (0 for a slot without one).
+    """
+    R, nP = bank.shape
+    share = np.zeros((R, nP), np.int64)
+    slack = np.zeros((R, nP), np.float64)
+    for r in range(R):
+        rr = rep_of[r]
+        for p in range(nP):
+            n = n_cont[rr, t, p]
+            if n > 0:
+                share[r, p] = bank[r, p] // n
+            c = cap_m[r, p]
+            if c > 0:
+                slack[r, p] = bank[r, p] / c
+    return share, slack

@@ -246,6 +246,7 @@ def decay_toward(x, base, rate):
     return x - rate * (x - base)
 
 
+@register_jitable
 def case_quality(info, plan, conflict, q0, q_info, q_plan, q_conflict):
     """Quality of early help (0-1): information and joint planning help, conflict harms."""
     return clip01(q0 + q_info * info + q_plan * plan - q_conflict * conflict)

@@ -853,10 +853,6 @@ class VectorEngine:
             return z, z
         return self.bw_start[:, i], self.bw_start[:, i + 1]
 
-    def _fu(self, run, pos, col) -> np.ndarray:
-        """A family's uniform number for one decision (float64)."""
-        return draws.as_uniform(self.F["u"][run, pos, col])
-
     # ------------------------------------------------------------- staffing
     def _fill(self, mask: np.ndarray, eng: np.ndarray, tenure, reset_pairs: bool = True) -> None:
         """A new person in every masked slot: no acquaintances, baseline engagement."""
@@ -1357,76 +1353,25 @@ class VectorEngine:
                 "maxv": P["max_visits_per_week"].astype(np.int64),
                 "req": P["visit_request_minutes"].astype(np.int64)}
 
-    def _slack(self, run, pid) -> np.ndarray:
-        """Free share of the time accounts (0 for a slot without a time account)."""
-        cap = self.cap_m[run, pid]
-        return np.where(cap > 0, self.bank[run, pid] / np.maximum(cap, 1), 0.0)
-
-    def _meet_in_person(self, rs, qs, hs, cs, t_eff, transfer: bool, slack, fac, u,
-                        inten) -> None:
-        """Visits and introductions: coordinators ``cs`` meet health professionals ``hs``.
-
-        The mode of each meeting, its consequences for the pair and the professional's
-        engagement, and that afterwards they know each other and the offers are fresh in
-        mind (kernels.meet_in_person).
-        """
-        M = self.modes
-        c = self._case_args
-        kernels.meet_in_person(
-            rs, qs, hs, np.ascontiguousarray(cs, dtype=np.int64),
-            np.ascontiguousarray(t_eff, dtype=np.float64), transfer,
-            np.ascontiguousarray(slack, dtype=np.float64), fac,
-            np.ascontiguousarray(u, dtype=np.float64),
-            np.ascontiguousarray(inten, dtype=np.float64), self.T, self.U, self.logic,
-            c["inst"], M.base_a, M.coef_a, M.info, M.plan, M.conflict, c["trust_gain"],
-            c["trust_loss"], c["info_weight"], c["underst_gain"], self.eng, c["eng_gain"],
-            c["eng_loss"], self.aware, self._f64("awareness_refresh_visit"),
-            self.w["mode_struct"], self.pend_t, self.pend_u, self.touched, self.acq_new,
-            self.pend_a, self.refreshed, self.pend_e)
-
     def _door_opening(self, t: int) -> None:
+        """Door opening by the health-office liaison (kernels.door_week)."""
         if self.gpid is None or self.nC == 0:
             return
-        R, P = self.R, self.P
-        wk = t % 52
-        g = self.gpid
-        nH, nC = self.nH, self.nC
-        dm = P["door_opening_minutes"].astype(np.int64)
-        hm = P["visit_minutes_health"].astype(np.int64)
-        prob = P["door_opening_probability"] * np.where(
-            P["ja_ga_cooperation"].astype(bool), P["ja_ga_door_opening_multiplier"], 1.0)
-        go = self.filled[:, g] & (self.bank[:, g] >= dm) & (self.o_door[:, wk] < prob)
-        if not go.any():
-            return
-        qg = self.lay.hg_start + np.arange(nH)
-        ok_h = self.filled[:, :nH] & (self.bank[:, :nH] >= hm[:, None]) & self.acq[:, qg]
-        cj = np.arange(self.cpid0, self.cpid0 + nC)
-        ok_c = self.filled[:, cj] & (self.bank[:, cj] >= dm[:, None])
-        in_area = self.area[:, self.dist[:nH]].T  # (nH, nC)
-        qhc = self.lay.hc_start + np.arange(nH)[:, None] * nC + np.arange(nC)[None, :]
-        feas = ok_h[:, :, None] & ok_c[:, None, :] & in_area[None] & ~self.acq[:, qhc]
-        anyj = feas.any(axis=2) & go[:, None]
-        if not anyj.any():
-            return
-        # the least aware feasible slot (lowest number among equals): the first of the
-        # order of np.lexsort((slot, aware)) restricted to feasible slots
-        first = kernels.visit_order(anyj, np.zeros((R, nH), dtype=bool),
-                                    np.ascontiguousarray(self.aware), 1)[:, 0]
-        rs = np.flatnonzero(anyj[np.arange(R), first])
-        h = first[rs]
-        j = np.argmax(feas[rs, h], axis=1)
-        c = self.cpid0 + j
-        q = self.lay.hc_start + h * nC + j
-        qg_h = self.lay.hg_start + h
-        slack = self._slack(rs, h)
-        self._spend(rs, np.full(len(rs), g), dm[rs], "door_opening")
-        self._spend(rs, c, dm[rs], "door_opening")
-        self._spend(rs, h, hm[rs], "door_opening")
-        # the coordinator meets the professional with the trust the liaison lends
-        t_eff = np.maximum(self.T[rs, q], P["trust_transfer_door_opening"][rs] * self.T[rs, qg_h])
-        self._meet_in_person(rs, q, h, c, t_eff, True, slack, np.ones(len(rs)),
-                             self.o_dmode[rs, wk], P["intensity_door_opening"][rs])
-        self.touched[rs, qg_h] = True
+        M = self.modes
+        c = self._case_args
+        sums = np.zeros((self.R, _N_SPEND), dtype=np.int64)
+        kernels.door_week(
+            t % 52, self.gpid, self.cpid0, self.lay.hg_start, self.lay.hc_start, self.filled,
+            self.bank, self.cap_m, self.acq, self.aware, self.area, self.dist,
+            c["door_minutes"], self._visit_args["hm"], c["door_prob"], self.o_door,
+            self.o_dmode, self._f64("trust_transfer_door_opening"),
+            self._f64("intensity_door_opening"), c["spend_cat"], sums, self.T, self.U,
+            self.logic, c["inst"], M.base_a, M.coef_a, M.info, M.plan, M.conflict,
+            c["trust_gain"], c["trust_loss"], c["info_weight"], c["underst_gain"], self.eng,
+            c["eng_gain"], c["eng_loss"], self._f64("awareness_refresh_visit"),
+            self.w["mode_struct"], self.pend_t, self.pend_u, self.touched, self.acq_new,
+            self.pend_a, self.refreshed, self.pend_e)
+        self._book(sums, "door_opening")
 
     # ---------------------------------------------------------------- phase 2
     @cached_property
@@ -1497,7 +1442,24 @@ class VectorEngine:
                 "trust_loss": f("trust_loss"), "info_weight": f("trust_gain_info_weight"),
                 "underst_gain": f("understanding_gain"),
                 "eng_gain": f("engagement_gain_planning"),
-                "eng_loss": f("engagement_loss_conflict")}
+                "eng_loss": f("engagement_loss_conflict"),
+                # case cooperation only
+                "cols": np.array([self.fi_col["burden"], self.fi_col["route"],
+                                  self.fi_col["case_mode"], self._ff_col["case_info"],
+                                  self._ff_col["case_conflict"], self._ff_col["quality"]],
+                                 dtype=np.int64),
+                "urg_multiple": f("urgency_multiple"), "urg_medium": f("urgency_medium"),
+                "clearing": f("clearing_desk"), "inten_case": f("intensity_case"),
+                "inten_crisis": f("intensity_crisis"),
+                "quality": np.stack([f("quality_base"), f("quality_info"),
+                                     f("quality_plan"), f("quality_conflict")], axis=1),
+                "spend_cat": np.ascontiguousarray(self.spend_cat, dtype=np.int64),
+                # door opening only
+                "door_minutes": self.P["door_opening_minutes"].astype(np.int64),
+                "door_prob": np.ascontiguousarray(
+                    self.P["door_opening_probability"] * np.where(
+                        self.P["ja_ga_cooperation"].astype(bool),
+                        self.P["ja_ga_door_opening_multiplier"], 1.0), dtype=np.float64)}
 
     def _route_table(self, share: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each health slot's preferred referral route this week, its value and target."""
@@ -1530,10 +1492,10 @@ class VectorEngine:
         rnd = np.concatenate([x[3] for x in parts])
         h = np.concatenate([x[4] for x in parts]).astype(np.int64)
         codes = np.concatenate([x[5] for x in parts], axis=1)
-        # contact counts are kept for the representatives (the same in their group)
-        n_c = self.n_cont[self._rep_of, t, :] if self._shared else self.n_cont[:, t, :]
-        share = np.where(n_c > 0, self.bank // np.maximum(n_c, 1), 0)
-        slack = self._slack(slice(None), slice(None))
+        # minutes per contact and free time (contact counts are kept for the
+        # representatives: the same in their group)
+        share, slack = kernels.contact_shares(t, self.bank, self.cap_m, self.n_cont,
+                                              self._rep_of)
         route_tab = self._route_table(share)
         # one compiled pass over the contacts: a family has at most two contacts a week,
         # all first contacts (in run and family order) come before all second contacts
@@ -1554,11 +1516,16 @@ class VectorEngine:
             self.refring)
         self._spend(spend[:, 0], spend[:, 1], spend[:, 2], "referral")
         ry, py = yes[:, 0], yes[:, 1]
+        fy = self.F["fid"][ry, py].astype(np.int64)
         self.waiting_n += np.bincount(ry, minlength=R)
         self.wait_run = np.concatenate([self.wait_run, ry])
-        self.wait_fid = np.concatenate([self.wait_fid, self.F["fid"][ry, py]])
-        # a new spell: the dropout hazard accumulates from next week on
-        self._schedule_drop(t, ry, py, rules.hazard_units(P["dropout_base"][ry]))
+        self.wait_fid = np.concatenate([self.wait_fid, fy])
+        # a new spell, without an end: the dropout hazard accumulates from next week on
+        # (weeks after the horizon, and NEVER_WEEK, are not kept by the calendar)
+        self.cal_drop.add(*kernels.spell_dropouts(
+            t, ry, py, fy, np.full(len(ry), NEVER_WEEK + 1), self.fh, self.ff,
+            self.fh_col["e_drop"], self.fh_col["drop_at"], self._ff_col["case_conflict"],
+            self._f64("dropout_base"), self._zeros_r, NEVER_WEEK))
         # coordinators' case time used for clearing, first coordinator first
         self._take_pool(coord_used, P["coordinator_clearing_minutes"], "clearing")
 
@@ -1585,14 +1552,6 @@ class VectorEngine:
             self.case_bank[:, j] -= take * it
             left -= take
         self.w["coord_min"][:, CA[activity]] += used * it
-
-    def _schedule_drop(self, t: int, run, pos, h) -> None:
-        """Schedule the dropout of spells that started in week t (checks from t + 1)."""
-        F = self.F
-        at = _first_crossing(t + 1, h, F["e_drop"][run, pos])
-        F["drop_at"][run, pos] = at
-        ok = at < NEVER_WEEK
-        self.cal_drop.add(at[ok], run[ok], F["fid"][run[ok], pos[ok]])
 
     # ---------------------------------------------------------------- phase 3
     def _alive_positions(self):
@@ -1652,44 +1611,24 @@ class VectorEngine:
         """Case cooperation, listed in (run, family) order."""
         if len(run) == 0:
             return
-        P, F, M = self.P, self.F, self.modes
-        if kind == "intake":
-            bur = F["burden"][run, pos]
-            urg = np.where(bur == 2, P["urgency_multiple"][run],
-                           np.where(bur == 1, P["urgency_medium"][run], 0.0))
-            rt = F["route"][run, pos]
-            fac = ((rt == R_COORD) | (rt == R_CLEARING)).astype(np.float64)
-            u = self._fu(run, pos, KI["mode_intake"])
-            inten = P["intensity_case"][run]
-        else:
-            urg = np.ones(len(run))
-            fac = P["clearing_desk"].astype(np.float64)[run]
-            u = self._fu(run, pos, KI["mode_crisis"])
-            inten = P["intensity_crisis"][run]
-        # choice of mode and its consequences for the pair and both engagements, in one
-        # compiled pass (kernels.case_interactions)
+        M = self.modes
+        intake = kind == "intake"
+        # choice of mode, its consequences for the pair and both engagements, the time
+        # and, at intake, the case's outcome, in one compiled pass
+        # (kernels.case_interactions)
         c = self._case_args
-        mode = kernels.case_interactions(
-            run, h, y, u, urg, fac, np.ascontiguousarray(inten, dtype=np.float64),
-            kind == "intake", self.bank, self.hy_pair, self.nH, self.T, self.U,
-            c["trust_base"], c["underst_base"], self.logic, c["inst"], M.base_a, M.coef_a,
-            M.mh, M.my, M.info, M.plan, M.conflict, c["trust_gain"], c["trust_loss"],
-            c["info_weight"], c["underst_gain"], self.eng, c["eng_gain"], c["eng_loss"],
-            self.w["mode_case"], self.pend_t, self.pend_u, self.touched, self.acq_new,
-            self.pend_e)
-        info, plan, conf = M.info[run, mode], M.plan[run, mode], M.conflict[run, mode]
-        act = "crisis" if kind == "crisis" else "case"
-        self._spend(run, h, M.mh[run, mode], act)
-        self._spend(run, y, M.my[run, mode], act)
-        if kind == "intake":
-            F["case_mode"][run, pos] = mode
-            F["case_info"][run, pos] = info
-            F["case_conflict"][run, pos] = conf
-            F["quality"][run, pos] = rules.case_quality(info, plan, conf,
-                                                        P["quality_base"][run],
-                                                        P["quality_info"][run],
-                                                        P["quality_plan"][run],
-                                                        P["quality_conflict"][run])
+        sums = np.zeros((self.R, _N_SPEND), dtype=np.int64)
+        kernels.case_interactions(
+            run, pos, h, y, intake, self.fi, self.ff, self.F["u"], c["cols"],
+            KI["mode_intake" if intake else "mode_crisis"], c["urg_multiple"],
+            c["urg_medium"], c["clearing"], c["inten_case" if intake else "inten_crisis"],
+            c["quality"], c["spend_cat"], sums, self.bank, self.hy_pair, self.nH, self.T,
+            self.U, c["trust_base"], c["underst_base"], self.logic, c["inst"], M.base_a,
+            M.coef_a, M.mh, M.my, M.info, M.plan, M.conflict, c["trust_gain"],
+            c["trust_loss"], c["info_weight"], c["underst_gain"], self.eng, c["eng_gain"],
+            c["eng_loss"], self.w["mode_case"], self.pend_t, self.pend_u, self.touched,
+            self.acq_new, self.pend_e)
+        self._book(sums, "case" if intake else "crisis")
 
     # --------------------------------------------------------------- phase 3b
     def _phase_progress(self, t: int) -> None:
@@ -1727,6 +1666,11 @@ class VectorEngine:
             "tr_gain": f("trust_gain"), "tr_loss": f("trust_loss"),
             "tr_inten": f("intensity_feedback"), "tr_info_weight": f("trust_gain_info_weight"),
         }
+
+    @cached_property
+    def _zeros_r(self) -> np.ndarray:
+        """(R,) zeros (a parameter term that does not apply)."""
+        return np.zeros(self.R)
 
     @cached_property
     def _ff_col(self) -> dict[str, int]:
