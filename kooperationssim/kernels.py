@@ -265,7 +265,7 @@ def insert_families(fi, fh, ff, fu, run, pos, idx, fi_new, fh_new, ff_new, cols,
 
 
 @_jit
-def commit_week(t, T, U, base_t, base_u, trust_decay, understanding_decay, last, acq,
+def commit_week(t, T, U, tb, ub, ptype, trust_decay, understanding_decay, last, acq,
                 acq_new, touched, pend_t, pend_u, lapse, eng, pend_e, eng_base, drift,
                 filled, tenure, aware, pend_a, refreshed, awareness_decay, cross, pa, pb,
                 refring, refsum, phys, attended):  # pragma: no cover - compiled
@@ -273,8 +273,9 @@ def commit_week(t, T, U, base_t, base_u, trust_decay, understanding_decay, last,
 
     Relationships (arrays (R, n_pairs)): a pair that interacted this week (``touched``)
     takes its pending trust and understanding changes and may become acquainted
-    (``acq_new``); the others decay towards their baselines and lose an acquaintance not
-    renewed for ``lapse`` weeks.  Professionals (R, n_prof): engagement of filled slots
+    (``acq_new``); the others decay towards their baselines (``tb``, ``ub`` (R, 4): per
+    run and pair type ``ptype``) and lose an acquaintance not renewed for ``lapse``
+    weeks.  Professionals (R, n_prof): engagement of filled slots
     takes its pending change and drifts to the baseline, tenure grows; awareness of filled
     health slots (R, n_health) is refreshed or decays.  Pending arrays are reset in place
     (a pair's pending changes and ``acq_new`` are only ever set together with ``touched``,
@@ -304,6 +305,12 @@ def commit_week(t, T, U, base_t, base_u, trust_decay, understanding_decay, last,
     slot = t % refring.shape[1]
     for r in range(R):
         hacq[:] = False
+        ts = 0.0
+        us = 0.0
+        npairs = 0
+        tdr = trust_decay[r]
+        udr = understanding_decay[r]
+        lap = lapse[r]
         for q in range(nQ):
             if touched[r, q]:
                 T[r, q] = rules.clip01(T[r, q] + pend_t[r, q])
@@ -317,17 +324,20 @@ def commit_week(t, T, U, base_t, base_u, trust_decay, understanding_decay, last,
                 touched[r, q] = False
                 acq_new[r, q] = False
             else:
-                T[r, q] = rules.decay_toward(T[r, q], base_t[r, q], trust_decay[r])
-                U[r, q] = rules.decay_toward(U[r, q], base_u[r, q], understanding_decay[r])
-                if acq[r, q] and (t - last[r, q]) >= lapse[r]:
+                T[r, q] = rules.decay_toward(T[r, q], tb[r, ptype[q]], tdr)
+                U[r, q] = rules.decay_toward(U[r, q], ub[r, ptype[q]], udr)
+                if acq[r, q] and (t - last[r, q]) >= lap:
                     acq[r, q] = False
             if cross[q] and filled[r, pb[q]]:
                 if filled[r, pa[q]]:
-                    trust_sum[r] += T[r, q]
-                    und_sum[r] += U[r, q]
-                    pairs[r] += 1
+                    ts += T[r, q]
+                    us += U[r, q]
+                    npairs += 1
                 if acq[r, q]:
                     hacq[pa[q]] = True
+        trust_sum[r] = ts
+        und_sum[r] = us
+        pairs[r] = npairs
         for p in range(nP):
             if filled[r, p]:
                 eng[r, p] = rules.engagement_commit(eng[r, p], pend_e[r, p], eng_base[r, p],
@@ -2033,11 +2043,12 @@ def door_week(wk, g, cpid0, hg_start, hc_start, filled, bank, cap_m, acq, aware,
 
 
 @_jit
-def contact_shares(t, bank, cap_m, n_cont, rep_of):  # pragma: no cover - compiled
+def contact_shares(wk, bank, cap_m, n_week, rep_of):  # pragma: no cover - compiled
     """Minutes per contact and free share of the time accounts at the start of contacts.
 
-    ``n_cont`` (R', weeks + 1, n_prof) counts each professional's contacts per week of
-    the run ``rep_of[r]`` (the representative whose families run ``r`` shares).
+    ``n_week`` (weeks, R', n_prof) counts each professional's contacts in week ``wk`` of
+    the year of the run ``rep_of[r]`` (the representative whose families run ``r``
+    shares).
 
     Returns:
         (R, n_prof) minutes per contact this week (0 without contacts) and (R, n_prof)
@@ -2049,7 +2060,7 @@ def contact_shares(t, bank, cap_m, n_cont, rep_of):  # pragma: no cover - compil
     for r in range(R):
         rr = rep_of[r]
         for p in range(nP):
-            n = n_cont[rr, t, p]
+            n = n_week[wk, rr, p]
             if n > 0:
                 share[r, p] = bank[r, p] // n
             c = cap_m[r, p]

@@ -522,6 +522,13 @@ class VectorEngine:
             base_t[:, m] = np.asarray(bt, dtype=np.float64)[:, None]
             base_u[:, m] = np.asarray(bu, dtype=np.float64)[:, None]
         self.base_t, self.base_u = base_t, base_u
+        # the same baselines per run and pair type (for kernels.commit_week)
+        tb, ub = np.zeros((R, 4)), np.zeros((R, 4))
+        for ty in range(4):
+            m = np.flatnonzero(self.ptype == ty)
+            if len(m):
+                tb[:, ty], ub[:, ty] = base_t[:, m[0]], base_u[:, m[0]]
+        self._base_tables = (tb, ub, np.ascontiguousarray(self.ptype, dtype=np.int64))
         self.T = base_t.copy()
         self.U = base_u.copy()
         self.acq = np.zeros((R, nQ), dtype=bool)
@@ -1075,6 +1082,9 @@ class VectorEngine:
             self.bw_start[reps, year * 52 + PRENATAL_WEEKS - self.bw0],
             lambda r: draws.year_family_uniforms(self.seeds[r], year, self.params[r]))
         self.blocks = [b for b in self.blocks if b.max_week >= t]
+        # the year's contact counts (final now that its entries are prepared), week-major
+        self._n_week = np.ascontiguousarray(
+            self.n_cont[:, year * 52:(year + 1) * 52, :].transpose(1, 0, 2))
         nC = self.nC
         cj = slice(self.cpid0, self.cpid0 + nC)
         fte = np.zeros((R, nC))
@@ -1494,7 +1504,7 @@ class VectorEngine:
         codes = np.concatenate([x[5] for x in parts], axis=1)
         # minutes per contact and free time (contact counts are kept for the
         # representatives: the same in their group)
-        share, slack = kernels.contact_shares(t, self.bank, self.cap_m, self.n_cont,
+        share, slack = kernels.contact_shares(t % 52, self.bank, self.cap_m, self._n_week,
                                               self._rep_of)
         route_tab = self._route_table(share)
         # one compiled pass over the contacts: a family has at most two contacts a week,
@@ -1738,7 +1748,8 @@ class VectorEngine:
         (w["trust_sum"], w["understanding_sum"], w["pairs"], w["health_acquainted"],
          w["health_filled"], w["physicians_active"], w["physicians_attended"]) = \
             kernels.commit_week(
-                t, self.T, self.U, self.base_t, self.base_u, self._f64("trust_decay"),
+                t, self.T, self.U, self._base_tables[0], self._base_tables[1],
+                self._base_tables[2], self._f64("trust_decay"),
                 self._f64("understanding_decay"), self.last, self.acq, self.acq_new,
                 self.touched, self.pend_t, self.pend_u, self._f64("acquaintance_lapse_weeks"),
                 self.eng, self.pend_e, self.eng_base, self._f64("engagement_drift"),
