@@ -86,10 +86,10 @@ def _jit(fn):
 
 __all__ = ["accounts_week", "birthdays_and_exits", "calendar_add", "calendar_pop",
            "case_interactions", "commit_week", "contact_schedule", "contact_shares",
-           "contacts_week", "crises_week", "delay_window", "door_week", "family_contacts",
+           "contacts_week", "crises_week", "door_week", "family_contacts",
            "first_crossings", "insert_families", "intake_week", "meeting_pairs",
-           "progress_week", "rehazard", "reset_pairs", "route_table", "spell_dropouts",
-           "spend", "staff_week", "visits_week"]
+           "progress_week", "record_week", "rehazard", "reset_pairs", "route_table",
+           "spell_dropouts", "spend", "staff_week", "visits_week"]
 
 
 @_jit
@@ -363,23 +363,22 @@ def commit_week(t, T, U, tb, ub, ptype, trust_decay, understanding_decay, last, 
 
 
 @_jit
-def delay_window(win, ring, hist, slot, median, ring_hi, win_n):  # pragma: no cover
+def delay_window(win, ring, hist, hist_hi, slot, median, ring_hi,
+                 win_n):  # pragma: no cover - compiled
     """Trailing-window histograms of the weeks to help, and their medians, for one week.
 
     For every run: ``win[r] += hist[r] - ring[r, slot]`` and ``ring[r, slot] = hist[r]``
     (integer histograms, ``win`` (R, D), ``ring`` (R, window, D)); ``median[r]`` gets the
     median of the window, the mean of its two middle values, NaN for an empty window,
-    as ``outputs.median_from_hist``.  ``ring_hi`` (R, window) holds for every ring row
-    the bin after its last non-zero one and ``win_n`` (R,) the window's total, both kept
-    up to date here: only the bins below the higher of the week's and the row's last
-    non-zero bin change (few: the weeks to help are short), the rest is not read.
+    as ``outputs.median_from_hist``.  ``hist_hi`` (R,) is the bin after the last non-zero
+    one of ``hist``.  ``ring_hi`` (R, window) holds for every ring row the bin after its
+    last non-zero one and ``win_n`` (R,) the window's total, both kept up to date here:
+    only the bins below the higher of the week's and the row's last non-zero bin change
+    (few: the weeks to help are short), the rest is not read.
     """
     R, D = win.shape
     for r in range(R):
-        hi = 0
-        for j in range(D):
-            if hist[r, j] != 0:
-                hi = j + 1
+        hi = hist_hi[r]
         m = max(hi, ring_hi[r, slot])
         for j in range(m):
             h = hist[r, j]
@@ -2067,3 +2066,106 @@ def contact_shares(wk, bank, cap_m, n_week, rep_of):  # pragma: no cover - compi
             if c > 0:
                 slack[r, p] = bank[r, p] / c
     return share, slack
+
+
+@_jit
+def record_week(t, cnt, flt, routes, mode_case, mode_struct, coord_min, youth_min,
+                delay_hist, cost_by_use, shares, acc, v_routes, v_mode_case,
+                v_mode_struct, v_coord_min, v_youth_min, v_delay, acc_cost_use,
+                acc_cost_source, acc_cost_total, ring, win, ring_modes, win_modes,
+                ring_delay, win_delay, ring_delay_hi, win_delay_n, ci, fi, rows,
+                out):  # pragma: no cover - compiled
+    """One week of every run into the recorder (``outputs.Recorder.week``).
+
+    ``cnt`` (n_counts, R) and ``flt`` (n_floats, R) are the week's counts and float
+    summaries in the order of ``outputs.WEEK_COUNTS`` and ``WEEK_FLOATS``; the vectors
+    are (R, k).  Counts and vectors are added to the run totals (``acc`` (n_counts, R),
+    ``v_*``), the cost by use (R, n_uses) to the totals by use, by source (through
+    ``shares`` (R, n_uses, n_sources), use after use) and in all.  The trailing windows
+    (``ring`` (R, window, 6) of first birthdays, reach, exits and crises; ``ring_modes``
+    of the modes; the waiting-time histograms, see :func:`delay_window`) take the week
+    in ring slot ``t % window``.  ``out`` (n_series, R) is the week's row of the series:
+    ``ci`` holds the positions in ``cnt`` of the counts read, ``fi`` those in ``flt``,
+    ``rows`` the rows of ``out`` written, in the orders of ``outputs._RECORD_COUNTS``,
+    ``_RECORD_FLOATS`` and ``_RECORD_ROWS``.  Ratios are NaN where the denominator is 0,
+    as ``outputs.div``.
+    """
+    nC, R = cnt.shape
+    W = ring.shape[1]
+    slot = t % W
+    med = np.empty(R)
+    delay_hi = np.empty(R, np.int64)
+    for k in range(nC):
+        for r in range(R):
+            acc[k, r] += cnt[k, r]
+    nU = cost_by_use.shape[1]
+    nS = shares.shape[2]
+    for r in range(R):
+        for j in range(routes.shape[1]):
+            v_routes[r, j] += routes[r, j]
+        for j in range(4):
+            v_mode_case[r, j] += mode_case[r, j]
+            v_mode_struct[r, j] += mode_struct[r, j]
+        for j in range(coord_min.shape[1]):
+            v_coord_min[r, j] += coord_min[r, j]
+        for j in range(youth_min.shape[1]):
+            v_youth_min[r, j] += youth_min[r, j]
+        hi = 0
+        for j in range(delay_hist.shape[1]):
+            x = delay_hist[r, j]
+            v_delay[r, j] += x
+            if x != 0:
+                hi = j + 1
+        delay_hi[r] = hi
+        week_cost = 0.0
+        for u in range(nU):
+            c = cost_by_use[r, u]
+            week_cost += c
+            for s in range(nS):
+                acc_cost_source[r, s] += c * shares[r, u, s]
+            acc_cost_use[r, u] += c
+        acc_cost_total[r] += week_cost
+        # trailing windows: first birthdays burdened and reached, exits burdened and
+        # reached before a crisis, crises, births; and the modes
+        for j in range(6):
+            x = cnt[ci[j], r]
+            win[r, j] += x - ring[r, slot, j]
+            ring[r, slot, j] = x
+        tot = 0
+        inter = 0
+        for j in range(4):
+            m = mode_case[r, j] + mode_struct[r, j]
+            win_modes[r, j] += m - ring_modes[r, slot, j]
+            ring_modes[r, slot, j] = m
+            tot += win_modes[r, j]
+            inter += m
+        refs = 0
+        for j in range(routes.shape[1]):
+            refs += routes[r, j]
+        # the series row: ratios first (NaN where the denominator is 0)
+        nums = (win[r, 1], win[r, 3], 1000 * win[r, 4], win_modes[r, 0], win_modes[r, 1],
+                win_modes[r, 2], win_modes[r, 3])
+        dens = (win[r, 0], win[r, 2], win[r, 5], tot, tot, tot, tot)
+        for j in range(7):
+            out[rows[j], r] = np.float64(nums[j]) / dens[j] if dens[j] != 0 else np.nan
+        pairs = cnt[ci[6], r]
+        out[rows[7], r] = flt[fi[0], r] / pairs if pairs != 0 else np.nan
+        out[rows[8], r] = flt[fi[1], r] / pairs if pairs != 0 else np.nan
+        for j in range(3):  # acquainted / filled, active / physicians, attended / physicians
+            a = cnt[ci[7 + 2 * j], r]
+            b = cnt[ci[8 + 2 * j], r]
+            out[rows[9 + j], r] = np.float64(a) / b if b != 0 else np.nan
+        out[rows[13], r] = cnt[ci[13], r] / 60.0
+        out[rows[14], r] = cnt[ci[14], r] / 60.0
+        out[rows[15], r] = week_cost
+        out[rows[16], r] = inter
+        out[rows[17], r] = refs
+        nc = len(ci) - 15
+        for j in range(nc):  # counts shown as they are
+            out[rows[18 + j], r] = cnt[ci[15 + j], r]
+        for j in range(len(fi) - 2):  # float summaries shown as they are
+            out[rows[18 + nc + j], r] = flt[fi[2 + j], r]
+    delay_window(win_delay, ring_delay, delay_hist, delay_hi, slot, med, ring_delay_hi,
+                 win_delay_n)
+    for r in range(R):
+        out[rows[12], r] = med[r]

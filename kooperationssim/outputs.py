@@ -160,24 +160,16 @@ EXTRA_SERIES = (
 SERIES_KEYS = ("week",) + tuple(o.name for o in OUTPUTS if o.series) + EXTRA_SERIES
 #: Row of each series in a week's block of the recorder.
 _ROW = {k: i for i, k in enumerate(SERIES_KEYS[1:])}
-#: Series that are ratios (NaN where the denominator is 0), in the order of Recorder.week.
-_RATIO_ROWS = np.array([_ROW[k] for k in (
-    "reach_first_year", "reach_before_crisis", "crises_per_1000_births",
-    "mode_share_negative", "mode_share_intervention", "mode_share_exchange",
-    "mode_share_positive", "trust_mean", "understanding_mean", "acquainted_share",
-    "active_physicians_share", "physicians_ever_attended_share")])
 #: Series that are a week's count as it is, and the count they show.
 _COUNT_SERIES = {"vacancy_weeks": "vacancies", "turnover_events": "turnover",
                  "families": "families", "families_in_help": "in_help",
                  "families_waiting": "waiting", "meetings_held": "meetings",
                  "crises": "crises", "births": "births"}
-_COUNT_ROWS = np.array([_ROW[k] for k in _COUNT_SERIES])
 _COUNT_SOURCES = tuple(_COUNT_SERIES.values())
 #: Series that are a week's float summary as it is.
 _FLOAT_SERIES = {"coordinator_fte_funded": "fte_funded",
                  "coordinator_fte_filled": "fte_filled",
                  "lotsendienst_coverage": "lotsendienst_coverage"}
-_FLOAT_ROWS = np.array([_ROW[k] for k in _FLOAT_SERIES])
 _FLOAT_SOURCES = tuple(_FLOAT_SERIES.values())
 
 COORD_ACTIVITIES = ("meetings", "letters", "visits", "door_opening", "clearing",
@@ -203,6 +195,30 @@ WEEK_VECTORS = {"routes": len(REFERRAL_ROUTES), "mode_case": 4, "mode_struct": 4
                 "delay_hist": MAX_DELAY}
 #: Money an engine reports every week, by use (EUR); order of FUNDING_USES.
 N_USES = len(FUNDING_USES)
+
+
+#: The week's counts, float summaries and series rows that kernels.record_week reads and
+#: writes, in the order it uses them.
+_RECORD_COUNTS = (
+    # trailing window: first birthdays burdened and reached, exits burdened and reached
+    # before a crisis, crises, births
+    "fb_burdened", "fb_reached", "exit_burdened", "exit_before_crisis", "crises", "births",
+    "pairs", "health_acquainted", "health_filled", "physicians_active", "physicians",
+    "physicians_attended", "physicians", "physician_unpaid_min", "coord_paid_min",
+) + _COUNT_SOURCES
+_RECORD_FLOATS = ("trust_sum", "understanding_sum") + _FLOAT_SOURCES
+_RECORD_ROWS = tuple(_ROW[k] for k in (
+    "reach_first_year", "reach_before_crisis", "crises_per_1000_births",
+    "mode_share_negative", "mode_share_intervention", "mode_share_exchange",
+    "mode_share_positive", "trust_mean", "understanding_mean", "acquainted_share",
+    "active_physicians_share", "physicians_ever_attended_share", "weeks_to_help_median",
+    "physician_unpaid_hours", "coordinator_hours", "cost_total_eur", "interactions",
+    "referrals") + tuple(_COUNT_SERIES) + tuple(_FLOAT_SERIES))
+_RECORD_CI = np.array([WEEK_COUNTS.index(k) for k in _RECORD_COUNTS], dtype=np.int64)
+_RECORD_FI = np.array([WEEK_FLOATS.index(k) for k in _RECORD_FLOATS], dtype=np.int64)
+_RECORD_ROWS_A = np.array(_RECORD_ROWS, dtype=np.int64)
+if sorted(_RECORD_ROWS) != list(range(len(SERIES_KEYS) - 1)):  # pragma: no cover
+    raise AssertionError("kernels.record_week must write every series once")
 
 
 def div(a, b):
@@ -235,7 +251,9 @@ class Recorder:
     def __init__(self, runs: int, weeks: int):
         R, T = runs, weeks
         self.R, self.T, self.t = R, T, 0
-        self.acc = {k: np.zeros(R, dtype=np.int64) for k in WEEK_COUNTS}
+        # run totals of the weekly counts: one row per count (acc[k] is a view of it)
+        self._acc = np.zeros((len(WEEK_COUNTS), R), dtype=np.int64)
+        self.acc = {k: self._acc[i] for i, k in enumerate(WEEK_COUNTS)}
         self.vec = {k: np.zeros((R, n), dtype=np.int64) for k, n in WEEK_VECTORS.items()}
         self.cost_by_use = np.zeros((R, N_USES))
         self.cost_by_source = np.zeros((R, len(FUNDING_SOURCES)))
@@ -281,56 +299,24 @@ class Recorder:
             shares: (R, 4, 5) share of each source in the cost of each use.
         """
         R, t = self.R, self.t
-        cnt = {k: np.asarray(w[k], dtype=np.int64).reshape(R) for k in WEEK_COUNTS}
-        flt = {k: np.asarray(w[k], dtype=np.float64).reshape(R) for k in WEEK_FLOATS}
-        vec = {k: np.asarray(w[k], dtype=np.int64).reshape(R, n)
-               for k, n in WEEK_VECTORS.items()}
-        for k in WEEK_COUNTS:
-            self.acc[k] += cnt[k]
-        for k in WEEK_VECTORS:
-            self.vec[k] += vec[k]
-        cu = np.asarray(cost_by_use, dtype=np.float64).reshape(R, N_USES)
-        sh = np.asarray(shares, dtype=np.float64).reshape(R, N_USES, len(FUNDING_SOURCES))
-        week_cost = np.zeros(R)
-        for u in range(N_USES):
-            week_cost = week_cost + cu[:, u]
-            self.cost_by_source += cu[:, u, None] * sh[:, u, :]
-        self.cost_by_use += cu
-        self.cost_total += week_cost
-        # trailing windows
-        slot = t % WINDOW
-        row = np.stack([cnt["fb_burdened"], cnt["fb_reached"], cnt["exit_burdened"],
-                        cnt["exit_before_crisis"], cnt["crises"], cnt["births"]], axis=1)
-        self._win += row - self._ring[:, slot]
-        self._ring[:, slot] = row
-        m = vec["mode_case"] + vec["mode_struct"]
-        self._win_modes += m - self._ring_modes[:, slot]
-        self._ring_modes[:, slot] = m
-        # the delay window and its median in one compiled pass
-        med = np.empty(R)
-        kernels.delay_window(self._win_delay, self._ring_delay,
-                             np.ascontiguousarray(vec["delay_hist"]), slot, med,
-                             self._ring_delay_hi, self._win_delay_n)
-        wm, win = self._win_modes, self._win
-        tot = wm.sum(axis=1)
-        # this week's row of every series (order of SERIES_KEYS[1:]), written at once
+        cnt = np.stack([np.asarray(w[k], dtype=np.int64).reshape(R) for k in WEEK_COUNTS])
+        flt = np.stack([np.asarray(w[k], dtype=np.float64).reshape(R) for k in WEEK_FLOATS])
+        vec = [np.ascontiguousarray(np.asarray(w[k], dtype=np.int64).reshape(R, n))
+               for k, n in WEEK_VECTORS.items()]
+        cu = np.ascontiguousarray(cost_by_use, dtype=np.float64).reshape(R, N_USES)
+        sh = np.ascontiguousarray(shares, dtype=np.float64).reshape(R, N_USES,
+                                                                    len(FUNDING_SOURCES))
+        # totals, trailing windows and this week's row of every series in one compiled
+        # pass (kernels.record_week)
         out = self._series[t]
-        out[_RATIO_ROWS] = div(
-            np.stack([win[:, 1], win[:, 3], 1000 * win[:, 4], wm[:, 0], wm[:, 1], wm[:, 2],
-                      wm[:, 3], flt["trust_sum"], flt["understanding_sum"],
-                      cnt["health_acquainted"], cnt["physicians_active"],
-                      cnt["physicians_attended"]]),
-            np.stack([win[:, 0], win[:, 2], win[:, 5], tot, tot, tot, tot, cnt["pairs"],
-                      cnt["pairs"], cnt["health_filled"], cnt["physicians"],
-                      cnt["physicians"]]))
-        out[_ROW["weeks_to_help_median"]] = med
-        out[_ROW["physician_unpaid_hours"]] = cnt["physician_unpaid_min"] / 60.0
-        out[_ROW["coordinator_hours"]] = cnt["coord_paid_min"] / 60.0
-        out[_ROW["cost_total_eur"]] = week_cost
-        out[_COUNT_ROWS] = np.stack([cnt[k] for k in _COUNT_SOURCES])
-        out[_ROW["interactions"]] = m.sum(axis=1)
-        out[_ROW["referrals"]] = vec["routes"].sum(axis=1)
-        out[_FLOAT_ROWS] = np.stack([flt[k] for k in _FLOAT_SOURCES])
+        v = self.vec
+        kernels.record_week(
+            t, cnt, flt, *vec, cu, sh, self._acc, v["routes"], v["mode_case"],
+            v["mode_struct"], v["coord_min"], v["youth_min"], v["delay_hist"],
+            self.cost_by_use, self.cost_by_source, self.cost_total, self._ring, self._win,
+            self._ring_modes, self._win_modes, self._ring_delay, self._win_delay,
+            self._ring_delay_hi, self._win_delay_n, _RECORD_CI, _RECORD_FI, _RECORD_ROWS_A,
+            out)
         self.last = dict(zip(SERIES_KEYS[1:], out, strict=True))
         self.t += 1
 

@@ -1678,6 +1678,11 @@ class VectorEngine:
         }
 
     @cached_property
+    def _n_phys(self) -> np.ndarray:
+        """(R,) the number of physicians' slots."""
+        return np.full(self.R, int(self.phys.sum()), dtype=np.int64)
+
+    @cached_property
     def _zeros_r(self) -> np.ndarray:
         """(R,) zeros (a parameter term that does not apply)."""
         return np.zeros(self.R)
@@ -1742,7 +1747,7 @@ class VectorEngine:
 
     # ---------------------------------------------------------------- phase 5
     def _phase_commit(self, t: int) -> None:
-        R, P = self.R, self.P
+        P = self.P
         w = self.w
         # one compiled pass over pairs and professionals (kernels.commit_week)
         (w["trust_sum"], w["understanding_sum"], w["pairs"], w["health_acquainted"],
@@ -1756,7 +1761,7 @@ class VectorEngine:
                 self.filled, self.tenure, self.aware, self.pend_a, self.refreshed,
                 self._f64("awareness_decay"), self.cross, self.pa, self.pb, self.refring,
                 self.refsum, self.phys, self.attended)
-        w["physicians"] = np.full(R, int(self.phys.sum()))
+        w["physicians"] = self._n_phys
         w["families"] = self.tail - self.head
         w["in_help"] = self.in_help_n.copy()
         w["waiting"] = self.waiting_n.copy()

@@ -237,7 +237,8 @@ def test_delay_window_is_the_array_code(seed):
         ref_win += hist - ref_ring[:, slot]
         ref_ring[:, slot] = hist
         med = np.full(R, -1.0)
-        kernels.delay_window(win, ring, hist, slot, med, ring_hi, win_n)
+        hist_hi = np.where(hist.any(axis=1), D - np.argmax(hist[:, ::-1] != 0, axis=1), 0)
+        kernels.delay_window(win, ring, hist, hist_hi, slot, med, ring_hi, win_n)
         np.testing.assert_array_equal(win, ref_win)
         np.testing.assert_array_equal(ring, ref_ring)
         np.testing.assert_array_equal(med, median_from_hist(ref_win))
