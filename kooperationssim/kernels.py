@@ -132,8 +132,9 @@ def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, u_refer, u_a
         possible noticing probability, and births a Lotsendienst may screen.  Candidates
         are ordered by week, within a week by slot, then family (a stable counting sort
         by week and slot of the contacts as found, family by family); for each its slot,
-        family index, week, round, professional and (3, m) codes of its noticing, referral
-        and acceptance decisions.
+        family index, week, round, professional, (3, m) codes of its noticing, referral
+        and acceptance decisions and the burden's visibility at the contact (0 a
+        multiple burden, 1 a medium one, 2 none or not yet noticeable).
     """
     S, n = contact_pid.shape
     never = np.iinfo(np.int64).max // 4
@@ -216,6 +217,7 @@ def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, u_refer, u_a
     cr = np.zeros(n_cand, np.int64)
     cp = np.empty(n_cand, np.int64)
     codes = np.empty((3, n_cand), u_notice.dtype)
+    cv = np.empty(n_cand, np.int8)
     for j in range(n_cand):
         s = found[j] // n
         i = found[j] - s * n
@@ -227,6 +229,8 @@ def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, u_refer, u_a
         cf[k] = i
         cw[k] = wk
         cp[k] = contact_pid[s, i]
+        b = burden[i]
+        cv[k] = (0 if b == 2 else 1) if (b > 0 and wk >= onset[i]) else 2
         codes[0, k] = u_notice[s, i]
         codes[1, k] = u_refer[s, i]
         codes[2, k] = u_accept[s, i]
@@ -234,7 +238,28 @@ def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, u_refer, u_a
         for s2 in range(s):
             if slot_off[s2] == slot_off[s] and contact_pid[s2, i] >= 0:
                 cr[k] += 1
-    return cb_exit, cb_end, y1, first, cs, cf, cw, cr, cp, codes
+    return cb_exit, cb_end, y1, first, cs, cf, cw, cr, cp, codes, cv
+
+
+@_jit
+def _touch(a, run, idx, cap, col):  # pragma: no cover - compiled
+    """Read ``a[run[i], idx[i] % cap, col]`` of every listed family; their sum.
+
+    The reads do not depend on each other, so their cache misses overlap; a kernel that
+    then works through the families one after another finds their rows in the cache.
+    The sum must be used (see :func:`_keep`), or the reads would be dropped.
+    """
+    s = 0
+    for i in range(len(run)):
+        s += a[run[i], idx[i] % cap, col]
+    return s
+
+
+@_jit
+def _keep(s):  # pragma: no cover - compiled
+    """Use the sum of :func:`_touch` (no sum of non-negative fields is negative)."""
+    if s < 0:
+        raise ValueError("negative family field")
 
 
 @_jit
@@ -564,7 +589,24 @@ def _refer(t, r, p, h, route, target, u_accept, fi, fc, pm, acceptance, ft_host,
 
 
 @_jit
-def contacts_week(t, run, pos, slot, h, rnd, codes, fi, fc, fu, ki, kind, kind_bit,
+def _notices(r, hj, nH, vc, code, pm, skill, mfa, slack):  # pragma: no cover - compiled
+    """Whether professional ``hj`` notices a burden (or thinks so) at a regular contact.
+
+    ``vc`` is the burden's visibility class (see :func:`contacts_week`), ``code`` the
+    contact's noticing code.
+    """
+    if vc < 2:
+        vis = pm[r, _VMULT] if vc == 0 else pm[r, _VMED]
+    else:
+        vis = pm[r, _FPR]
+    hh = min(hj, nH - 1)
+    pn = rules.notice_probability(skill[r, hh], vis, 1.0 if mfa[r, hh] else 0.0,
+                                  pm[r, _MFAB], slack[r, hj], pm[r, _NFLOOR])
+    return draws.as_uniform(code) < pn
+
+
+@_jit
+def contacts_week(t, run, pos, slot, h, rnd, codes, vis_class, fi, fc, fu, ki, kind, kind_bit,
                   clinic_bit, birth_slot, nH, pm, coverage, lots_minutes, lotsin_left,
                   skill, mfa, slack, share, aware, eng, person, best, best_value,
                   best_target, coord_cap, clearing_desk_minutes, clearing_left,
@@ -586,6 +628,9 @@ def contacts_week(t, run, pos, slot, h, rnd, codes, fi, fc, fu, ki, kind, kind_b
         h: (m,) professional.
         rnd: (m,) round of the contact.
         codes: (3, m) uniform codes of noticing, referral and acceptance.
+        vis_class: (m,) visibility of the family's burden at the contact (0 multiple,
+            1 medium, 2 none or not yet noticeable): the family's fields are read only
+            for contacts that notice something.
         fi: (R, cap, k) integer family fields; ``fc`` their columns (``CONTACT_FIELDS``).
         fc: columns of ``CONTACT_FIELDS`` in ``fi``.
         fu: (R, cap, n_keep) kept uniform codes; ``ki`` the columns of cover, screen,
@@ -625,6 +670,15 @@ def contacts_week(t, run, pos, slot, h, rnd, codes, fi, fc, fu, ki, kind, kind_b
     """
     m = len(run)
     R = len(coverage)
+    # the rows of the families that notice something (or may meet the Lotsendienst) are
+    # read first, independently of each other: their cache misses overlap
+    touched = 0
+    for j in range(m):
+        r = run[j]
+        if (_notices(r, h[j], nH, vis_class[j], codes[0, j], pm, skill, mfa, slack)
+                or (slot[j] == birth_slot and coverage[r] > 0)):
+            touched += fi[r, pos[j], fc[2]] + fi[r, pos[j], fc[3]]
+    _keep(touched)
     coord_used = np.zeros(R, np.int64)
     lots_used = np.zeros(R, np.int64)
     lots_cap = np.zeros(R, np.int64)
@@ -652,8 +706,8 @@ def contacts_week(t, run, pos, slot, h, rnd, codes, fi, fc, fu, ki, kind, kind_b
         r = run[j]
         p = pos[j]
         hj = h[j]
-        b = fi[r, p, fc[0]]
-        visible = b > 0 and t >= fi[r, p, fc[1]]
+        vc = vis_class[j]
+        visible = vc < 2
         regular = True
         cov = coverage[r]
         if slot[j] == birth_slot and cov > 0:  # the Lotsendienst at the birth
@@ -677,14 +731,8 @@ def contacts_week(t, run, pos, slot, h, rnd, codes, fi, fc, fu, ki, kind, kind_b
         if not regular:
             continue
         # regular noticing
-        if visible:
-            vis = pm[r, _VMULT] if b == 2 else pm[r, _VMED]
-        else:
-            vis = pm[r, _FPR]
         hh = min(hj, nH - 1)
-        pn = rules.notice_probability(skill[r, hh], vis, 1.0 if mfa[r, hh] else 0.0,
-                                      pm[r, _MFAB], slack[r, hj], pm[r, _NFLOOR])
-        if not draws.as_uniform(codes[0, j]) < pn:
+        if not _notices(r, hj, nH, vc, codes[0, j], pm, skill, mfa, slack):
             continue
         fi[r, p, fc[3]] |= kind_bit[kind[hj]]
         st = fi[r, p, fc[2]]
@@ -1463,6 +1511,7 @@ def progress_week(t, d_run, d_fid, x_run, x_fid, fi, fh, ff, fu, col, drop_col, 
     R = len(in_help_n)
     nd = len(d_run)
     nx = len(x_run)
+    _keep(_touch(fi, d_run, d_fid, cap, c_st) + _touch(fi, x_run, x_fid, cap, c_st))
     ch_run = np.empty(nd + nx, np.int64)
     ch_pos = np.empty(nd + nx, np.int64)
     d_y = np.empty(nd, np.int64)
@@ -1589,6 +1638,7 @@ def crises_week(t, run, fid, fi, fh, col, hcol, cap, n_health, cases, in_help_n,
         col[0], col[1], col[2], col[3], col[4], col[5], col[6], col[7])
     c_ca, c_drop = hcol[0], hcol[1]
     n = len(run)
+    _keep(_touch(fi, run, fid, cap, c_st) + _touch(fh, run, fid, cap, c_ca))
     o_run = np.empty(n, np.int64)
     o_pos = np.empty(n, np.int64)
     o_h = np.empty(n, np.int64)
@@ -1667,6 +1717,7 @@ def intake_week(t, run, fid, fi, ff, col, f_col, cap, n_health, filled, person, 
     R, nY = cases.shape
     nD = len(fh_n)
     n = len(run)
+    _keep(_touch(fi, run, fid, cap, c_st))
     wr = np.empty(n, np.int64)
     wp = np.empty(n, np.int64)
     wf = np.empty(n, np.int64)

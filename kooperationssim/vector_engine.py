@@ -795,7 +795,7 @@ class VectorEngine:
         # one compiled pass over the families and their contact slots (kernels.py)
         S = N_CONTACTS
         (b.cb_exit, b.cb_end, b.y1, b.first_noticeable, b.c_slot, b.c_idx, b.c_week, b.c_rnd,
-         b.c_pid, b.c_codes) = kernels.contact_schedule(
+         b.c_pid, b.c_codes, b.c_vis) = kernels.contact_schedule(
             run, bw.astype(np.int64), fb.burden.astype(np.int64), fb.onset_week,
             fb.contact_pid, fb.u[draws.NOTICE0:draws.NOTICE0 + S],
             fb.u[draws.REFER0:draws.REFER0 + S], fb.u[draws.ACCEPT0:draws.ACCEPT0 + S],
@@ -1490,10 +1490,10 @@ class VectorEngine:
                     ii, r_ = self._members(b.run[ci])
                     k = np.arange(sl.start, sl.stop)[ii]
                     parts.append((r_, b.fid[ci[ii]], b.c_slot[k], b.c_rnd[k], b.c_pid[k],
-                                  b.c_codes[:, k]))
+                                  b.c_codes[:, k], b.c_vis[k]))
                 else:
                     parts.append((b.run[ci], b.fid[ci], b.c_slot[sl], b.c_rnd[sl],
-                                  b.c_pid[sl], b.c_codes[:, sl]))
+                                  b.c_pid[sl], b.c_codes[:, sl], b.c_vis[sl]))
         if not parts:
             return
         run = np.concatenate([x[0] for x in parts])
@@ -1502,6 +1502,7 @@ class VectorEngine:
         rnd = np.concatenate([x[3] for x in parts])
         h = np.concatenate([x[4] for x in parts]).astype(np.int64)
         codes = np.concatenate([x[5] for x in parts], axis=1)
+        vis = np.concatenate([x[6] for x in parts])
         # minutes per contact and free time (contact counts are kept for the
         # representatives: the same in their group)
         share, slack = kernels.contact_shares(t % 52, self.bank, self.cap_m, self._n_week,
@@ -1517,7 +1518,8 @@ class VectorEngine:
         c = self._contact_args
         coord_used, spend, yes = kernels.contacts_week(
             t, run[o], fid[o] % self.cap, slot[o], h[o], rnd[o],
-            np.ascontiguousarray(codes[:, o]), self.fi, c["fc"], self.F["u"], c["ki"],
+            np.ascontiguousarray(codes[:, o]), vis[o], self.fi, c["fc"], self.F["u"],
+            c["ki"],
             self.kind, KIND_BIT_OF, KIND_BITS["clinic"], BIRTH_SLOT, self.nH, c["pm"],
             self.lotsendienst_coverage, c["lots_minutes"], self.lotsin_left, self.skill,
             self.mfa, slack, share, self.aware, self.eng, self.person, best, bv, tgt,
