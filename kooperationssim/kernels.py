@@ -87,7 +87,7 @@ def _jit(fn):
 __all__ = ["accounts_week", "birthdays_and_exits", "calendar_add", "calendar_pop",
            "case_interactions", "commit_week", "contact_schedule", "contact_shares",
            "contacts_week", "crises_week", "door_week", "family_contacts",
-           "first_crossings", "insert_families", "intake_week", "meeting_pairs",
+           "fill_slots", "first_crossings", "insert_families", "intake_week", "meeting_pairs",
            "progress_week", "record_week", "rehazard", "reset_pairs", "route_table",
            "spell_dropouts", "spend", "staff_week", "visits_week"]
 
@@ -1273,31 +1273,32 @@ def visits_week(wk, cpid0, hc_start, area, dist, bank, cap_m, reserve, filled, a
 
 @_jit
 def birthdays_and_exits(fi, col, lo_b, hi_b, lo_x, hi_x, cap, cases, n_health, in_help,
-                        waiting):  # pragma: no cover - compiled
+                        waiting, kind_bits, contact_kind,
+                        noticed_kind):  # pragma: no cover - compiled
     """First birthdays and exits at the third birthday of one week, all runs.
 
     Families ``[lo_b, hi_b)`` of each run have their first birthday, families
     ``[lo_x, hi_x)`` leave.  ``col`` holds the columns of ``fi`` of the fields bw,
     burden, y1, first_help, crisis_week, state, worker, fid, cb_exit and nbits.  Leaving
-    families free their caseload place (``cases``) and their slot of the ring buffer.
+    families free their caseload place (``cases``) and their slot of the ring buffer, and
+    their kinds of contact and of noticing are counted per run and kind (``kind_bits``):
+    ``contact_kind`` and ``noticed_kind`` (R, kinds) as ``outputs.Recorder.add_family_
+    flags`` counts them (noticed only where there was contact).
 
     Returns:
         (R, 8) counts per run: born, with a first-year contact, burdened, burdened and
         reached (first birthdays; born in the simulation), burdened exits, of them
-        reached before a crisis, exits waiting and exits in help; and the run, contact
-        bits and noticing bits of every leaving family.
+        reached before a crisis, exits waiting and exits in help; and the number of
+        leaving families.
     """
     c_bw, c_bur, c_y1, c_fh, c_cw, c_st, c_wk, c_fid, c_cb, c_nb = (
         col[0], col[1], col[2], col[3], col[4], col[5], col[6], col[7], col[8], col[9])
     R = len(lo_b)
     cnt = np.zeros((R, 8), np.int64)
+    all_bits = 0
+    for i in range(len(kind_bits)):
+        all_bits |= kind_bits[i]
     n_x = 0
-    for r in range(R):
-        n_x += max(hi_x[r] - lo_x[r], 0)
-    x_run = np.empty(n_x, np.int64)
-    x_cb = np.empty(n_x, np.int64)
-    x_nb = np.empty(n_x, np.int64)
-    k = 0
     for r in range(R):
         for f in range(lo_b[r], hi_b[r]):
             p = f % cap
@@ -1324,12 +1325,16 @@ def birthdays_and_exits(fi, col, lo_b, hi_b, lo_x, hi_x, cap, cases, n_health, i
                 cases[r, fi[r, p, c_wk] - n_health] -= 1
                 fi[r, p, c_wk] = -1
                 cnt[r, 7] += 1
-            x_run[k] = r
-            x_cb[k] = fi[r, p, c_cb]
-            x_nb[k] = fi[r, p, c_nb]
-            k += 1
+            cb = fi[r, p, c_cb] & all_bits
+            nb = fi[r, p, c_nb] & cb
+            for i in range(len(kind_bits)):
+                if cb & kind_bits[i]:
+                    contact_kind[r, i] += 1
+                    if nb & kind_bits[i]:
+                        noticed_kind[r, i] += 1
+            n_x += 1
             fi[r, p, c_fid] = -1
-    return cnt, x_run, x_cb, x_nb
+    return cnt, n_x
 
 
 @_jit
@@ -2220,3 +2225,29 @@ def record_week(t, cnt, flt, routes, mode_case, mode_struct, coord_min, youth_mi
                  win_delay_n)
     for r in range(R):
         out[rows[12], r] = med[r]
+
+
+@_jit
+def fill_slots(mask, rr, pp, eng_new, n_health, aware_init, filled, vac, person, eng_base,
+               eng, bank, tenure, aware, attended, pa, pb, T, U, base_t, base_u, acq, last,
+               never_met):  # pragma: no cover - compiled
+    """A new person in slots ``(rr, pp)`` (the (R, n_prof) ``mask``): no acquaintances.
+
+    Engagement (baseline and current) ``eng_new``, empty time account, tenure 0; in health
+    slots the awareness of the offers starts at ``aware_init`` (per run) and no meeting
+    attended; the slots' relationships start again (:func:`reset_pairs`).
+    """
+    for i in range(len(rr)):
+        r = rr[i]
+        p = pp[i]
+        filled[r, p] = True
+        vac[r, p] = 0
+        person[r, p] += 1
+        eng_base[r, p] = eng_new[i]
+        eng[r, p] = eng_new[i]
+        bank[r, p] = 0
+        tenure[r, p] = 0
+        if p < n_health:
+            aware[r, p] = aware_init[r]
+            attended[r, p] = False
+    reset_pairs(mask, pa, pb, T, U, base_t, base_u, acq, last, never_met)

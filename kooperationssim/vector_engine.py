@@ -89,6 +89,7 @@ NEVER_MET = -(10**9)
 KIND_BIT_OF = np.zeros(8, dtype=np.int64)
 KIND_BIT_OF[PED], KIND_BIT_OF[GYN] = KIND_BITS["pediatric"], KIND_BITS["gynecology"]
 KIND_BIT_OF[CLINIC], KIND_BIT_OF[MIDWIFE] = KIND_BITS["clinic"], KIND_BITS["midwife"]
+_KIND_BIT_VALUES = np.array(list(KIND_BITS.values()), dtype=np.int64)
 CA = {k: i for i, k in enumerate(COORD_ACTIVITIES)}
 YA = {k: i for i, k in enumerate(YOUTH_ACTIVITIES)}
 #: Bytes of memory one family slot of the ring buffer takes (for the memory check): its
@@ -950,7 +951,7 @@ class VectorEngine:
 
     # ---------------------------------------------------------------- phase 0
     def _phase_boundary(self, t: int) -> None:
-        R, P, nP = self.R, self.P, self.nP
+        P = self.P
         w = self.w
         year, wk = divmod(t, 52)
         if wk == 0:
@@ -963,26 +964,33 @@ class VectorEngine:
             self._f64("contract_end_turnover_multiplier"), self.cpid0, self.pa, self.pb,
             self.T, self.U, self.base_t, self.base_u, self.acq, self.last, NEVER_MET)
         w["turnover"] += leavers
-        if newcomer.any():
-            rr, pp = np.nonzero(newcomer)
-            new_eng = np.zeros((R, nP))
-            new_eng[rr, pp] = draws.engagement_quantile(
-                self.st_e[rr, wk, pp], self.eng_mean[rr, pp], P["engagement_concentration"][rr])
-            self._fill(newcomer, new_eng, 0)
+        rr, pp = np.nonzero(newcomer)
+        if len(rr):
+            # newcomers (kernels.fill_slots, as _fill)
+            kernels.fill_slots(
+                newcomer, rr, pp, draws.engagement_quantile(
+                    self.st_e[rr, wk, pp], self.eng_mean[rr, pp],
+                    P["engagement_concentration"][rr]),
+                self.nH, self._f64("awareness_initial"), self.filled, self.vac, self.person,
+                self.eng_base, self.eng, self.bank, self.tenure, self.aware, self.attended,
+                self.pa, self.pb, self.T, self.U, self.base_t, self.base_u, self.acq,
+                self.last, NEVER_MET)
         # first birthdays, and exits at the third birthday (kernels.birthdays_and_exits)
         lo_b, hi_b = self._births_range(t - 52)
         lo_x, hi_x = self._births_range(t - STAY_WEEKS_AFTER_BIRTH)
-        cnt, x_run, x_cb, x_nb = kernels.birthdays_and_exits(
+        # (the leaving families' kinds of contact and noticing are counted into the
+        # recorder's totals, as Recorder.add_family_flags)
+        cnt, n_exits = kernels.birthdays_and_exits(
             self.fi, self._mark_cols, np.ascontiguousarray(lo_b), np.ascontiguousarray(hi_b),
             np.ascontiguousarray(lo_x), np.ascontiguousarray(hi_x), self.cap, self.cases,
-            self.nH, IN_HELP, WAITING)
+            self.nH, IN_HELP, WAITING, _KIND_BIT_VALUES, self.rec.contact_kind,
+            self.rec.noticed_kind)
         for i, k in enumerate(("fb_born", "fb_contact", "fb_burdened", "fb_reached",
                                "exit_burdened", "exit_before_crisis")):
             w[k] += cnt[:, i]
         self.waiting_n -= cnt[:, 6]
         self.in_help_n -= cnt[:, 7]
-        if len(x_run):
-            self.rec.add_family_flags(x_run, x_cb, x_nb)
+        if n_exits:
             self.head = np.maximum(self.head, hi_x)
         lo, hi = self._births_range(t)
         w["births"] = hi - lo
