@@ -1687,6 +1687,7 @@ def crises_week(t, run, fid, fi, fh, col, hcol, cap, n_health, cases, in_help_n,
 @_jit
 def intake_week(t, run, fid, fi, ff, col, f_col, cap, n_health, filled, person, is_fh,
                 capacity, cases, dist, fh_tab, fh_n, weeks, waiting_n, in_help_n, delay_hist,
+                delay_hi,
                 dur_medium, dur_multiple, quality_base, mode_case, in_help, waiting, r_warm,
                 r_clearing, r_coord, r_lots, negative):  # pragma: no cover - compiled
     """Intake into early help (Frühe Hilfen) of one week, all runs.
@@ -1705,9 +1706,10 @@ def intake_week(t, run, fid, fi, ff, col, f_col, cap, n_health, filled, person, 
     its rank reaches in the district's family-help slots (``fh_tab[d, :fh_n[d]]``) by
     their free places.  An assigned family starts help for its burden's duration; the
     weeks from the first noticeable contact to help go into ``delay_hist`` (first help
-    only).  Where no channel of case cooperation exists (the referral came by a warm,
-    coordinator or clearing route from a professional still in place) the case has no
-    interaction: negative coordination, unless the Lotsendienst referred.
+    only; ``delay_hi`` (R,) keeps the bin after the last one used).  Where no channel of
+    case cooperation exists (the referral came by a warm, coordinator or clearing route
+    from a professional still in place) the case has no interaction: negative
+    coordination, unless the Lotsendienst referred.
 
     Returns:
         run, ring position, family id, worker, end of help and channel (the referrer, -1
@@ -1829,7 +1831,9 @@ def intake_week(t, run, fid, fi, ff, col, f_col, cap, n_health, filled, person, 
             fnz = fi[r, p, c_fn]
             # the first contact at which the burden was noticeable has happened by now
             if fnz >= 0 and fnz <= t:
-                delay_hist[r, min(t - fnz, delay_hist.shape[1] - 1)] += 1
+                kb = min(t - fnz, delay_hist.shape[1] - 1)
+                delay_hist[r, kb] += 1
+                delay_hi[r] = max(delay_hi[r], kb + 1)
         dur = dur_multiple[r] if fi[r, p, c_bur] == 2 else dur_medium[r]
         fi[r, p, c_he] = t + dur
         fi[r, p, c_wk] = wa
@@ -2126,7 +2130,7 @@ def contact_shares(wk, bank, cap_m, n_week, rep_of):  # pragma: no cover - compi
 
 @_jit
 def record_week(t, cnt, flt, routes, mode_case, mode_struct, coord_min, youth_min,
-                delay_hist, cost_by_use, shares, acc, v_routes, v_mode_case,
+                delay_hist, delay_hi, cost_by_use, shares, acc, v_routes, v_mode_case,
                 v_mode_struct, v_coord_min, v_youth_min, v_delay, acc_cost_use,
                 acc_cost_source, acc_cost_total, ring, win, ring_modes, win_modes,
                 ring_delay, win_delay, ring_delay_hi, win_delay_n, ci, fi, rows,
@@ -2135,7 +2139,8 @@ def record_week(t, cnt, flt, routes, mode_case, mode_struct, coord_min, youth_mi
 
     ``cnt`` (n_counts, R) and ``flt`` (n_floats, R) are the week's counts and float
     summaries in the order of ``outputs.WEEK_COUNTS`` and ``WEEK_FLOATS``; the vectors
-    are (R, k).  Counts and vectors are added to the run totals (``acc`` (n_counts, R),
+    are (R, k); ``delay_hi`` (R,) is the bin after the last non-zero one of
+    ``delay_hist``.  Counts and vectors are added to the run totals (``acc`` (n_counts, R),
     ``v_*``), the cost by use (R, n_uses) to the totals by use, by source (through
     ``shares`` (R, n_uses, n_sources), use after use) and in all.  The trailing windows
     (``ring`` (R, window, 6) of first birthdays, reach, exits and crises; ``ring_modes``
@@ -2150,7 +2155,6 @@ def record_week(t, cnt, flt, routes, mode_case, mode_struct, coord_min, youth_mi
     W = ring.shape[1]
     slot = t % W
     med = np.empty(R)
-    delay_hi = np.empty(R, np.int64)
     for k in range(nC):
         for r in range(R):
             acc[k, r] += cnt[k, r]
@@ -2166,13 +2170,8 @@ def record_week(t, cnt, flt, routes, mode_case, mode_struct, coord_min, youth_mi
             v_coord_min[r, j] += coord_min[r, j]
         for j in range(youth_min.shape[1]):
             v_youth_min[r, j] += youth_min[r, j]
-        hi = 0
-        for j in range(delay_hist.shape[1]):
-            x = delay_hist[r, j]
-            v_delay[r, j] += x
-            if x != 0:
-                hi = j + 1
-        delay_hi[r] = hi
+        for j in range(delay_hi[r]):
+            v_delay[r, j] += delay_hist[r, j]
         week_cost = 0.0
         for u in range(nU):
             c = cost_by_use[r, u]

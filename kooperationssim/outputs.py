@@ -303,6 +303,13 @@ class Recorder:
         flt = np.stack([np.asarray(w[k], dtype=np.float64).reshape(R) for k in WEEK_FLOATS])
         vec = [np.ascontiguousarray(np.asarray(w[k], dtype=np.int64).reshape(R, n))
                for k, n in WEEK_VECTORS.items()]
+        # the bin after the last non-zero one of every run's waiting times (an engine may
+        # report it as "delay_hi")
+        hi = w.get("delay_hi")
+        if hi is None:
+            d = vec[-1] != 0
+            hi = np.where(d.any(axis=1), d.shape[1] - np.argmax(d[:, ::-1], axis=1), 0)
+        hi = np.ascontiguousarray(hi, dtype=np.int64).reshape(R)
         cu = np.ascontiguousarray(cost_by_use, dtype=np.float64).reshape(R, N_USES)
         sh = np.ascontiguousarray(shares, dtype=np.float64).reshape(R, N_USES,
                                                                     len(FUNDING_SOURCES))
@@ -311,7 +318,7 @@ class Recorder:
         out = self._series[t]
         v = self.vec
         kernels.record_week(
-            t, cnt, flt, *vec, cu, sh, self._acc, v["routes"], v["mode_case"],
+            t, cnt, flt, *vec, hi, cu, sh, self._acc, v["routes"], v["mode_case"],
             v["mode_struct"], v["coord_min"], v["youth_min"], v["delay_hist"],
             self.cost_by_use, self.cost_by_source, self.cost_total, self._ring, self._win,
             self._ring_modes, self._win_modes, self._ring_delay, self._win_delay,

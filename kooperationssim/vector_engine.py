@@ -919,6 +919,7 @@ class VectorEngine:
         self.w["coord_min"] = np.zeros((R, len(COORD_ACTIVITIES)), dtype=np.int64)
         self.w["youth_min"] = np.zeros((R, len(YOUTH_ACTIVITIES)), dtype=np.int64)
         self.w["delay_hist"] = np.zeros((R, MAX_DELAY), dtype=np.int64)
+        self.w["delay_hi"] = np.zeros(R, dtype=np.int64)  # see kernels.intake_week
         self.cost = np.zeros((R, len(FUNDING_USES)))
 
     def _spend(self, run, pid, minutes, activity: str, paid=None) -> None:
@@ -1590,7 +1591,8 @@ class VectorEngine:
             t, key >> 40, key & ((1 << 40) - 1), self.fi, self.ff, c["col"], c["f_col"],
             self.cap, self.nH, self.filled, self.person, c["is_fh"], self.capacity,
             self.cases, self.dist, c["fh_tab"], c["fh_n"], self.weeks, self.waiting_n,
-            self.in_help_n, self.w["delay_hist"], c["dur_medium"], c["dur_multiple"],
+            self.in_help_n, self.w["delay_hist"], self.w["delay_hi"], c["dur_medium"],
+            c["dur_multiple"],
             self._f64("quality_base"), self.w["mode_case"], IN_HELP, WAITING, R_WARM,
             R_CLEARING, R_COORD, R_LOTS, rules.NEGATIVE)
         if len(ra) == 0:
