@@ -247,7 +247,9 @@ def _touch(a, run, idx, cap, col):  # pragma: no cover - compiled
 
     The reads do not depend on each other, so their cache misses overlap; a kernel that
     then works through the families one after another finds their rows in the cache.
-    The sum must be used (see :func:`_keep`), or the reads would be dropped.
+    The sum must be used (see :func:`_keep`), or the reads would be dropped.  Only for
+    small non-negative fields (states, flags): the sum must not overflow, so never for
+    weeks that may be NEVER_WEEK.
     """
     s = 0
     for i in range(len(run)):
@@ -1643,7 +1645,7 @@ def crises_week(t, run, fid, fi, fh, col, hcol, cap, n_health, cases, in_help_n,
         col[0], col[1], col[2], col[3], col[4], col[5], col[6], col[7])
     c_ca, c_drop = hcol[0], hcol[1]
     n = len(run)
-    _keep(_touch(fi, run, fid, cap, c_st) + _touch(fh, run, fid, cap, c_ca))
+    _keep(_touch(fi, run, fid, cap, c_st))
     o_run = np.empty(n, np.int64)
     o_pos = np.empty(n, np.int64)
     o_h = np.empty(n, np.int64)

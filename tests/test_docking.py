@@ -108,6 +108,16 @@ def test_professionals_without_time_dock():
                     "midwife_hours_per_week": 0.0, "visit_minutes_health": 0}], [1])
 
 
+def test_help_that_removes_the_crisis_hazard_docks():
+    """Help of quality 1 with full effect: a family's crisis hazard becomes 0 in help, so
+    its rescheduled crisis is never and many calendar entries of a week are stale."""
+    p = {"weeks": 104, "help_effect": 1.0, "quality_base": 1.0, "quality_conflict": 0.0,
+         "crisis_hazard_medium": 0.02, "crisis_hazard_multiple": 0.05,
+         "burden_share_medium": 0.5, "burden_share_multiple": 0.3,
+         "fh_caseload_capacity": 200}
+    assert_docked([p] * 4, [1, 2, 3, 4])
+
+
 def test_batch_of_different_levers_docks():
     """One batch, different levers and seeds per run."""
     base = {"weeks": 200}
