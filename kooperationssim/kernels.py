@@ -86,10 +86,11 @@ def _jit(fn):
 
 __all__ = ["accounts_week", "birthdays_and_exits", "calendar_add", "calendar_pop",
            "case_interactions", "commit_week", "contact_schedule", "contact_shares",
-           "contacts_week", "crises_week", "door_week", "family_contacts",
-           "fill_slots", "first_crossings", "insert_families", "intake_week", "meeting_pairs",
-           "progress_week", "record_week", "rehazard", "reset_pairs", "route_table",
-           "spell_dropouts", "spend", "staff_week", "visits_week"]
+           "contacts_week", "crises_week", "door_week", "family_contacts", "family_flags",
+           "fill_slots", "first_crossings", "insert_families", "intake_week",
+           "meeting_pairs", "pool_capacity", "progress_week", "record_week", "rehazard",
+           "reset_pairs", "route_table", "spell_dropouts", "spend", "staff_week",
+           "take_pool", "visits_week"]
 
 
 @_jit
@@ -947,38 +948,14 @@ def _before(i, j, cand, acq, aware):  # pragma: no cover - compiled
 
 
 @_jit
-def visit_order(cand, acq, aware, K):  # pragma: no cover - compiled
-    """The first ``K`` health slots of each run in a coordinator's visit order.
-
-    The whole-batch form of :func:`_first_in_order`, which the visits and door openings
-    use run by run (the tests check it against ``np.lexsort``).
-
-    The order of ``np.lexsort((slot, aware, acq, ~cand))``: candidates in the
-    coordinator's area first, among them the not yet acquainted, the least aware, the
-    lowest slot number.  The keys make it a total order, so the first ``K`` are unique.
-
-    Args:
-        cand: (R, nH) whether the slot is filled and in the coordinator's area.
-        acq: (R, nH) whether the slot knows the coordinator.
-        aware: (R, nH) awareness of the offers.
-        K: how many to return (at most nH).
-
-    Returns:
-        (R, K) slot numbers.
-    """
-    R, nH = cand.shape
-    K = min(K, nH)  # as a slice [:, :K] of the whole order
-    out = np.empty((R, K), np.int64)
-    if K <= 0:
-        return out
-    for r in range(R):
-        _first_in_order(cand[r], acq[r], aware[r], K, out[r])
-    return out
-
-
-@_jit
 def _first_in_order(cand, acq, aware, K, out):  # pragma: no cover - compiled
-    """The first ``K`` slots of one run in the order of :func:`_before`, into ``out``."""
+    """The first ``K`` slots of one run in a coordinator's visit order, into ``out``.
+
+    The order of ``np.lexsort((slot, aware, acq, ~cand))`` (:func:`_before`): candidates
+    in the coordinator's area first, among them the not yet acquainted, the least aware,
+    the lowest slot number.  The keys make it a total order, so the first ``K`` are
+    unique.
+    """
     m = 0  # a sorted buffer of the best m slots seen so far
     for i in range(len(cand)):
         if m == K and not _before(i, out[K - 1], cand, acq, aware):
@@ -990,6 +967,40 @@ def _first_in_order(cand, acq, aware, K, out):  # pragma: no cover - compiled
         out[k] = i
         if m < K:
             m += 1
+
+
+@_jit
+def pool_capacity(case_bank, filled, cpid0, minutes):  # pragma: no cover - compiled
+    """How many items of ``minutes`` (R,) the filled coordinators' case time holds, per run.
+
+    The sum over filled positions of ``case_bank // minutes`` (no limit where an item
+    takes no minutes).
+    """
+    R, nC = case_bank.shape
+    cap = np.zeros(R, np.int64)
+    for r in range(R):
+        it = minutes[r]
+        for j in range(nC):
+            if filled[r, cpid0 + j]:
+                cap[r] += case_bank[r, j] // it if it > 0 else 2147483647
+    return cap
+
+
+@_jit
+def take_pool(case_bank, filled, cpid0, minutes, used):  # pragma: no cover - compiled
+    """Deduct ``used`` (R,) items of ``minutes`` from the coordinators' case time.
+
+    First coordinator first, each as far as its account holds (in place).
+    """
+    R, nC = case_bank.shape
+    for r in range(R):
+        it = minutes[r]
+        left = used[r]
+        for j in range(nC):
+            n = case_bank[r, j] // it if it > 0 else left
+            take = min(n, left) if filled[r, cpid0 + j] else 0
+            case_bank[r, j] -= take * it
+            left -= take
 
 
 @_jit
@@ -1214,7 +1225,7 @@ def visits_week(wk, cpid0, hc_start, area, dist, bank, cap_m, reserve, filled, a
     """The coordinators' practice visits of one week, all runs, coordinator by coordinator.
 
     Coordinator ``j`` visits as many practices as its free time (time account less the
-    meeting reserve) and ``maxv`` allow, in its visit order (:func:`visit_order`); a
+    meeting reserve) and ``maxv`` allow, in its visit order (:func:`_first_in_order`); a
     practice agrees with probability ``rules.visit_success_probability`` if it has the
     time.  A refused request costs the coordinator ``req_min`` (at most a visit); a
     visit costs both their minutes and is a face-to-face meeting (:func:`_meet_one`).
@@ -1274,6 +1285,27 @@ def visits_week(wk, cpid0, hc_start, area, dist, bank, cap_m, reserve, filled, a
 
 
 @_jit
+def _count_flags(r, cb, nb, kind_bits, contact_kind, noticed_kind):  # pragma: no cover
+    """Count one family's kinds of contact ``cb`` and of noticing ``nb`` in run ``r``.
+
+    Per kind (``kind_bits``): a contact of that kind; noticed only where there was one.
+    """
+    for i in range(len(kind_bits)):
+        if cb & kind_bits[i]:
+            contact_kind[r, i] += 1
+            if nb & kind_bits[i]:
+                noticed_kind[r, i] += 1
+
+
+@_jit
+def family_flags(run, cb, nb, kind_bits, contact_kind,
+                 noticed_kind):  # pragma: no cover - compiled
+    """:func:`_count_flags` of every listed family (``outputs.Recorder.add_family_flags``)."""
+    for i in range(len(run)):
+        _count_flags(run[i], cb[i], nb[i], kind_bits, contact_kind, noticed_kind)
+
+
+@_jit
 def birthdays_and_exits(fi, col, lo_b, hi_b, lo_x, hi_x, cap, cases, n_health, in_help,
                         waiting, kind_bits, contact_kind,
                         noticed_kind):  # pragma: no cover - compiled
@@ -1283,9 +1315,9 @@ def birthdays_and_exits(fi, col, lo_b, hi_b, lo_x, hi_x, cap, cases, n_health, i
     ``[lo_x, hi_x)`` leave.  ``col`` holds the columns of ``fi`` of the fields bw,
     burden, y1, first_help, crisis_week, state, worker, fid, cb_exit and nbits.  Leaving
     families free their caseload place (``cases``) and their slot of the ring buffer, and
-    their kinds of contact and of noticing are counted per run and kind (``kind_bits``):
-    ``contact_kind`` and ``noticed_kind`` (R, kinds) as ``outputs.Recorder.add_family_
-    flags`` counts them (noticed only where there was contact).
+    their kinds of contact and of noticing are counted per run and kind (``kind_bits``)
+    into ``contact_kind`` and ``noticed_kind`` (R, kinds), as ``outputs.Recorder.add_
+    family_flags`` counts them (:func:`_count_flags`).
 
     Returns:
         (R, 8) counts per run: born, with a first-year contact, burdened, burdened and
@@ -1297,9 +1329,6 @@ def birthdays_and_exits(fi, col, lo_b, hi_b, lo_x, hi_x, cap, cases, n_health, i
         col[0], col[1], col[2], col[3], col[4], col[5], col[6], col[7], col[8], col[9])
     R = len(lo_b)
     cnt = np.zeros((R, 8), np.int64)
-    all_bits = 0
-    for i in range(len(kind_bits)):
-        all_bits |= kind_bits[i]
     n_x = 0
     for r in range(R):
         for f in range(lo_b[r], hi_b[r]):
@@ -1327,13 +1356,8 @@ def birthdays_and_exits(fi, col, lo_b, hi_b, lo_x, hi_x, cap, cases, n_health, i
                 cases[r, fi[r, p, c_wk] - n_health] -= 1
                 fi[r, p, c_wk] = -1
                 cnt[r, 7] += 1
-            cb = fi[r, p, c_cb] & all_bits
-            nb = fi[r, p, c_nb] & cb
-            for i in range(len(kind_bits)):
-                if cb & kind_bits[i]:
-                    contact_kind[r, i] += 1
-                    if nb & kind_bits[i]:
-                        noticed_kind[r, i] += 1
+            _count_flags(r, fi[r, p, c_cb], fi[r, p, c_nb], kind_bits, contact_kind,
+                         noticed_kind)
             n_x += 1
             fi[r, p, c_fid] = -1
     return cnt, n_x
@@ -1542,13 +1566,7 @@ def progress_week(t, d_run, d_fid, x_run, x_fid, fi, fh, ff, fu, col, drop_col, 
         k += 1
     # feedback to the referring professional, in family order: the coordinators' case
     # time serves the families referred by a coordinator first come, first served
-    capn = np.zeros(R, np.int64)
-    if n_coord > 0:
-        for r in range(R):
-            it = fb_minutes[r]
-            for j in range(n_coord):
-                if filled[r, cpid0 + j]:
-                    capn[r] += case_bank[r, j] // it if it > 0 else 2147483647
+    capn = pool_capacity(case_bank, filled, cpid0, fb_minutes)
     n_cm = np.zeros(R, np.int64)
     any_cm = False
     for i in range(k):
@@ -1585,16 +1603,10 @@ def progress_week(t, d_run, d_fid, x_run, x_fid, fi, fh, ff, fu, col, drop_col, 
             touched[r, q] = True
     if any_cm:
         # the served families' minutes, first coordinator first
+        used = np.minimum(n_cm, capn)
+        take_pool(case_bank, filled, cpid0, fb_minutes, used)
         for r in range(R):
-            it = fb_minutes[r]
-            used = min(n_cm[r], capn[r])
-            left = used
-            for j in range(n_coord):
-                n = case_bank[r, j] // it if it > 0 else left
-                take = min(n, left) if filled[r, cpid0 + j] else 0
-                case_bank[r, j] -= take * it
-                left -= take
-            coord_min[r, ca_feedback] += used * it
+            coord_min[r, ca_feedback] += used[r] * fb_minutes[r]
     # dropouts scheduled for this week
     for i in range(nx):
         r = x_run[i]
@@ -2229,14 +2241,15 @@ def record_week(t, cnt, flt, routes, mode_case, mode_struct, coord_min, youth_mi
 
 
 @_jit
-def fill_slots(mask, rr, pp, eng_new, n_health, aware_init, filled, vac, person, eng_base,
-               eng, bank, tenure, aware, attended, pa, pb, T, U, base_t, base_u, acq, last,
-               never_met):  # pragma: no cover - compiled
-    """A new person in slots ``(rr, pp)`` (the (R, n_prof) ``mask``): no acquaintances.
+def fill_slots(rr, pp, eng_new, tenure_new, n_health, aware_init, filled, vac, person,
+               eng_base, eng, bank, tenure, aware,
+               attended):  # pragma: no cover - compiled
+    """A new person in slots ``(rr, pp)``.
 
-    Engagement (baseline and current) ``eng_new``, empty time account, tenure 0; in health
-    slots the awareness of the offers starts at ``aware_init`` (per run) and no meeting
-    attended; the slots' relationships start again (:func:`reset_pairs`).
+    Engagement (baseline and current) ``eng_new``, empty time account, tenure
+    ``tenure_new``; in health slots the awareness of the offers starts at ``aware_init``
+    (per run) and no meeting attended.  (The slots' relationships are reset by
+    :func:`reset_pairs`.)
     """
     for i in range(len(rr)):
         r = rr[i]
@@ -2247,8 +2260,7 @@ def fill_slots(mask, rr, pp, eng_new, n_health, aware_init, filled, vac, person,
         eng_base[r, p] = eng_new[i]
         eng[r, p] = eng_new[i]
         bank[r, p] = 0
-        tenure[r, p] = 0
+        tenure[r, p] = tenure_new[i]
         if p < n_health:
             aware[r, p] = aware_init[r]
             attended[r, p] = False
-    reset_pairs(mask, pa, pb, T, U, base_t, base_u, acq, last, never_met)

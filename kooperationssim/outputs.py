@@ -33,10 +33,8 @@ __all__ = ["Output", "OUTPUTS", "SUMMARY_KEYS", "SERIES_KEYS", "Recorder", "KIND
 #: Bits for "had a contact with / was noticed by" a professional kind.
 KIND_BITS = {"pediatric": 1, "gynecology": 2, "clinic": 4, "midwife": 8}
 REFERRAL_ROUTES = ("warm", "clearing", "coordinator", "flyer", "lotsendienst")
-_ALL_BITS = int(np.bitwise_or.reduce(list(KIND_BITS.values())))
-#: (flag combination, kind): whether the combination contains the kind's bit.
-_HAS_BIT = np.array([[(m & b) != 0 for b in KIND_BITS.values()] for m in range(_ALL_BITS + 1)],
-                    dtype=np.int64)
+#: The bits of KIND_BITS in its order (for the compiled counts, kernels.family_flags).
+KIND_BIT_VALUES = np.array(list(KIND_BITS.values()), dtype=np.int64)
 #: Longest possible wait from first noticeable contact to help (weeks), histogram size.
 MAX_DELAY = 256
 WINDOW = 52
@@ -277,16 +275,11 @@ class Recorder:
     def add_family_flags(self, run: np.ndarray, contact_bits: np.ndarray,
                          noticed_bits: np.ndarray) -> None:
         """Count families' contact and noticing flags (at exit, and at the end of a run)."""
-        run = np.asarray(run, dtype=np.int64)
-        cb = np.asarray(contact_bits, dtype=np.int64) & _ALL_BITS
-        nb = np.asarray(noticed_bits, dtype=np.int64) & cb  # noticed where there was contact
-        # families counted by run and flag combination, then summed over the combinations
-        # that contain each kind's bit (integer counts: the order of the sums is immaterial)
-        n = _ALL_BITS + 1
-        per_cb = np.bincount(run * n + cb, minlength=self.R * n).reshape(self.R, n)
-        per_nb = np.bincount(run * n + nb, minlength=self.R * n).reshape(self.R, n)
-        self.contact_kind += per_cb @ _HAS_BIT
-        self.noticed_kind += per_nb @ _HAS_BIT
+        # per kind: a contact of that kind; noticed only where there was one
+        kernels.family_flags(np.ascontiguousarray(run, dtype=np.int64),
+                             np.ascontiguousarray(contact_bits, dtype=np.int64),
+                             np.ascontiguousarray(noticed_bits, dtype=np.int64),
+                             KIND_BIT_VALUES, self.contact_kind, self.noticed_kind)
 
     def week(self, w: dict[str, Any], cost_by_use: np.ndarray,
              shares: np.ndarray) -> None:

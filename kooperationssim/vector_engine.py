@@ -69,6 +69,7 @@ from .layout import (
 )
 from .outputs import (
     COORD_ACTIVITIES,
+    KIND_BIT_VALUES,
     KIND_BITS,
     MAX_DELAY,
     REFERRAL_ROUTES,
@@ -89,7 +90,6 @@ NEVER_MET = -(10**9)
 KIND_BIT_OF = np.zeros(8, dtype=np.int64)
 KIND_BIT_OF[PED], KIND_BIT_OF[GYN] = KIND_BITS["pediatric"], KIND_BITS["gynecology"]
 KIND_BIT_OF[CLINIC], KIND_BIT_OF[MIDWIFE] = KIND_BITS["clinic"], KIND_BITS["midwife"]
-_KIND_BIT_VALUES = np.array(list(KIND_BITS.values()), dtype=np.int64)
 CA = {k: i for i, k in enumerate(COORD_ACTIVITIES)}
 YA = {k: i for i, k in enumerate(YOUTH_ACTIVITIES)}
 #: Bytes of memory one family slot of the ring buffer takes (for the memory check): its
@@ -864,18 +864,18 @@ class VectorEngine:
     # ------------------------------------------------------------- staffing
     def _fill(self, mask: np.ndarray, eng: np.ndarray, tenure, reset_pairs: bool = True) -> None:
         """A new person in every masked slot: no acquaintances, baseline engagement."""
-        if not mask.any():
-            return
-        self.filled |= mask
-        self.vac = np.where(mask, 0, self.vac)
-        self.person += mask
-        self.eng_base = np.where(mask, eng, self.eng_base)
-        self.eng = np.where(mask, eng, self.eng)
-        self.bank = np.where(mask, 0, self.bank)
-        self.tenure = np.where(mask, tenure, self.tenure)
-        mh = mask[:, : self.nH]
-        self.aware = np.where(mh, self.P["awareness_initial"][:, None], self.aware)
-        self.attended &= ~mh
+        rr, pp = np.nonzero(mask)
+        if len(rr):
+            self._fill_slots(mask, rr, pp, eng[rr, pp],
+                             np.broadcast_to(tenure, mask.shape)[rr, pp], reset_pairs)
+
+    def _fill_slots(self, mask, rr, pp, eng, tenure, reset_pairs: bool = True) -> None:
+        """A new person in slots ``(rr, pp)`` of ``mask`` (kernels.fill_slots)."""
+        kernels.fill_slots(rr, pp, np.ascontiguousarray(eng, dtype=np.float64),
+                           np.ascontiguousarray(tenure, dtype=np.int64), self.nH,
+                           self._f64("awareness_initial"), self.filled, self.vac, self.person,
+                           self.eng_base, self.eng, self.bank, self.tenure, self.aware,
+                           self.attended)
         if reset_pairs:
             self._reset_pairs(mask)
 
@@ -967,15 +967,9 @@ class VectorEngine:
         w["turnover"] += leavers
         rr, pp = np.nonzero(newcomer)
         if len(rr):
-            # newcomers (kernels.fill_slots, as _fill)
-            kernels.fill_slots(
-                newcomer, rr, pp, draws.engagement_quantile(
-                    self.st_e[rr, wk, pp], self.eng_mean[rr, pp],
-                    P["engagement_concentration"][rr]),
-                self.nH, self._f64("awareness_initial"), self.filled, self.vac, self.person,
-                self.eng_base, self.eng, self.bank, self.tenure, self.aware, self.attended,
-                self.pa, self.pb, self.T, self.U, self.base_t, self.base_u, self.acq,
-                self.last, NEVER_MET)
+            self._fill_slots(newcomer, rr, pp, draws.engagement_quantile(
+                self.st_e[rr, wk, pp], self.eng_mean[rr, pp],
+                P["engagement_concentration"][rr]), np.zeros(len(rr), dtype=np.int64))
         # first birthdays, and exits at the third birthday (kernels.birthdays_and_exits)
         lo_b, hi_b = self._births_range(t - 52)
         lo_x, hi_x = self._births_range(t - STAY_WEEKS_AFTER_BIRTH)
@@ -984,7 +978,7 @@ class VectorEngine:
         cnt, n_exits = kernels.birthdays_and_exits(
             self.fi, self._mark_cols, np.ascontiguousarray(lo_b), np.ascontiguousarray(hi_b),
             np.ascontiguousarray(lo_x), np.ascontiguousarray(hi_x), self.cap, self.cases,
-            self.nH, IN_HELP, WAITING, _KIND_BIT_VALUES, self.rec.contact_kind,
+            self.nH, IN_HELP, WAITING, KIND_BIT_VALUES, self.rec.contact_kind,
             self.rec.noticed_kind)
         for i, k in enumerate(("fb_born", "fb_contact", "fb_burdened", "fb_reached",
                                "exit_burdened", "exit_before_crisis")):
@@ -1552,26 +1546,13 @@ class VectorEngine:
 
     def _pool_capacity(self, item: np.ndarray) -> np.ndarray:
         """How many items of the given minutes the filled coordinators' case time holds."""
-        R = self.R
-        cap = np.zeros(R, dtype=np.int64)
-        it = item.astype(np.int64)
-        cj = slice(self.cpid0, self.cpid0 + self.nC)
-        fc = self.filled[:, cj]
-        for j in range(self.nC):
-            n = np.where(it > 0, self.case_bank[:, j] // np.maximum(it, 1), np.iinfo(np.int32).max)
-            cap += np.where(fc[:, j], n, 0)
-        return cap
+        return kernels.pool_capacity(self.case_bank, self.filled, self.cpid0,
+                                     item.astype(np.int64))
 
     def _take_pool(self, used: np.ndarray, item: np.ndarray, activity: str) -> None:
         """Deduct ``used`` items from the coordinators' case time, first coordinator first."""
         it = item.astype(np.int64)
-        left = used.copy()
-        fc = self.filled[:, self.cpid0: self.cpid0 + self.nC]
-        for j in range(self.nC):
-            n = np.where(it > 0, self.case_bank[:, j] // np.maximum(it, 1), left)
-            take = np.where(fc[:, j], np.minimum(n, left), 0)
-            self.case_bank[:, j] -= take * it
-            left -= take
+        kernels.take_pool(self.case_bank, self.filled, self.cpid0, it, used)
         self.w["coord_min"][:, CA[activity]] += used * it
 
     # ---------------------------------------------------------------- phase 3
