@@ -89,12 +89,12 @@ __all__ = ["accounts_week", "birthdays_and_exits", "calendar_add", "calendar_pop
            "contacts_week", "crises_week", "door_week", "family_contacts", "family_flags",
            "fill_slots", "first_crossings", "insert_families", "intake_week",
            "meeting_pairs", "pool_capacity", "progress_week", "record_week", "rehazard",
-           "reset_pairs", "route_table", "spell_dropouts", "spend", "staff_week",
-           "take_pool", "visits_week"]
+           "reset_pairs", "route_table", "sort_contacts", "spell_dropouts", "spend",
+           "staff_week", "take_pool", "visits_week"]
 
 
 @_jit
-def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, u_refer, u_accept,
+def contact_schedule(run, fid, bw, burden, onset, contact_pid, u_notice, u_refer, u_accept,
                      kind_of_pid, slot_code, slot_u2, slot_off, slot_y1, birth_slot, kind_bit,
                      skill, vis_multiple, vis_medium, false_pos, boost, lots,
                      weeks, n_cont):  # pragma: no cover - compiled
@@ -102,6 +102,7 @@ def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, u_refer, u_a
 
     Args:
         run: (n,) each family's run.
+        fid: (n,) family ids.
         bw: (n,) birth weeks.
         burden: (n,) burden classes (0 low, 1 medium, 2 multiple).
         onset: (n,) week from which the burden is noticeable.
@@ -132,10 +133,11 @@ def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, u_refer, u_a
         and the candidate contacts: contacts whose noticing draw lies below the largest
         possible noticing probability, and births a Lotsendienst may screen.  Candidates
         are ordered by week, within a week by slot, then family (a stable counting sort
-        by week and slot of the contacts as found, family by family); for each its slot,
-        family index, week, round, professional, (3, m) codes of its noticing, referral
-        and acceptance decisions and the burden's visibility at the contact (0 a
-        multiple burden, 1 a medium one, 2 none or not yet noticeable).
+        by week and slot of the contacts as found, family by family); for each its run
+        and family id (int32), slot (int8), week, round (the family's contacts in
+        earlier slots of the same week; int8), professional (int32), (3, m) codes of its
+        noticing, referral and acceptance decisions and the burden's visibility at the
+        contact (0 a multiple burden, 1 a medium one, 2 none or not yet noticeable; int8).
     """
     S, n = contact_pid.shape
     never = np.iinfo(np.int64).max // 4
@@ -212,11 +214,12 @@ def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, u_refer, u_a
         nxt[(bw[i] + slot_off[s] - w_lo) * S + s + 1] += 1
     for k in range(1, len(nxt)):
         nxt[k] += nxt[k - 1]
-    cs = np.empty(n_cand, np.int64)
-    cf = np.empty(n_cand, np.int64)
+    c_run = np.empty(n_cand, np.int32)
+    c_fid = np.empty(n_cand, np.int32)
+    cs = np.empty(n_cand, np.int8)
     cw = np.empty(n_cand, np.int64)
-    cr = np.zeros(n_cand, np.int64)
-    cp = np.empty(n_cand, np.int64)
+    cr = np.zeros(n_cand, np.int8)
+    cp = np.empty(n_cand, np.int32)
     codes = np.empty((3, n_cand), u_notice.dtype)
     cv = np.empty(n_cand, np.int8)
     for j in range(n_cand):
@@ -227,7 +230,8 @@ def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, u_refer, u_a
         k = nxt[key]
         nxt[key] += 1
         cs[k] = s
-        cf[k] = i
+        c_run[k] = run[i]
+        c_fid[k] = fid[i]
         cw[k] = wk
         cp[k] = contact_pid[s, i]
         b = burden[i]
@@ -239,7 +243,7 @@ def contact_schedule(run, bw, burden, onset, contact_pid, u_notice, u_refer, u_a
         for s2 in range(s):
             if slot_off[s2] == slot_off[s] and contact_pid[s2, i] >= 0:
                 cr[k] += 1
-    return cb_exit, cb_end, y1, first, cs, cf, cw, cr, cp, codes, cv
+    return cb_exit, cb_end, y1, first, c_run, c_fid, cs, cw, cr, cp, codes, cv
 
 
 @_jit
@@ -606,6 +610,60 @@ def _notices(r, hj, nH, vc, code, pm, skill, mfa, slack):  # pragma: no cover - 
     pn = rules.notice_probability(skill[r, hh], vis, 1.0 if mfa[r, hh] else 0.0,
                                   pm[r, _MFAB], slack[r, hj], pm[r, _NFLOOR])
     return draws.as_uniform(code) < pn
+
+
+@_jit
+def sort_contacts(run, fid, slot, pid, rnd, codes, vis, R, cap):  # pragma: no cover - compiled
+    """The week's candidate contacts in processing order (see contacts_week).
+
+    The order of ``np.lexsort((fid, run, rnd))``: round, then run, then family id (each
+    family has at most one contact per round, so the keys are distinct).  A counting sort
+    by round and run, then the few contacts of each (round, run) by family id.
+
+    Returns:
+        run, position in the ring buffer (``fid % cap``), slot, professional, round,
+        (3, m) codes and visibility class of every contact, as int64 (codes and
+        visibility keep their types), in that order.
+    """
+    m = len(run)
+    n_rnd = 0
+    for j in range(m):
+        n_rnd = max(n_rnd, np.int64(rnd[j]) + 1)
+    start = np.zeros(n_rnd * R + 1, np.int64)
+    for j in range(m):
+        start[np.int64(rnd[j]) * R + run[j] + 1] += 1
+    for k in range(1, len(start)):
+        start[k] += start[k - 1]
+    beg = start.copy()
+    o = np.empty(m, np.int64)
+    for j in range(m):
+        b = np.int64(rnd[j]) * R + run[j]
+        k = start[b]
+        start[b] += 1
+        # insertion by family id among the bucket's contacts placed so far
+        while k > beg[b] and fid[o[k - 1]] > fid[j]:
+            o[k] = o[k - 1]
+            k -= 1
+        o[k] = j
+    r_o = np.empty(m, np.int64)
+    pos_o = np.empty(m, np.int64)
+    slot_o = np.empty(m, np.int64)
+    pid_o = np.empty(m, np.int64)
+    rnd_o = np.empty(m, np.int64)
+    codes_o = np.empty((3, m), codes.dtype)
+    vis_o = np.empty(m, vis.dtype)
+    for k in range(m):
+        j = o[k]
+        r_o[k] = run[j]
+        pos_o[k] = np.int64(fid[j]) % cap
+        slot_o[k] = slot[j]
+        pid_o[k] = pid[j]
+        rnd_o[k] = rnd[j]
+        codes_o[0, k] = codes[0, j]
+        codes_o[1, k] = codes[1, j]
+        codes_o[2, k] = codes[2, j]
+        vis_o[k] = vis[j]
+    return r_o, pos_o, slot_o, pid_o, rnd_o, codes_o, vis_o
 
 
 @_jit

@@ -795,9 +795,9 @@ class VectorEngine:
         b.te = te
         # one compiled pass over the families and their contact slots (kernels.py)
         S = N_CONTACTS
-        (b.cb_exit, b.cb_end, b.y1, b.first_noticeable, b.c_slot, b.c_idx, b.c_week, b.c_rnd,
-         b.c_pid, b.c_codes, b.c_vis) = kernels.contact_schedule(
-            run, bw.astype(np.int64), fb.burden.astype(np.int64), fb.onset_week,
+        (b.cb_exit, b.cb_end, b.y1, b.first_noticeable, b.c_run, b.c_fid, b.c_slot,
+         b.c_week, b.c_rnd, b.c_pid, b.c_codes, b.c_vis) = kernels.contact_schedule(
+            run, fid, bw.astype(np.int64), fb.burden.astype(np.int64), fb.onset_week,
             fb.contact_pid, fb.u[draws.NOTICE0:draws.NOTICE0 + S],
             fb.u[draws.REFER0:draws.REFER0 + S], fb.u[draws.ACCEPT0:draws.ACCEPT0 + S],
             self.kind, _SLOT_CODE, _SLOT_U2, CONTACT_OFFSETS.astype(np.int64), _SLOT_Y1,
@@ -1488,40 +1488,33 @@ class VectorEngine:
         for b in self.blocks:
             sl = b.contacts(t)
             if sl.stop > sl.start:
-                ci = b.c_idx[sl]
                 if self._shared:  # the representatives' contacts, for every run of the group
-                    ii, r_ = self._members(b.run[ci])
+                    ii, r_ = self._members(b.c_run[sl])
                     k = np.arange(sl.start, sl.stop)[ii]
-                    parts.append((r_, b.fid[ci[ii]], b.c_slot[k], b.c_rnd[k], b.c_pid[k],
-                                  b.c_codes[:, k], b.c_vis[k]))
+                    parts.append((r_.astype(np.int32), b.c_fid[k], b.c_slot[k], b.c_pid[k],
+                                  b.c_rnd[k], b.c_codes[:, k], b.c_vis[k]))
                 else:
-                    parts.append((b.run[ci], b.fid[ci], b.c_slot[sl], b.c_rnd[sl],
-                                  b.c_pid[sl], b.c_codes[:, sl], b.c_vis[sl]))
+                    parts.append((b.c_run[sl], b.c_fid[sl], b.c_slot[sl], b.c_pid[sl],
+                                  b.c_rnd[sl], b.c_codes[:, sl], b.c_vis[sl]))
         if not parts:
             return
-        run = np.concatenate([x[0] for x in parts])
-        fid = np.concatenate([x[1] for x in parts])
-        slot = np.concatenate([x[2] for x in parts])
-        rnd = np.concatenate([x[3] for x in parts])
-        h = np.concatenate([x[4] for x in parts]).astype(np.int64)
-        codes = np.concatenate([x[5] for x in parts], axis=1)
-        vis = np.concatenate([x[6] for x in parts])
+        # one compiled pass over the contacts (kernels.contacts_week): a family has at
+        # most two contacts a week, all first contacts (in run and family order) come
+        # before all second contacts (kernels.sort_contacts)
+        run, pos, slot, h, rnd, codes, vis = kernels.sort_contacts(
+            *(np.concatenate([x[i] for x in parts]) for i in range(5)),
+            np.concatenate([x[5] for x in parts], axis=1),
+            np.concatenate([x[6] for x in parts]), R, self.cap)
         # minutes per contact and free time (contact counts are kept for the
         # representatives: the same in their group)
         share, slack = kernels.contact_shares(t % 52, self.bank, self.cap_m, self._n_week,
                                               self._rep_of)
         route_tab = self._route_table(share)
-        # one compiled pass over the contacts: a family has at most two contacts a week,
-        # all first contacts (in run and family order) come before all second contacts
-        # (the order of np.lexsort((fid, run, rnd)), sorted as one packed key)
-        nf = int(fid.max()) + 1
-        o = np.argsort((rnd * R + run) * nf + fid, kind="stable")
         P = self.P
         best, bv, tgt = route_tab
         c = self._contact_args
         coord_used, spend, yes = kernels.contacts_week(
-            t, run[o], fid[o] % self.cap, slot[o], h[o], rnd[o],
-            np.ascontiguousarray(codes[:, o]), vis[o], self.fi, c["fc"], self.F["u"],
+            t, run, pos, slot, h, rnd, codes, vis, self.fi, c["fc"], self.F["u"],
             c["ki"],
             self.kind, KIND_BIT_OF, KIND_BITS["clinic"], BIRTH_SLOT, self.nH, c["pm"],
             self.lotsendienst_coverage, c["lots_minutes"], self.lotsin_left, self.skill,
