@@ -86,8 +86,8 @@ def _jit(fn):
 
 __all__ = ["accounts_week", "birthdays_and_exits", "calendar_add", "calendar_pop",
            "case_interactions", "commit_week", "contact_schedule", "contact_shares",
-           "contacts_week", "crises_week", "door_week", "family_contacts", "family_flags",
-           "fill_slots", "first_crossings", "insert_families", "intake_week",
+           "contacts_week", "crises_week", "door_week", "entry_hazards", "family_contacts",
+           "family_flags", "fill_slots", "insert_families", "intake_week",
            "meeting_pairs", "pool_capacity", "progress_week", "record_week", "rehazard",
            "reset_pairs", "route_table", "sort_contacts", "spell_dropouts", "spend",
            "staff_week", "take_pool", "visits_week"]
@@ -270,21 +270,31 @@ def _keep(s):  # pragma: no cover - compiled
 
 
 @_jit
-def insert_families(fi, fh, ff, fu, run, pos, idx, fi_new, fh_new, ff_new, cols, vals, hcols,
-                    hvals, u):  # pragma: no cover - compiled
+def insert_families(fi, fh, ff, fu, run, fid, idx, cap, fi_new, fh_new, ff_new, cols, vals,
+                    hcols, hvals, u, crisis_at, bw, stay_weeks):  # pragma: no cover - compiled
     """Write new families into the ring buffers.
 
-    ``fi[run, pos]`` (32-bit fields) gets the default row ``fi_new`` with the columns
-    ``cols`` set to ``vals[c][idx]`` (``vals`` a tuple of int64 arrays, one per column),
-    ``fh[run, pos]`` (64-bit fields) likewise ``fh_new``, ``hcols`` and ``hvals``,
-    ``ff[run, pos]`` the default float row ``ff_new``, and ``fu[run, pos]`` the kept
-    uniform codes ``u[:, idx]``.
+    Family ``idx[j]`` of a block goes to position ``fid[idx[j]] % cap`` of run ``run[j]``:
+    ``fi`` (32-bit fields) gets the default row ``fi_new`` with the columns ``cols`` set
+    to ``vals[c][idx[j]]`` (``vals`` a tuple of int64 arrays, one per column), ``fh``
+    (64-bit fields) likewise ``fh_new``, ``hcols`` and ``hvals``, ``ff`` the default float
+    row ``ff_new``, and ``fu`` the kept uniform codes ``u[:, idx[j]]``.
+
+    Returns:
+        week, run and family id of the first crisis of every family whose crisis falls
+        before its exit (``crisis_at < bw + stay_weeks``), for the crisis calendar.
     """
     nk = fu.shape[2]
-    for j in range(len(idx)):
+    m = len(idx)
+    c_week = np.empty(m, np.int64)
+    c_run = np.empty(m, np.int64)
+    c_fid = np.empty(m, np.int64)
+    k = 0
+    for j in range(m):
         r = run[j]
-        p = pos[j]
         i = idx[j]
+        f = fid[i]
+        p = f % cap
         fi[r, p, :] = fi_new
         for c in range(len(cols)):
             fi[r, p, cols[c]] = vals[c][i]
@@ -294,6 +304,12 @@ def insert_families(fi, fh, ff, fu, run, pos, idx, fi_new, fh_new, ff_new, cols,
         ff[r, p, :] = ff_new
         for c in range(nk):
             fu[r, p, c] = u[c, i]
+        if crisis_at[i] < bw[i] + stay_weeks:
+            c_week[k] = crisis_at[i]
+            c_run[k] = r
+            c_fid[k] = f
+            k += 1
+    return c_week[:k], c_run[:k], c_fid[:k]
 
 
 @_jit
@@ -1434,13 +1450,53 @@ def _first_crossing(t_upd, h0, h, e, never_week):  # pragma: no cover - compiled
 
 
 @_jit
-def first_crossings(t_upd, h0, h, e, never_week):  # pragma: no cover - compiled
-    """:func:`_first_crossing` of every listed family (int64 arrays of equal length)."""
-    n = len(h)
-    out = np.empty(n, np.int64)
+def entry_hazards(run, bw, burden, onset, e_crisis, units, prenatal_weeks, stay_weeks,
+                  weeks, never_week):  # pragma: no cover - compiled
+    """Entry week, crisis hazard from entry and its first crossing of a block of families.
+
+    A family enters ``prenatal_weeks`` before its birth (families present at the start
+    at week 0) with the hazard of its run (``units`` (R, 3): a multiple, a medium or no
+    noticeable burden; a burden counts from its onset week on).  The onset of a burden
+    after entry, before the exit and inside the horizon changes the hazard: these onsets
+    are listed by week (families in block order within a week).
+
+    Returns:
+        entry week, hazard units per week from entry, first week the cumulative hazard
+        reaches ``e_crisis`` (``_first_crossing``; ``never_week`` for no hazard), and the
+        later onsets' weeks and family indices.
+    """
+    n = len(run)
+    te = np.empty(n, np.int64)
+    h0 = np.empty(n, np.int64)
+    at = np.empty(n, np.int64)
+    cnt = np.zeros(weeks + 1, np.int64)
     for i in range(n):
-        out[i] = _first_crossing(t_upd[i], h0[i], h[i], e[i], never_week)
-    return out
+        t0 = max(bw[i] - prenatal_weeks, 0)
+        b = burden[i]
+        on = onset[i]
+        te[i] = t0
+        cls = 2
+        if b > 0:
+            if t0 >= on:
+                cls = 0 if b == 2 else 1
+            elif on < bw[i] + stay_weeks and on < weeks:
+                cnt[on + 1] += 1
+        h = units[run[i], cls]
+        h0[i] = h
+        at[i] = _first_crossing(t0, 0, h, e_crisis[i], never_week)
+    for w in range(1, weeks + 1):
+        cnt[w] += cnt[w - 1]
+    m = cnt[weeks]
+    o_week = np.empty(m, np.int64)
+    o_idx = np.empty(m, np.int64)
+    for i in range(n):
+        on = onset[i]
+        if burden[i] > 0 and on > te[i] and on < bw[i] + stay_weeks and on < weeks:
+            k = cnt[on]
+            cnt[on] += 1
+            o_week[k] = on
+            o_idx[k] = i
+    return te, h0, at, o_week, o_idx
 
 
 @_jit

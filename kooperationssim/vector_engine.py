@@ -186,20 +186,6 @@ def _small_pages() -> Iterator[None]:
                 _set_madvise_hugepage(_pages_users[1])
 
 
-def _first_crossing(t_upd, h, E) -> np.ndarray:
-    """First week w >= t_upd whose cumulative hazard (w - t_upd + 1) * h reaches E.
-
-    For arrays of families (``t_upd`` may be one week for all), in integer hazard units,
-    NEVER_WEEK where h is 0 (kernels.first_crossings, which rehazard shares).
-    """
-    h = np.ascontiguousarray(h, dtype=np.int64)
-    n = len(h)
-    tu = (np.full(n, t_upd, dtype=np.int64) if np.ndim(t_upd) == 0
-          else np.ascontiguousarray(t_upd, dtype=np.int64))
-    return kernels.first_crossings(tu, np.zeros(n, dtype=np.int64), h,
-                                   np.ascontiguousarray(E, dtype=np.int64), NEVER_WEEK)
-
-
 class _Calendar:
     """Events by week: (run, family id) pairs added under their week.
 
@@ -709,7 +695,7 @@ class VectorEngine:
         n = self._init_counts[self._reps].sum(axis=1)
         for blk in self._new_blocks(n, np.zeros(len(n), dtype=np.int64), lambda r: (
                 draws.initial_family_uniforms(self.seeds[r], self.params[r]))):
-            self._insert(blk, np.arange(len(blk.run)))
+            self._insert(blk)
         self.tail = self.bw_start[:, PRENATAL_WEEKS - self.bw0].copy()  # entered before week 0
 
     def _new_blocks(self, n: np.ndarray, first: np.ndarray,
@@ -790,14 +776,18 @@ class VectorEngine:
         fb = draws.family_attributes_runs(uu, bw, run, self.lay, fi["size"],
                                           fi["family_params"], cpid=cp)
         b = _Block(fb, run, fid)
-        # entry week (families present at the start enter the simulation at week 0)
-        te = np.maximum(bw - PRENATAL_WEEKS, 0)
-        b.te = te
+        # entry week (families present at the start enter the simulation at week 0), the
+        # crisis hazard from entry (in hazard units: one value per run and burden class,
+        # outside help) and its first crossing, and the onsets of a burden after entry,
+        # which change the hazard (kernels.entry_hazards)
+        b.te, b.h0, b.crisis_at, b.o_week, b.o_idx = kernels.entry_hazards(
+            run, bw, fb.burden, fb.onset_week, fb.e_crisis, fi["units"], PRENATAL_WEEKS,
+            STAY_WEEKS_AFTER_BIRTH, T, NEVER_WEEK)
         # one compiled pass over the families and their contact slots (kernels.py)
         S = N_CONTACTS
         (b.cb_exit, b.cb_end, b.y1, b.first_noticeable, b.c_run, b.c_fid, b.c_slot,
          b.c_week, b.c_rnd, b.c_pid, b.c_codes, b.c_vis) = kernels.contact_schedule(
-            run, fid, bw.astype(np.int64), fb.burden.astype(np.int64), fb.onset_week,
+            run, fid, bw, fb.burden, fb.onset_week,
             fb.contact_pid, fb.u[draws.NOTICE0:draws.NOTICE0 + S],
             fb.u[draws.REFER0:draws.REFER0 + S], fb.u[draws.ACCEPT0:draws.ACCEPT0 + S],
             self.kind, _SLOT_CODE, _SLOT_U2, CONTACT_OFFSETS.astype(np.int64), _SLOT_Y1,
@@ -806,36 +796,19 @@ class VectorEngine:
         fb.u = fb.u[:N_FAMILY_KEEP].copy()  # the buffers are reused
         fb.contact_pid = None
         cw = b.c_week
-        bur = fb.burden
-        onset = fb.onset_week
-        # onset of a burden after entry changes the crisis hazard
-        ev = (bur > 0) & (onset > te) & (onset < bw + STAY_WEEKS_AFTER_BIRTH) & (onset < T)
-        oi = np.flatnonzero(ev)
-        oo = np.argsort(onset[oi], kind="stable")
-        b.o_week = onset[oi][oo]
-        b.o_idx = oi[oo]
-        # the crisis hazard from entry
-        # (in hazard units: one value per run and burden class, outside help)
-        vis_te = (bur > 0) & (te >= onset)
-        cls = np.where(vis_te & (bur == 2), 0, np.where(vis_te & (bur == 1), 1, 2))
-        b.h0 = fi["units"][run, cls]
-        b.crisis_at = _first_crossing(te, b.h0, fb.e_crisis)
         b.max_week = max(int(cw.max()) if len(cw) else -1,
                          int(b.o_week.max()) if len(b.o_week) else -1)
         b.index_weeks(T)
         self.blocks.append(b)
         return b
 
-    def _insert(self, b: _Block, idx: np.ndarray) -> None:
-        """Put families ``idx`` of block ``b`` into the ring buffers of their runs."""
-        if len(idx) == 0:
+    def _insert(self, b: _Block) -> None:
+        """Put the families of block ``b`` into the ring buffers of their runs."""
+        if len(b.run) == 0:
             return
-        F, fb = self.F, b.fb
+        fb = b.fb
         # the block holds the representatives' families: each goes into every run of its group
-        ii, run = self._members(b.run[idx])
-        idx = np.asarray(idx, dtype=np.int64)[ii]
-        fid = b.fid[idx]
-        pos = fid % self.cap
+        idx, run = self._members(b.run)
         src = dict(zip(_INSERT_COLS, (
             b.fid, fb.birth_week, fb.burden, fb.onset_week, fb.district, fb.gyn, fb.ped,
             fb.e_crisis, fb.e_drop, b.cb_exit, b.cb_end, b.y1, b.first_noticeable, b.te, b.h0,
@@ -843,12 +816,11 @@ class VectorEngine:
         narrow, wide, cols, hcols = self._insert_cols
         vals = tuple(np.ascontiguousarray(src[n], dtype=np.int64) for n in narrow)
         hvals = tuple(np.ascontiguousarray(src[n], dtype=np.int64) for n in wide)
-        kernels.insert_families(self.fi, self.fh, self.ff, F["u"], run, pos,
-                                np.asarray(idx, np.int64), self.fi_new, self.fh_new, self.ff_new,
-                                cols, vals, hcols, hvals, fb.u)
-        exit_w = fb.birth_week[idx] + STAY_WEEKS_AFTER_BIRTH
-        ok = b.crisis_at[idx] < exit_w
-        self.cal_crisis.add(b.crisis_at[idx][ok], run[ok], fid[ok])
+        # (with the families' first crises that fall before their exit)
+        self.cal_crisis.add(*kernels.insert_families(
+            self.fi, self.fh, self.ff, self.F["u"], run, b.fid, idx, self.cap, self.fi_new,
+            self.fh_new, self.ff_new, cols, vals, hcols, hvals, fb.u, b.crisis_at,
+            fb.birth_week, STAY_WEEKS_AFTER_BIRTH))
         b.fb = None  # only the calendars of the block are needed from now on
 
 
@@ -992,7 +964,7 @@ class VectorEngine:
         # the whole year's entries are written at its start, after the exits; the families
         # of this week's entries are now present
         for b in self._pending:
-            self._insert(b, np.arange(len(b.run)))
+            self._insert(b)
         self._pending = []
         self.tail = self.bw_start[:, t + PRENATAL_WEEKS - self.bw0 + 1].copy()
         # vacancies, trained MFA, the liaison's routine contacts and the time accounts
