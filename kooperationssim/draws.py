@@ -311,11 +311,25 @@ def assemble_pairs(layout: Layout, hy: np.ndarray, hc: np.ndarray, yc: np.ndarra
     return np.concatenate(parts, axis=-1)
 
 
-def _pair_uniforms(rng, layout: Layout, lead: tuple = ()) -> np.ndarray:
+def _pair_uniforms(rng, layout: Layout, lead: tuple = (), full: int | None = None
+                   ) -> np.ndarray:
+    """Uniforms of every pair, ``lead`` leading axes, in the canonical pair order.
+
+    Drawn per pair type, each as one array.  With ``full``, the first axis has ``full``
+    entries in the stream but only the first ``lead[0]`` are drawn: the generator
+    advances past the others (each double is one 64-bit output), so the numbers are the
+    first ``lead[0]`` entries of the full draw.
+    """
+    def draw(shape):
+        a = rng.random(shape)
+        if full is not None and full > shape[0]:
+            rng.bit_generator.advance((full - shape[0]) * math.prod(shape[1:]))
+        return a
+
     n_hy = len(layout.hy_index)
-    hy = rng.random(lead + (n_hy,))
-    hc = rng.random(lead + (layout.n_health, MAX_COORD))
-    yc = rng.random(lead + (layout.n_youth, MAX_COORD))
+    hy = draw(lead + (n_hy,))
+    hc = draw(lead + (layout.n_health, MAX_COORD))
+    yc = draw(lead + (layout.n_youth, MAX_COORD))
     hg = rng.random(lead + (layout.n_health,))
     return assemble_pairs(layout, hy, hc, yc, hg)
 
@@ -471,8 +485,8 @@ def family_attributes_runs(
         district=district,
         gyn=gyn,
         ped=ped,
-        e_crisis=threshold_units(as_uniform(uu[FAMILY_U["crisis"]])),
-        e_drop=threshold_units(as_uniform(uu[FAMILY_U["dropout"]])),
+        e_crisis=code_thresholds(uu[FAMILY_U["crisis"]]),
+        e_drop=code_thresholds(uu[FAMILY_U["dropout"]]),
         contact_pid=contact_pid,
         u=uu[:N_KEEP],
     )
@@ -542,6 +556,21 @@ def _as_uniform_compiled(code):  # pragma: no cover - compiled
     if isinstance(code, types.Integer):
         return lambda code: (np.float64(code) + 0.5) / UNIFORM_CODES
     return None
+
+
+_THRESHOLDS: list[np.ndarray] = []
+
+
+def code_thresholds(codes: np.ndarray) -> np.ndarray:
+    """``threshold_units(as_uniform(codes))`` of 16-bit codes, read from a table.
+
+    A code has only UNIFORM_CODES values, so their thresholds are computed once, by the
+    same call on all of them; ``tests/test_kernels.py`` holds the table to that call on
+    the codes themselves.
+    """
+    if not _THRESHOLDS:
+        _THRESHOLDS.append(threshold_units(as_uniform(np.arange(UNIFORM_CODES))))
+    return _THRESHOLDS[0][codes]
 
 
 def _initial_counts(rng: np.random.Generator, p: dict[str, Any]) -> np.ndarray:
@@ -682,14 +711,28 @@ class MeetingBlock:
     u_acquaint: np.ndarray  # (13, nPairs)
 
 
-def draw_meetings(seed: int, year: int, fmt: int, layout: Layout) -> MeetingBlock:
-    """Draw the randomness of format ``fmt``'s meetings in year ``year``."""
-    rng = generator(seed, "meetings", year, fmt)
+def draw_meetings(seed: int, year: int, fmt: int, layout: Layout,
+                  rows: int | None = None) -> MeetingBlock:
+    """Draw the randomness of format ``fmt``'s meetings in year ``year``.
+
+    ``rows``: only the first ``rows`` meetings of the year (default: all
+    MAX_MEETINGS_PER_YEAR); the same numbers as the first rows of the full draw, the
+    generators advanced past the rest.
+    """
     k = MAX_MEETINGS_PER_YEAR
+    m = k if rows is None else int(rows)
+    if not 0 <= m <= k:
+        raise ValueError(f"draw_meetings: rows must lie in [0, {k}], got {rows}")
+    rng = generator(seed, "meetings", year, fmt)
+    n_att = layout.n_health + layout.n_youth
+    u_attend = rng.random((m, n_att))
+    if m < k:
+        rng.bit_generator.advance((k - m) * n_att)
     return MeetingBlock(
-        u_attend=rng.random((k, layout.n_health + layout.n_youth)),
-        u_mode=rng.random((k, layout.n_districts)),
-        u_acquaint=_pair_uniforms(generator(seed, "meetings_pairs", year, fmt), layout, (k,)),
+        u_attend=u_attend,
+        u_mode=rng.random((m, layout.n_districts)),
+        u_acquaint=_pair_uniforms(generator(seed, "meetings_pairs", year, fmt), layout, (m,),
+                                  full=k),
     )
 
 

@@ -48,7 +48,7 @@ COMPILED_IN = ("rules.py", "draws.py", "layout.py")
 #: changes of ``kernels.py`` only, so a change of one of them must come with a new value
 #: here (``tests/test_kernels.py`` checks it); until then the kernels are compiled afresh
 #: in every process instead of being read from a cache that may hold the old code.
-SOURCES_SHA256 = "e3987a971d05ca539062089b14717af6f87c1284c26d619ac74796ec41a984f0"
+SOURCES_SHA256 = "51ee126b7673798c8e57f4239a7d89ff0abf9254114a278c2f9a67239d14e980"
 
 
 def _sources_sha256() -> str | None:

@@ -1037,7 +1037,11 @@ class VectorEngine:
             if not on.any():
                 continue
             used = set(seeds[on].tolist())  # seeds of the runs whose format meets
-            blks = [draws.draw_meetings(s, year, fi, lay) if s in used else None
+            # only the year's meetings that can take place are drawn (the first rows)
+            vals = {int(v) for v in P[f"{f}_interval_weeks"][on].tolist()}
+            rows = max([1] + [draws.meeting_occurrence(t, v, fi) + 1 for v in vals
+                              for t in range(year * 52, (year + 1) * 52)])
+            blks = [draws.draw_meetings(s, year, fi, lay, rows) if s in used else None
                     for s in useeds]
             ref = next(b for b in blks if b is not None)
             z = lambda a: np.zeros_like(a)  # noqa: E731

@@ -87,6 +87,16 @@ def reference_attributes(uu, birth_week, run, layout, sizes, params):
                 e_drop=threshold_units(as_uniform(uu[FAMILY_U["dropout"]])))
 
 
+def test_threshold_table_is_the_threshold_of_every_code():
+    # every code, in a shuffled order and in arrays of odd lengths (other alignments of
+    # the vectorised logarithm), gets from the table what threshold_units gives it
+    codes = np.random.default_rng(7).permutation(draws.UNIFORM_CODES).astype(np.uint16)
+    for lo, hi in ((0, len(codes)), (3, 1000), (1, 2), (5, 65531)):
+        c = codes[lo:hi]
+        assert np.array_equal(draws.code_thresholds(c), threshold_units(as_uniform(c)))
+    assert draws.code_thresholds(codes).dtype == np.int64
+
+
 def _resolved(p: dict) -> dict:
     q = dict(p)
     return resolve(q, q.pop("funding_streams", None))

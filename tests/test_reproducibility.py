@@ -211,6 +211,27 @@ def test_outreach_drawn_into_buffers_are_the_same_numbers():
         draws.draw_outreach(9, 3, lay, p, out=bad)
 
 
+def test_meetings_drawn_in_part_are_the_first_rows():
+    """The NumPy engine draws only the meetings a year can hold (``rows``): the first
+    rows of the full draw, for every format and number of rows; other counts are refused."""
+    from kooperationssim import draws
+
+    for over in ({}, {"coordinator_fte": 0.0}, {"coordinator_fte": 3.5,
+                                                "births_per_year": 3000.0}):
+        lay = build_layout(resolve(dict(over)))
+        for fmt in range(len(draws.MEETING_FORMATS)):
+            full = draws.draw_meetings(11, 2, fmt, lay)
+            for m in range(draws.MAX_MEETINGS_PER_YEAR + 1):
+                part = draws.draw_meetings(11, 2, fmt, lay, m)
+                for name in ("u_attend", "u_mode", "u_acquaint"):
+                    a, b = getattr(part, name), getattr(full, name)
+                    assert a.shape == (m,) + b.shape[1:]
+                    np.testing.assert_array_equal(a, b[:m])
+    for bad in (-1, draws.MAX_MEETINGS_PER_YEAR + 1):
+        with pytest.raises(ValueError, match="rows"):
+            draws.draw_meetings(11, 2, 0, lay, bad)
+
+
 @pytest.mark.parametrize("n", [0, 1, 3, 1200])
 @pytest.mark.parametrize("before", ["nothing", "doubles", "odd_32_bit"])
 def test_family_uniforms_are_numpys_16_bit_integers(n, before):
