@@ -87,8 +87,8 @@ def _jit(fn):
 __all__ = ["accounts_week", "birthdays_and_exits", "calendar_add", "calendar_pop",
            "case_interactions", "commit_week", "contact_schedule", "contact_shares",
            "contacts_week", "crises_week", "door_week", "entry_hazards", "family_contacts",
-           "family_flags", "fill_slots", "insert_families", "intake_week",
-           "meeting_pairs", "pool_capacity", "progress_week", "record_week", "rehazard",
+           "family_flags", "fill_slots", "insert_families", "intake_week", "meeting_pairs",
+           "pool_capacity", "present_flags", "progress_week", "record_week", "rehazard",
            "reset_pairs", "route_table", "sort_contacts", "spell_dropouts", "spend",
            "staff_week", "take_pool", "visits_week"]
 
@@ -1377,6 +1377,21 @@ def family_flags(run, cb, nb, kind_bits, contact_kind,
     """:func:`_count_flags` of every listed family (``outputs.Recorder.add_family_flags``)."""
     for i in range(len(run)):
         _count_flags(run[i], cb[i], nb[i], kind_bits, contact_kind, noticed_kind)
+
+
+@_jit
+def present_flags(fi, c_cb, c_nb, head, tail, cap, kind_bits, contact_kind,
+                  noticed_kind):  # pragma: no cover - compiled
+    """:func:`_count_flags` of every family present (ids ``[head[r], tail[r])`` of run r).
+
+    ``c_cb`` and ``c_nb`` are the columns of ``fi`` of the kinds of contact inside the
+    horizon and of noticing (the end of a run: ``VectorEngine.result``).
+    """
+    for r in range(len(head)):
+        for f in range(head[r], tail[r]):
+            p = f % cap
+            _count_flags(r, fi[r, p, c_cb], fi[r, p, c_nb], kind_bits, contact_kind,
+                         noticed_kind)
 
 
 @_jit

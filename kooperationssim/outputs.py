@@ -229,6 +229,11 @@ def div(a, b):
     return out if shape else out[()]
 
 
+def _ratio(a, b) -> float:
+    """``float(div(a, b))`` of two integers: the same IEEE quotient, NaN where b == 0."""
+    return float(a) / float(b) if b != 0 else float("nan")
+
+
 def median_from_hist(hist: np.ndarray) -> np.ndarray:
     """Median of integer values given as histograms (last axis); mean of two middle values."""
     hist = np.asarray(hist, dtype=np.int64)
@@ -347,7 +352,7 @@ class Recorder:
         refs = np.asarray(ped_referrals_last_year, dtype=np.int64)
         n_ped = max(len(refs), 1)
         last = {k: float(x[run]) for k, x in self.last.items()} if self.last else {}
-        f = lambda a_, b_: float(div(a_, b_))  # noqa: E731
+        f = _ratio
         out: dict[str, Any] = {
             "reach_first_year": f(a["fb_reached"], a["fb_burdened"]),
             "reach_before_crisis": f(a["exit_before_crisis"], a["exit_burdened"]),

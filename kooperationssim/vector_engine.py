@@ -271,15 +271,6 @@ def structure_key(p: dict[str, Any]) -> tuple:
             lay.n_coord, lay.n_office, p["weeks"])
 
 
-def _expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Runs and ids of the ranges [lo_r, hi_r) of all runs, run-major."""
-    n = np.maximum(hi - lo, 0)
-    tot = int(n.sum())
-    run = np.repeat(np.arange(len(lo)), n)
-    start = np.repeat(lo - (np.cumsum(n) - n), n)
-    return run, start + np.arange(tot)
-
-
 @dataclass
 class BatchResult:
     """Results of a batch: one summary and one weekly series per run."""
@@ -1525,11 +1516,6 @@ class VectorEngine:
         self.w["coord_min"][:, CA[activity]] += used * it
 
     # ---------------------------------------------------------------- phase 3
-    def _alive_positions(self):
-        """(run, pos) of all present families in (run, family id) order."""
-        run, fid = _expand(self.head, self.tail)
-        return run, fid % self.cap
-
     def _phase_intake(self, t: int) -> None:
         self._changed_run = self._changed_pos = np.zeros(0, dtype=np.int64)
         if len(self.wait_run) == 0:
@@ -1736,11 +1722,12 @@ class VectorEngine:
     # ---------------------------------------------------------------- results
     def result(self) -> BatchResult:
         """Summaries of every run (call after the last week)."""
-        R, F = self.R, self.F
-        rec = self.rec
-        run, pos = self._alive_positions()
+        R, rec = self.R, self.rec
         ck, nk = rec.contact_kind.copy(), rec.noticed_kind.copy()
-        rec.add_family_flags(run, F["cb_end"][run, pos], F["nbits"][run, pos])
+        # the families still present count with their kinds of contact inside the horizon
+        kernels.present_flags(self.fi, self.fi_col["cb_end"], self.fi_col["nbits"],
+                              self.head, self.tail, self.cap, KIND_BIT_VALUES,
+                              rec.contact_kind, rec.noticed_kind)
         ck, rec.contact_kind = rec.contact_kind, ck
         nk, rec.noticed_kind = rec.noticed_kind, nk
         ped = self.kind[: self.nH] == PED
@@ -1785,13 +1772,17 @@ def compile_kernels() -> float:
     """Compile the engine's Numba kernels (or load them from the disk cache).
 
     Runs a tiny batch of the default parameters, which calls every kernel with the
-    argument types of real runs; returns the seconds it took.  ``./ks`` calls this once
-    after installing, so that the first real run does not wait for the compiler.
+    argument types of real runs (and the recorder's count of a family's flags at its
+    exit, which only the Mesa engine calls one family at a time); returns the seconds it
+    took.  ``./ks`` calls this once after installing, so that the first real run does
+    not wait for the compiler.
     """
     import time
 
     t0 = time.perf_counter()
-    VectorEngine([{"weeks": 60, "lotsendienst_coverage": 0.5}] * 2, [0, 1]).run()
+    res = VectorEngine([{"weeks": 60, "lotsendienst_coverage": 0.5}] * 2, [0, 1]).run()
+    none = np.zeros(0, dtype=np.int64)
+    res.recorder.add_family_flags(none, none, none)
     return time.perf_counter() - t0
 
 
