@@ -275,7 +275,15 @@ class Recorder:
         self._win_delay = np.zeros((R, MAX_DELAY), dtype=np.int64)
         self._ring_delay_hi = np.zeros((R, WINDOW), dtype=np.int64)  # see delay_window
         self._win_delay_n = np.zeros(R, dtype=np.int64)
-        self.last: dict[str, np.ndarray] = {}
+        self._last_row: np.ndarray | None = None  # the last week's series row
+        self._last: dict[str, np.ndarray] = {}
+
+    @property
+    def last(self) -> dict[str, np.ndarray]:
+        """The last recorded week's series (each (R,)), by key; empty before the first."""
+        if self._last_row is not None and not self._last:
+            self._last = dict(zip(SERIES_KEYS[1:], self._last_row, strict=True))
+        return self._last
 
     def add_family_flags(self, run: np.ndarray, contact_bits: np.ndarray,
                          noticed_bits: np.ndarray) -> None:
@@ -322,7 +330,7 @@ class Recorder:
             self._ring_modes, self._win_modes, self._ring_delay, self._win_delay,
             self._ring_delay_hi, self._win_delay_n, _RECORD_CI, _RECORD_FI, _RECORD_ROWS_A,
             out)
-        self.last = dict(zip(SERIES_KEYS[1:], out, strict=True))
+        self._last_row, self._last = out, {}
         self.t += 1
 
     # -- results ------------------------------------------------------------
