@@ -1388,10 +1388,11 @@ def present_flags(fi, c_cb, c_nb, head, tail, cap, kind_bits, contact_kind,
     horizon and of noticing (the end of a run: ``VectorEngine.result``).
     """
     for r in range(len(head)):
-        for f in range(head[r], tail[r]):
-            p = f % cap
+        p = head[r] % cap
+        for _f in range(head[r], tail[r]):
             _count_flags(r, fi[r, p, c_cb], fi[r, p, c_nb], kind_bits, contact_kind,
                          noticed_kind)
+            p = p + 1 if p + 1 < cap else 0
 
 
 @_jit
@@ -1420,8 +1421,8 @@ def birthdays_and_exits(fi, col, lo_b, hi_b, lo_x, hi_x, cap, cases, n_health, i
     cnt = np.zeros((R, 8), np.int64)
     n_x = 0
     for r in range(R):
-        for f in range(lo_b[r], hi_b[r]):
-            p = f % cap
+        p = lo_b[r] % cap  # the ring positions of consecutive ids (no division per family)
+        for _f in range(lo_b[r], hi_b[r]):
             if fi[r, p, c_bw] >= 0:
                 cnt[r, 0] += 1
                 if fi[r, p, c_y1] != 0:
@@ -1430,8 +1431,9 @@ def birthdays_and_exits(fi, col, lo_b, hi_b, lo_x, hi_x, cap, cases, n_health, i
                     cnt[r, 2] += 1
                     if fi[r, p, c_fh] >= 0:
                         cnt[r, 3] += 1
-        for f in range(lo_x[r], hi_x[r]):
-            p = f % cap
+            p = p + 1 if p + 1 < cap else 0
+        p = lo_x[r] % cap
+        for _f in range(lo_x[r], hi_x[r]):
             if fi[r, p, c_bw] >= 0 and fi[r, p, c_bur] > 0:
                 cnt[r, 4] += 1
                 fh = fi[r, p, c_fh]
@@ -1449,6 +1451,7 @@ def birthdays_and_exits(fi, col, lo_b, hi_b, lo_x, hi_x, cap, cases, n_health, i
                          noticed_kind)
             n_x += 1
             fi[r, p, c_fid] = -1
+            p = p + 1 if p + 1 < cap else 0
     return cnt, n_x
 
 
