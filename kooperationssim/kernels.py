@@ -634,7 +634,7 @@ def sort_contacts(run, fid, slot, pid, rnd, codes, vis, R, cap):  # pragma: no c
 
     The order of ``np.lexsort((fid, run, rnd))``: round, then run, then family id (each
     family has at most one contact per round, so the keys are distinct).  A counting sort
-    by round and run, then the few contacts of each (round, run) by family id.
+    by round and run, then the contacts of each (round, run) by family id.
 
     Returns:
         run, position in the ring buffer (``fid % cap``), slot, professional, round,
@@ -654,13 +654,29 @@ def sort_contacts(run, fid, slot, pid, rnd, codes, vis, R, cap):  # pragma: no c
     o = np.empty(m, np.int64)
     for j in range(m):
         b = np.int64(rnd[j]) * R + run[j]
-        k = start[b]
+        o[start[b]] = j
         start[b] += 1
-        # insertion by family id among the bucket's contacts placed so far
-        while k > beg[b] and fid[o[k - 1]] > fid[j]:
-            o[k] = o[k - 1]
-            k -= 1
-        o[k] = j
+    # each bucket by family id: a few contacts by insertion, more by a merge sort (a
+    # large town's bucket can hold thousands, arriving slot by slot)
+    for b in range(len(beg) - 1):
+        lo = beg[b]
+        hi = beg[b + 1]
+        if hi - lo > 32:
+            seg = o[lo:hi].copy()
+            keys = np.empty(hi - lo, np.int64)
+            for k in range(hi - lo):
+                keys[k] = fid[seg[k]]
+            perm = np.argsort(keys, kind="mergesort")
+            for k in range(hi - lo):
+                o[lo + k] = seg[perm[k]]
+        else:
+            for k in range(lo + 1, hi):
+                j = o[k]
+                f = fid[j]
+                while k > lo and fid[o[k - 1]] > f:
+                    o[k] = o[k - 1]
+                    k -= 1
+                o[k] = j
     r_o = np.empty(m, np.int64)
     pos_o = np.empty(m, np.int64)
     slot_o = np.empty(m, np.int64)

@@ -97,6 +97,39 @@ def test_threshold_table_is_the_threshold_of_every_code():
     assert draws.code_thresholds(codes).dtype == np.int64
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_sort_contacts_is_the_lexsort_of_round_run_and_family(seed):
+    """The week's contacts in processing order: np.lexsort((fid, run, rnd)), also for
+    buckets of thousands of contacts arriving slot by slot (descending runs of ids)."""
+    from kooperationssim import kernels
+
+    rng = np.random.default_rng(seed)
+    R, cap = 5, 1000
+    parts = []
+    for _ in range(rng.integers(1, 30)):  # groups as from blocks and slots
+        k = int(rng.integers(0, 400 if seed % 2 else 40))
+        run = np.full(k, rng.integers(0, R)) if seed >= 2 else rng.integers(0, R, k)
+        parts.append((run, np.sort(rng.choice(100_000, k, replace=False))))
+    run = np.concatenate([x[0] for x in parts]).astype(np.int32)
+    fid = np.concatenate([x[1] for x in parts]).astype(np.int32)
+    rnd = rng.integers(0, 2, len(run)).astype(np.int8)
+    # distinct keys: a family has at most one contact per round
+    _, first = np.unique(np.stack([rnd, run, fid]), axis=1, return_index=True)
+    keep = np.sort(first)
+    run, fid, rnd = run[keep], fid[keep], rnd[keep]
+    m = len(run)
+    slot = rng.integers(0, N_CONTACTS, m).astype(np.int8)
+    pid = rng.integers(0, 60, m).astype(np.int32)
+    codes = rng.integers(0, draws.UNIFORM_CODES, (3, m)).astype(np.uint16)
+    vis = rng.integers(0, 3, m).astype(np.int8)
+    o = np.lexsort((fid, run, rnd))
+    got = kernels.sort_contacts(run, fid, slot, pid, rnd, codes, vis, R, cap)
+    want = (run[o], fid[o].astype(np.int64) % cap, slot[o], pid[o], rnd[o], codes[:, o],
+            vis[o])
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+
+
 def _resolved(p: dict) -> dict:
     q = dict(p)
     return resolve(q, q.pop("funding_streams", None))
