@@ -153,7 +153,19 @@ def contact_schedule(run, fid, bw, burden, onset, contact_pid, u_notice, u_refer
         for code in range(skill.shape[1]):
             for c, v in enumerate((vis_multiple[r], vis_medium[r], false_pos[r])):
                 bound[r, code, c] = min(max(skill[r, code] * v * boost[r], 0.0), 1.0)
-    found = np.empty(S * n, np.int64)  # candidates (s * n + i) in the order found
+    # the earlier slots with the same week offset as each slot (a contact's round counts
+    # the family's contacts there)
+    n_same = np.zeros(S, np.int64)
+    same = np.zeros((S, S), np.int64)
+    for s in range(S):
+        for s2 in range(s):
+            if slot_off[s2] == slot_off[s]:
+                same[s, n_same[s]] = s2
+                n_same[s] += 1
+    sh = 1  # bits for a slot
+    while (1 << sh) < S:
+        sh += 1
+    found = np.empty(S * n, np.int64)  # candidates (i << sh | s) in the order found
     n_cand = 0
     w_lo = never
     w_hi = -never
@@ -194,7 +206,7 @@ def contact_schedule(run, fid, bw, burden, onset, contact_pid, u_notice, u_refer
                 c = 2
             if draws.as_uniform(u_notice[s, i]) < bound[r, code, c] or (
                     s == birth_slot and lr):
-                found[n_cand] = s * n + i
+                found[n_cand] = (i << sh) | s
                 n_cand += 1
                 w_lo = min(w_lo, wk)
                 w_hi = max(w_hi, wk)
@@ -209,8 +221,8 @@ def contact_schedule(run, fid, bw, burden, onset, contact_pid, u_notice, u_refer
     # order within a slot): candidates by week, within a week by slot, then family
     nxt = np.zeros(max(w_hi - w_lo + 1, 0) * S + 1, np.int64)
     for k in range(n_cand):
-        s = found[k] // n
-        i = found[k] - s * n
+        s = found[k] & ((1 << sh) - 1)
+        i = found[k] >> sh
         nxt[(bw[i] + slot_off[s] - w_lo) * S + s + 1] += 1
     for k in range(1, len(nxt)):
         nxt[k] += nxt[k - 1]
@@ -223,8 +235,8 @@ def contact_schedule(run, fid, bw, burden, onset, contact_pid, u_notice, u_refer
     codes = np.empty((3, n_cand), u_notice.dtype)
     cv = np.empty(n_cand, np.int8)
     for j in range(n_cand):
-        s = found[j] // n
-        i = found[j] - s * n
+        s = found[j] & ((1 << sh) - 1)
+        i = found[j] >> sh
         wk = bw[i] + slot_off[s]
         key = (wk - w_lo) * S + s
         k = nxt[key]
@@ -240,8 +252,8 @@ def contact_schedule(run, fid, bw, burden, onset, contact_pid, u_notice, u_refer
         codes[1, k] = u_refer[s, i]
         codes[2, k] = u_accept[s, i]
         # round: the family's contacts in earlier slots of the same week offset
-        for s2 in range(s):
-            if slot_off[s2] == slot_off[s] and contact_pid[s2, i] >= 0:
+        for q in range(n_same[s]):
+            if contact_pid[same[s, q], i] >= 0:
                 cr[k] += 1
     return cb_exit, cb_end, y1, first, c_run, c_fid, cs, cw, cr, cp, codes, cv
 
