@@ -1496,7 +1496,7 @@ def _first_crossing(t_upd, h0, h, e, never_week):  # pragma: no cover - compiled
 
 
 @_jit
-def entry_hazards(run, bw, burden, onset, e_crisis, units, prenatal_weeks, stay_weeks,
+def entry_hazards(run, fid, bw, burden, onset, e_crisis, units, prenatal_weeks, stay_weeks,
                   weeks, never_week):  # pragma: no cover - compiled
     """Entry week, crisis hazard from entry and its first crossing of a block of families.
 
@@ -1509,7 +1509,7 @@ def entry_hazards(run, bw, burden, onset, e_crisis, units, prenatal_weeks, stay_
     Returns:
         entry week, hazard units per week from entry, first week the cumulative hazard
         reaches ``e_crisis`` (``_first_crossing``; ``never_week`` for no hazard), and the
-        later onsets' weeks and family indices.
+        later onsets' weeks, runs and family ids (``fid``).
     """
     n = len(run)
     te = np.empty(n, np.int64)
@@ -1534,15 +1534,17 @@ def entry_hazards(run, bw, burden, onset, e_crisis, units, prenatal_weeks, stay_
         cnt[w] += cnt[w - 1]
     m = cnt[weeks]
     o_week = np.empty(m, np.int64)
-    o_idx = np.empty(m, np.int64)
+    o_run = np.empty(m, np.int64)
+    o_fid = np.empty(m, np.int64)
     for i in range(n):
         on = onset[i]
         if burden[i] > 0 and on > te[i] and on < bw[i] + stay_weeks and on < weeks:
             k = cnt[on]
             cnt[on] += 1
             o_week[k] = on
-            o_idx[k] = i
-    return te, h0, at, o_week, o_idx
+            o_run[k] = run[i]
+            o_fid[k] = fid[i]
+    return te, h0, at, o_week, o_run, o_fid
 
 
 @_jit

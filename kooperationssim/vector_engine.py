@@ -252,8 +252,9 @@ class _Block:
         """Candidate contacts of week t (indices into the c_* arrays)."""
         return slice(self.c_at[t], self.c_at[t + 1])
 
-    def onsets(self, t: int) -> np.ndarray:
-        return self.o_idx[self.o_at[t]:self.o_at[t + 1]]
+    def onsets(self, t: int) -> slice:
+        """Onsets of a burden in week t (indices into o_week, o_run, o_fid)."""
+        return slice(self.o_at[t], self.o_at[t + 1])
 
 
 class EngineError(ValueError):
@@ -771,8 +772,8 @@ class VectorEngine:
         # crisis hazard from entry (in hazard units: one value per run and burden class,
         # outside help) and its first crossing, and the onsets of a burden after entry,
         # which change the hazard (kernels.entry_hazards)
-        b.te, b.h0, b.crisis_at, b.o_week, b.o_idx = kernels.entry_hazards(
-            run, bw, fb.burden, fb.onset_week, fb.e_crisis, fi["units"], PRENATAL_WEEKS,
+        b.te, b.h0, b.crisis_at, b.o_week, b.o_run, b.o_fid = kernels.entry_hazards(
+            run, fid, bw, fb.burden, fb.onset_week, fb.e_crisis, fi["units"], PRENATAL_WEEKS,
             STAY_WEEKS_AFTER_BIRTH, T, NEVER_WEEK)
         # one compiled pass over the families and their contact slots (kernels.py)
         S = N_CONTACTS
@@ -1520,7 +1521,10 @@ class VectorEngine:
         self._changed_run = self._changed_pos = np.zeros(0, dtype=np.int64)
         if len(self.wait_run) == 0:
             return
-        key = np.unique(self.wait_run * (1 << 40) + self.wait_fid)
+        # the waiting families in (run, id) order, each once: what intake left waiting (in
+        # that order) followed by this week's new ones, so a stable sort merges two runs
+        key = np.sort(self.wait_run * (1 << 40) + self.wait_fid, kind="stable")
+        key = key[np.concatenate(([True], key[1:] != key[:-1]))]
         # places assigned and help started in one compiled pass (kernels.intake_week)
         c = self._intake_args
         ra, pa_, fa, wa, end, ref, self.wait_run, self.wait_fid = kernels.intake_week(
@@ -1647,11 +1651,15 @@ class VectorEngine:
         n_ch = len(self._changed_run)
         rs, fs = [self._changed_run], [np.full(n_ch, -1, dtype=np.int64)]
         for b in self.blocks:
-            oi = b.onsets(t)
-            if len(oi):
-                ii, r_ = self._members(b.run[oi])
-                rs.append(r_)
-                fs.append(b.fid[oi[ii]])
+            sl = b.onsets(t)
+            if sl.stop > sl.start:
+                if self._shared:  # the representatives' families, in every run of the group
+                    ii, r_ = self._members(b.o_run[sl])
+                    rs.append(r_)
+                    fs.append(b.o_fid[sl][ii])
+                else:
+                    rs.append(b.o_run[sl])
+                    fs.append(b.o_fid[sl])
         if len(rs) > 1 or n_ch:
             run = np.concatenate(rs)
             fid = np.concatenate(fs)
