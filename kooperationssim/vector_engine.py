@@ -1522,7 +1522,8 @@ class VectorEngine:
         if len(self.wait_run) == 0:
             return
         # the waiting families in (run, id) order, each once: what intake left waiting (in
-        # that order) followed by this week's new ones, so a stable sort merges two runs
+        # that order) followed by this week's few new ones, which NumPy's stable sort (a
+        # merge sort that keeps sorted runs) merges in about linear time
         key = np.sort(self.wait_run * (1 << 40) + self.wait_fid, kind="stable")
         key = key[np.concatenate(([True], key[1:] != key[:-1]))]
         # places assigned and help started in one compiled pass (kernels.intake_week)
