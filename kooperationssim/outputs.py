@@ -275,6 +275,8 @@ class Recorder:
         self._win_delay = np.zeros((R, MAX_DELAY), dtype=np.int64)
         self._ring_delay_hi = np.zeros((R, WINDOW), dtype=np.int64)  # see delay_window
         self._win_delay_n = np.zeros(R, dtype=np.int64)
+        self._week_cnt = np.zeros((len(WEEK_COUNTS), R), dtype=np.int64)
+        self._week_flt = np.zeros((len(WEEK_FLOATS), R))
         self._last_row: np.ndarray | None = None  # the last week's series row
         self._last: dict[str, np.ndarray] = {}
 
@@ -305,8 +307,11 @@ class Recorder:
             shares: (R, 4, 5) share of each source in the cost of each use.
         """
         R, t = self.R, self.t
-        cnt = np.stack([np.asarray(w[k], dtype=np.int64).reshape(R) for k in WEEK_COUNTS])
-        flt = np.stack([np.asarray(w[k], dtype=np.float64).reshape(R) for k in WEEK_FLOATS])
+        cnt, flt = self._week_cnt, self._week_flt  # rows filled in place, read by record_week
+        for i, k in enumerate(WEEK_COUNTS):
+            cnt[i] = np.asarray(w[k]).reshape(R)
+        for i, k in enumerate(WEEK_FLOATS):
+            flt[i] = np.asarray(w[k]).reshape(R)
         vec = [np.ascontiguousarray(np.asarray(w[k], dtype=np.int64).reshape(R, n))
                for k, n in WEEK_VECTORS.items()]
         # the bin after the last non-zero one of every run's waiting times (an engine may
