@@ -309,9 +309,9 @@ class Recorder:
         R, t = self.R, self.t
         cnt, flt = self._week_cnt, self._week_flt  # rows filled in place, read by record_week
         for i, k in enumerate(WEEK_COUNTS):
-            cnt[i] = np.asarray(w[k]).reshape(R)
+            cnt[i] = np.asarray(w[k], dtype=np.int64).reshape(R)
         for i, k in enumerate(WEEK_FLOATS):
-            flt[i] = np.asarray(w[k]).reshape(R)
+            flt[i] = np.asarray(w[k], dtype=np.float64).reshape(R)
         vec = [np.ascontiguousarray(np.asarray(w[k], dtype=np.int64).reshape(R, n))
                for k, n in WEEK_VECTORS.items()]
         # the bin after the last non-zero one of every run's waiting times (an engine may

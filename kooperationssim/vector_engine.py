@@ -1525,7 +1525,9 @@ class VectorEngine:
         # that order) followed by this week's few new ones, which NumPy's stable sort (a
         # merge sort that keeps sorted runs) merges in about linear time
         key = np.sort(self.wait_run * (1 << 40) + self.wait_fid, kind="stable")
-        key = key[np.concatenate(([True], key[1:] != key[:-1]))]
+        first = np.ones(len(key), dtype=bool)
+        first[1:] = key[1:] != key[:-1]
+        key = key[first]
         # places assigned and help started in one compiled pass (kernels.intake_week)
         c = self._intake_args
         ra, pa_, fa, wa, end, ref, self.wait_run, self.wait_fid = kernels.intake_week(
