@@ -48,7 +48,7 @@ COMPILED_IN = ("rules.py", "draws.py", "layout.py")
 #: changes of ``kernels.py`` only, so a change of one of them must come with a new value
 #: here (``tests/test_kernels.py`` checks it); until then the kernels are compiled afresh
 #: in every process instead of being read from a cache that may hold the old code.
-SOURCES_SHA256 = "51ee126b7673798c8e57f4239a7d89ff0abf9254114a278c2f9a67239d14e980"
+SOURCES_SHA256 = "d9d654d9e6430626e94405f9d873507ce2e2f1e4c3440769101f506c26441eb2"
 
 
 def _sources_sha256() -> str | None:
@@ -91,6 +91,17 @@ __all__ = ["accounts_week", "birthdays_and_exits", "calendar_add", "calendar_pop
            "pool_capacity", "present_flags", "progress_week", "record_week", "rehazard",
            "reset_pairs", "route_table", "sort_contacts", "spell_dropouts", "spend",
            "staff_week", "take_pool", "visits_week"]
+
+
+@_jit
+def _vis_class(burden, onset, t):  # pragma: no cover - compiled
+    """How visible a family's burden is in week ``t``.
+
+    0 a multiple burden, 1 a medium one, 2 none or not yet noticeable (before its onset).
+    """
+    if burden > 0 and t >= onset:
+        return 0 if burden == 2 else 1
+    return 2
 
 
 @_jit
@@ -198,12 +209,9 @@ def contact_schedule(run, fid, bw, burden, onset, contact_pid, u_notice, u_refer
                 continue
             en |= kb
             n_cont[r, wk, cp] += 1
-            if b > 0 and wk >= on:
-                if wk < fi_:
-                    fi_ = wk
-                c = 0 if b == 2 else 1
-            else:
-                c = 2
+            c = _vis_class(b, on, wk)
+            if c < 2 and wk < fi_:
+                fi_ = wk
             if draws.as_uniform(u_notice[s, i]) < bound[r, code, c] or (
                     s == birth_slot and lr):
                 found[n_cand] = (i << sh) | s
@@ -246,8 +254,7 @@ def contact_schedule(run, fid, bw, burden, onset, contact_pid, u_notice, u_refer
         c_fid[k] = fid[i]
         cw[k] = wk
         cp[k] = contact_pid[s, i]
-        b = burden[i]
-        cv[k] = (0 if b == 2 else 1) if (b > 0 and wk >= onset[i]) else 2
+        cv[k] = _vis_class(burden[i], onset[i], wk)
         codes[0, k] = u_notice[s, i]
         codes[1, k] = u_refer[s, i]
         codes[2, k] = u_accept[s, i]
@@ -1521,12 +1528,9 @@ def entry_hazards(run, fid, bw, burden, onset, e_crisis, units, prenatal_weeks, 
         b = burden[i]
         on = onset[i]
         te[i] = t0
-        cls = 2
-        if b > 0:
-            if t0 >= on:
-                cls = 0 if b == 2 else 1
-            elif on < bw[i] + stay_weeks and on < weeks:
-                cnt[on + 1] += 1
+        cls = _vis_class(b, on, t0)
+        if b > 0 and on > t0 and on < bw[i] + stay_weeks and on < weeks:
+            cnt[on + 1] += 1  # a later onset changes the hazard
         h = units[run[i], cls]
         h0[i] = h
         at[i] = _first_crossing(t0, 0, h, e_crisis[i], never_week)
@@ -1582,14 +1586,8 @@ def rehazard(t, fi, fh, ff, col, q_col, run, pos, fid, hz_multiple, hz_medium, h
         st = fi[r, p, c_st]
         if st == crisis:
             continue
-        bur = fi[r, p, c_bur]
-        vis = bur > 0 and t >= fi[r, p, c_on]
-        if vis and bur == 2:
-            hz = hz_multiple[r]
-        elif vis and bur == 1:
-            hz = hz_medium[r]
-        else:
-            hz = hz_low[r]
+        cls = _vis_class(fi[r, p, c_bur], fi[r, p, c_on], t)
+        hz = hz_multiple[r] if cls == 0 else (hz_medium[r] if cls == 1 else hz_low[r])
         mult = rules.crisis_hazard_multiplier(st == in_help, st == done, ff[r, p, q_col],
                                               help_effect[r], post_effect[r])
         h_new = np.int64(rules.hazard_units(hz * mult))
@@ -2324,8 +2322,8 @@ def record_week(t, cnt, flt, routes, mode_case, mode_struct, coord_min, youth_mi
     in ring slot ``t % window``.  ``out`` (n_series, R) is the week's row of the series:
     ``ci`` holds the positions in ``cnt`` of the counts read, ``fi`` those in ``flt``,
     ``rows`` the rows of ``out`` written, in the orders of ``outputs._RECORD_COUNTS``,
-    ``_RECORD_FLOATS`` and ``_RECORD_ROWS``.  Ratios are NaN where the denominator is 0,
-    as ``outputs.div``.
+    ``_RECORD_FLOATS`` and ``_RECORD_ROWS``.  Ratios are ``rules.ratio`` (NaN where the
+    denominator is 0), as in the summaries.
     """
     nC, R = cnt.shape
     W = ring.shape[1]
@@ -2378,14 +2376,12 @@ def record_week(t, cnt, flt, routes, mode_case, mode_struct, coord_min, youth_mi
                 win_modes[r, 2], win_modes[r, 3])
         dens = (win[r, 0], win[r, 2], win[r, 5], tot, tot, tot, tot)
         for j in range(7):
-            out[rows[j], r] = np.float64(nums[j]) / dens[j] if dens[j] != 0 else np.nan
+            out[rows[j], r] = rules.ratio(nums[j], dens[j])
         pairs = cnt[ci[6], r]
-        out[rows[7], r] = flt[fi[0], r] / pairs if pairs != 0 else np.nan
-        out[rows[8], r] = flt[fi[1], r] / pairs if pairs != 0 else np.nan
+        out[rows[7], r] = rules.ratio(flt[fi[0], r], pairs)
+        out[rows[8], r] = rules.ratio(flt[fi[1], r], pairs)
         for j in range(3):  # acquainted / filled, active / physicians, attended / physicians
-            a = cnt[ci[7 + 2 * j], r]
-            b = cnt[ci[8 + 2 * j], r]
-            out[rows[9 + j], r] = np.float64(a) / b if b != 0 else np.nan
+            out[rows[9 + j], r] = rules.ratio(cnt[ci[7 + 2 * j], r], cnt[ci[8 + 2 * j], r])
         out[rows[13], r] = cnt[ci[13], r] / 60.0
         out[rows[14], r] = cnt[ci[14], r] / 60.0
         out[rows[15], r] = week_cost

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from . import kernels
+from . import kernels, rules
 from .params import FUNDING_SOURCES, FUNDING_USES
 
 __all__ = ["Output", "OUTPUTS", "SUMMARY_KEYS", "SERIES_KEYS", "Recorder", "KIND_BITS",
@@ -219,21 +219,6 @@ if sorted(_RECORD_ROWS) != list(range(len(SERIES_KEYS) - 1)):  # pragma: no cove
     raise AssertionError("kernels.record_week must write every series once")
 
 
-def div(a, b):
-    """Elementwise a / b as float64, NaN where b == 0."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    shape = np.broadcast_shapes(a.shape, b.shape)
-    out = np.full(shape, np.nan)
-    np.divide(a, b, out=out, where=b != 0)  # nothing is divided where b == 0
-    return out if shape else out[()]
-
-
-def _ratio(a, b) -> float:
-    """``float(div(a, b))`` of two integers: the same IEEE quotient, NaN where b == 0."""
-    return float(a) / float(b) if b != 0 else float("nan")
-
-
 def median_from_hist(hist: np.ndarray) -> np.ndarray:
     """Median of integer values given as histograms (last axis); mean of two middle values."""
     hist = np.asarray(hist, dtype=np.int64)
@@ -365,7 +350,7 @@ class Recorder:
         refs = np.asarray(ped_referrals_last_year, dtype=np.int64)
         n_ped = max(len(refs), 1)
         last = {k: float(x[run]) for k, x in self.last.items()} if self.last else {}
-        f = _ratio
+        f = rules.ratio
         out: dict[str, Any] = {
             "reach_first_year": f(a["fb_reached"], a["fb_burdened"]),
             "reach_before_crisis": f(a["exit_before_crisis"], a["exit_burdened"]),

@@ -45,6 +45,7 @@ __all__ = [
     "engagement_commit",
     "awareness_commit",
     "decay_toward",
+    "ratio",
     "case_quality",
     "notice_probability",
     "referral_probability",
@@ -125,6 +126,14 @@ def clip01(x):
     if isinstance(x, float):
         return 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
     return np.minimum(np.maximum(x, 0.0), 1.0)
+
+
+@register_jitable
+def ratio(a, b):
+    """``a / b`` of two scalars as a float, NaN where ``b`` is 0 (a share of nothing)."""
+    if b == 0:
+        return np.nan
+    return float(a) / float(b)
 
 
 def seqsum(x, axis: int = -1):

@@ -547,7 +547,6 @@ class VectorEngine:
         self.spend_cat = np.select(
             [(k == PED) | (k == GYN), (k == ASD) | (k == FH), k == OFFICE, k == COORD],
             [_SPEND_PHYS, _SPEND_YOUTH, _SPEND_OFFICE, _SPEND_COORD], _SPEND_OTHER)
-        self.is_youth = (k == ASD) | (k == FH)
         # families
         self._family_groups()
         self._init_families()
@@ -632,6 +631,17 @@ class VectorEngine:
         ii = np.repeat(np.arange(len(run)), cnt)
         start = np.repeat(self._gstart[run] - (np.cumsum(cnt) - cnt), cnt)
         return ii, self._gmembers[start + np.arange(len(ii))]
+
+    def _group_items(self, run: np.ndarray, *cols: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Items of representative runs ``run`` for every run of their group.
+
+        ``cols`` hold the items on their last axis; as :meth:`_members`, and without shared
+        groups the items as given.
+        """
+        if not self._shared:
+            return (run, *cols)
+        ii, r_ = self._members(run)
+        return (r_.astype(run.dtype), *(c[..., ii] for c in cols))
 
     def _init_families(self) -> None:
         R, cap = self.R, self.cap
@@ -1455,15 +1465,10 @@ class VectorEngine:
         parts = []
         for b in self.blocks:
             sl = b.contacts(t)
-            if sl.stop > sl.start:
-                if self._shared:  # the representatives' contacts, for every run of the group
-                    ii, r_ = self._members(b.c_run[sl])
-                    k = np.arange(sl.start, sl.stop)[ii]
-                    parts.append((r_.astype(np.int32), b.c_fid[k], b.c_slot[k], b.c_pid[k],
-                                  b.c_rnd[k], b.c_codes[:, k], b.c_vis[k]))
-                else:
-                    parts.append((b.c_run[sl], b.c_fid[sl], b.c_slot[sl], b.c_pid[sl],
-                                  b.c_rnd[sl], b.c_codes[:, sl], b.c_vis[sl]))
+            if sl.stop > sl.start:  # the representatives' contacts, in every run of the group
+                parts.append(self._group_items(b.c_run[sl], b.c_fid[sl], b.c_slot[sl],
+                                               b.c_pid[sl], b.c_rnd[sl], b.c_codes[:, sl],
+                                               b.c_vis[sl]))
         if not parts:
             return
         # one compiled pass over the contacts (kernels.contacts_week): a family has at
@@ -1655,14 +1660,10 @@ class VectorEngine:
         rs, fs = [self._changed_run], [np.full(n_ch, -1, dtype=np.int64)]
         for b in self.blocks:
             sl = b.onsets(t)
-            if sl.stop > sl.start:
-                if self._shared:  # the representatives' families, in every run of the group
-                    ii, r_ = self._members(b.o_run[sl])
-                    rs.append(r_)
-                    fs.append(b.o_fid[sl][ii])
-                else:
-                    rs.append(b.o_run[sl])
-                    fs.append(b.o_fid[sl])
+            if sl.stop > sl.start:  # the representatives' families, in every run of the group
+                r_, f_ = self._group_items(b.o_run[sl], b.o_fid[sl])
+                rs.append(r_)
+                fs.append(f_)
         if len(rs) > 1 or n_ch:
             run = np.concatenate(rs)
             fid = np.concatenate(fs)
