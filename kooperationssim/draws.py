@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 from numba import types
-from numba.extending import overload
+from numba.extending import overload, register_jitable
 from scipy.special import betaincinv
 
 from . import kernels
@@ -556,6 +556,24 @@ def _as_uniform_compiled(code):  # pragma: no cover - compiled
     if isinstance(code, types.Integer):
         return lambda code: (np.float64(code) + 0.5) / UNIFORM_CODES
     return None
+
+
+@register_jitable
+def codes_below(p):
+    """How many 16-bit codes have a uniform below ``p``.
+
+    ``as_uniform(c) < p`` exactly when ``c < codes_below(p)``: ``as_uniform(c) < p`` is
+    ``c + 1/2 < p * UNIFORM_CODES``, both sides exact in double precision (scaling by a
+    power of two); so the count is the least integer at or above ``p * UNIFORM_CODES -
+    1/2``, within [0, UNIFORM_CODES] (0 for NaN, which no uniform is below).  Kernels
+    compare codes with it instead of converting each code to a double.
+    """
+    x = p * UNIFORM_CODES
+    if not x > 0.5:
+        return 0
+    if x > UNIFORM_CODES - 0.5:
+        return UNIFORM_CODES
+    return int(math.ceil(x - 0.5))
 
 
 _THRESHOLDS: list[np.ndarray] = []

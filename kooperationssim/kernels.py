@@ -41,14 +41,14 @@ from .layout import (
 )
 
 #: The modules whose code or constants are compiled into the kernels besides this file:
-#: the ``@register_jitable`` rules of ``rules.py``, ``draws.as_uniform`` and the codes of
-#: ``layout.py``.
+#: the ``@register_jitable`` rules of ``rules.py``, ``draws.as_uniform`` and
+#: ``draws.codes_below``, and the codes of ``layout.py``.
 COMPILED_IN = ("rules.py", "draws.py", "layout.py")
 #: SHA-256 of the files :data:`COMPILED_IN`, in that order.  Numba's disk cache notices
 #: changes of ``kernels.py`` only, so a change of one of them must come with a new value
 #: here (``tests/test_kernels.py`` checks it); until then the kernels are compiled afresh
 #: in every process instead of being read from a cache that may hold the old code.
-SOURCES_SHA256 = "d9d654d9e6430626e94405f9d873507ce2e2f1e4c3440769101f506c26441eb2"
+SOURCES_SHA256 = "19e8d1e1a3abf30fbe3f6781fc4765d551b17fc794c16a79aafac78c05ec3a19"
 
 
 def _sources_sha256() -> str | None:
@@ -91,6 +91,16 @@ __all__ = ["accounts_week", "birthdays_and_exits", "calendar_add", "calendar_pop
            "pool_capacity", "present_flags", "progress_week", "record_week", "rehazard",
            "reset_pairs", "route_table", "sort_contacts", "spell_dropouts", "spend",
            "staff_week", "take_pool", "visits_week"]
+
+
+#: Fields of a candidate contact's record (columns of the int32 array of
+#: :func:`contact_schedule`, read by :func:`sort_contacts`): run, family id,
+#: professional, week, slot with round and visibility (``slot | round << 8 | visibility
+#: << 16``: round, the family's contacts in earlier slots of the same week offset;
+#: visibility, 0 a multiple burden, 1 a medium one, 2 none or not yet noticeable), and
+#: the 16-bit codes of the noticing, referral and acceptance decisions.
+CANDIDATE_FIELDS = ("run", "fid", "pid", "week", "slot_round_vis", "notice", "refer", "accept")
+C_RUN, C_FID, C_PID, C_WEEK, C_SLOT, C_NOTICE, C_REFER, C_ACCEPT = range(len(CANDIDATE_FIELDS))
 
 
 @_jit
@@ -142,13 +152,10 @@ def contact_schedule(run, fid, bw, burden, onset, contact_pid, u_notice, u_refer
         cb_exit, cb_end (kinds of contact before the exit / inside the horizon), y1 (a
         first-year contact), first (first week a burden is noticeable at a contact, -1),
         and the candidate contacts: contacts whose noticing draw lies below the largest
-        possible noticing probability, and births a Lotsendienst may screen.  Candidates
-        are ordered by week, within a week by slot, then family (a stable counting sort
-        by week and slot of the contacts as found, family by family); for each its run
-        and family id (int32), slot (int8), week, round (the family's contacts in
-        earlier slots of the same week; int8), professional (int32), (3, m) codes of its
-        noticing, referral and acceptance decisions and the burden's visibility at the
-        contact (0 a multiple burden, 1 a medium one, 2 none or not yet noticeable; int8).
+        possible noticing probability, and births a Lotsendienst may screen, as an
+        (m, 8) int32 array of records (:data:`CANDIDATE_FIELDS`).  Candidates are
+        ordered by week, within a week by slot, then family (a stable counting sort by
+        week and slot of the contacts as found, family by family).
     """
     S, n = contact_pid.shape
     never = np.iinfo(np.int64).max // 4
@@ -157,13 +164,15 @@ def contact_schedule(run, fid, bw, burden, onset, contact_pid, u_notice, u_refer
     y1 = np.zeros(n, np.int64)
     first = np.full(n, never, np.int64)
     # the largest noticing probability of each run, kind and visibility (multiple burden,
-    # medium burden, not visible), the same product as slot by slot
+    # medium burden, not visible), the same product as slot by slot, as a code threshold
+    # (draws.codes_below)
     R = len(boost)
-    bound = np.empty((R, skill.shape[1], 3), np.float64)
+    bound = np.empty((R, skill.shape[1], 3), np.int64)
     for r in range(R):
         for code in range(skill.shape[1]):
             for c, v in enumerate((vis_multiple[r], vis_medium[r], false_pos[r])):
-                bound[r, code, c] = min(max(skill[r, code] * v * boost[r], 0.0), 1.0)
+                bound[r, code, c] = draws.codes_below(
+                    min(max(skill[r, code] * v * boost[r], 0.0), 1.0))
     # the earlier slots with the same week offset as each slot (a contact's round counts
     # the family's contacts there)
     n_same = np.zeros(S, np.int64)
@@ -212,7 +221,7 @@ def contact_schedule(run, fid, bw, burden, onset, contact_pid, u_notice, u_refer
             c = _vis_class(b, on, wk)
             if c < 2 and wk < fi_:
                 fi_ = wk
-            if draws.as_uniform(u_notice[s, i]) < bound[r, code, c] or (
+            if u_notice[s, i] < bound[r, code, c] or (
                     s == birth_slot and lr):
                 found[n_cand] = (i << sh) | s
                 n_cand += 1
@@ -234,14 +243,8 @@ def contact_schedule(run, fid, bw, burden, onset, contact_pid, u_notice, u_refer
         nxt[(bw[i] + slot_off[s] - w_lo) * S + s + 1] += 1
     for k in range(1, len(nxt)):
         nxt[k] += nxt[k - 1]
-    c_run = np.empty(n_cand, np.int32)
-    c_fid = np.empty(n_cand, np.int32)
-    cs = np.empty(n_cand, np.int8)
-    cw = np.empty(n_cand, np.int64)
-    cr = np.zeros(n_cand, np.int8)
-    cp = np.empty(n_cand, np.int32)
-    codes = np.empty((3, n_cand), u_notice.dtype)
-    cv = np.empty(n_cand, np.int8)
+    # one record per candidate (CANDIDATE_FIELDS), written whole: one stream of writes
+    rec = np.empty((n_cand, len(CANDIDATE_FIELDS)), np.int32)
     for j in range(n_cand):
         s = found[j] & ((1 << sh) - 1)
         i = found[j] >> sh
@@ -249,20 +252,20 @@ def contact_schedule(run, fid, bw, burden, onset, contact_pid, u_notice, u_refer
         key = (wk - w_lo) * S + s
         k = nxt[key]
         nxt[key] += 1
-        cs[k] = s
-        c_run[k] = run[i]
-        c_fid[k] = fid[i]
-        cw[k] = wk
-        cp[k] = contact_pid[s, i]
-        cv[k] = _vis_class(burden[i], onset[i], wk)
-        codes[0, k] = u_notice[s, i]
-        codes[1, k] = u_refer[s, i]
-        codes[2, k] = u_accept[s, i]
         # round: the family's contacts in earlier slots of the same week offset
+        rnd = 0
         for q in range(n_same[s]):
             if contact_pid[same[s, q], i] >= 0:
-                cr[k] += 1
-    return cb_exit, cb_end, y1, first, c_run, c_fid, cs, cw, cr, cp, codes, cv
+                rnd += 1
+        rec[k, C_RUN] = run[i]
+        rec[k, C_FID] = fid[i]
+        rec[k, C_PID] = contact_pid[s, i]
+        rec[k, C_WEEK] = wk
+        rec[k, C_SLOT] = s | (rnd << 8) | (_vis_class(burden[i], onset[i], wk) << 16)
+        rec[k, C_NOTICE] = u_notice[s, i]
+        rec[k, C_REFER] = u_refer[s, i]
+        rec[k, C_ACCEPT] = u_accept[s, i]
+    return cb_exit, cb_end, y1, first, rec
 
 
 @_jit
@@ -528,59 +531,84 @@ def family_contacts(uu, bw, run, cols, pv, n_districts, prenatal_weeks, never,
     gyn = np.zeros(n, np.int64)
     ped = np.zeros(n, np.int64)
     n_clin = len(clinic_pids)
-    B = 256  # families in blocks, so that the rows of uu and cpid are read in short runs
+    u_burden, u_kind, u_week, u_dist = uu[cols[0]], uu[cols[1]], uu[cols[2]], uu[cols[3]]
+    u_gyn, u_cbirth, u_clinic, u_mwhas = uu[cols[4]], uu[cols[5]], uu[cols[6]], uu[cols[7]]
+    u_mw, u_ped = uu[cols[8]], uu[cols[9]]
+    # families in tiles of at most B of one run, so that a run's probabilities are read
+    # once per tile, as code thresholds (draws.codes_below: a decision's uniform is below
+    # p exactly when its code is below the threshold), and the rows of uu and cpid are
+    # read in short runs
+    B = 256
     mw_b = np.empty(B, np.int64)
     cl_b = np.empty(B, np.int64)
-    for i0 in range(0, n, B):
-        i1 = min(i0 + B, n)
+    i0 = 0
+    while i0 < n:
+        r = run[i0]
+        i1 = i0 + 1
+        while i1 < min(i0 + B, n) and run[i1] == r:
+            i1 += 1
+        c_multiple = draws.codes_below(pv[r, 0])
+        c_burden = draws.codes_below(pv[r, 0] + pv[r, 1])
+        c_post = draws.codes_below(pv[r, 2])
+        c_mw = draws.codes_below(pv[r, 4])
+        c_clinic = draws.codes_below(pv[r, 5])
+        c_u_exam = draws.codes_below(pv[r, 6])
+        c_u_multiple = draws.codes_below(pv[r, 7])
+        c_gyn = draws.codes_below(pv[r, 8])
+        c_u2 = draws.codes_below(pv[r, 9])
         for i in range(i0, i1):
-            r = run[i]
-            ub = draws.as_uniform(uu[cols[0], i])
-            b = 2 if ub < pv[r, 0] else (1 if ub < pv[r, 0] + pv[r, 1] else 0)
+            ub = u_burden[i]
+            b = 2 if ub < c_multiple else (1 if ub < c_burden else 0)
             burden[i] = b
             if b > 0:
-                if draws.as_uniform(uu[cols[1], i]) < pv[r, 2]:
+                if u_kind[i] < c_post:
                     onset[i] = bw[i] + 1 + np.int64(np.floor(
-                        draws.as_uniform(uu[cols[2], i]) * pv[r, 3]))
+                        draws.as_uniform(u_week[i]) * pv[r, 3]))
                 else:
                     onset[i] = bw[i] - prenatal_weeks
             else:
                 onset[i] = never
-            d = min(np.int64(np.floor(draws.as_uniform(uu[cols[3], i]) * n_districts)),
+            d = min(np.int64(np.floor(draws.as_uniform(u_dist[i]) * n_districts)),
                     n_districts - 1)
             district[i] = d
             gyn[i] = gyn_pids[d, _choose(gyn_cum, d, r, n_of[0, d],
-                                         draws.as_uniform(uu[cols[4], i]))]
+                                         draws.as_uniform(u_gyn[i]))]
             ped[i] = ped_pids[d, _choose(ped_cum, d, r, n_of[1, d],
-                                         draws.as_uniform(uu[cols[9], i]))]
+                                         draws.as_uniform(u_ped[i]))]
             mw = -1
             nm = n_of[2, d]
-            if nm > 0 and draws.as_uniform(uu[cols[7], i]) < pv[r, 4]:
-                mw = mw_pids[d, min(np.int64(np.floor(draws.as_uniform(uu[cols[8], i]) * nm)),
+            if nm > 0 and u_mwhas[i] < c_mw:
+                mw = mw_pids[d, min(np.int64(np.floor(draws.as_uniform(u_mw[i]) * nm)),
                                     nm - 1)]
             mw_b[i - i0] = mw
             clinic = -1
-            if n_clin > 0 and draws.as_uniform(uu[cols[5], i]) < pv[r, 5]:
+            if n_clin > 0 and u_cbirth[i] < c_clinic:
                 clinic = clinic_pids[_choose(clinic_cum, 0, r, n_clin,
-                                             draws.as_uniform(uu[cols[6], i]))]
+                                             draws.as_uniform(u_clinic[i]))]
             cl_b[i - i0] = clinic
+        # slot by slot: one kind per loop over the tile (loops the compiler vectorises)
         for s in range(S):
             k = slot_kind[s]
-            for i in range(i0, i1):
-                r = run[i]
-                up = draws.as_uniform(uu[part0 + s, i])
-                if k == SLOT_GYN:
-                    cpid[s, i] = gyn[i] if up < pv[r, 8] else -1
-                elif k == SLOT_CLINIC:
-                    cpid[s, i] = cl_b[i - i0]
-                elif k == SLOT_U2:  # in the clinic after a clinic birth, else the pediatrician
+            up = uu[part0 + s]
+            out = cpid[s]
+            if k == SLOT_GYN:
+                for i in range(i0, i1):
+                    out[i] = gyn[i] if up[i] < c_gyn else -1
+            elif k == SLOT_CLINIC:
+                for i in range(i0, i1):
+                    out[i] = cl_b[i - i0]
+            elif k == SLOT_U2:  # in the clinic after a clinic birth, else the pediatrician
+                for i in range(i0, i1):
                     c = cl_b[i - i0]
-                    cpid[s, i] = (c if c >= 0 else ped[i]) if up < pv[r, 9] else -1
-                elif k == SLOT_MIDWIFE:
-                    cpid[s, i] = mw_b[i - i0]
-                else:  # pediatric U3-U7
-                    upart = pv[r, 7] if burden[i] == 2 else pv[r, 6]
-                    cpid[s, i] = ped[i] if up < upart else -1
+                    out[i] = (c if c >= 0 else ped[i]) if up[i] < c_u2 else -1
+            elif k == SLOT_MIDWIFE:
+                for i in range(i0, i1):
+                    out[i] = mw_b[i - i0]
+            else:  # pediatric U3-U7
+                for i in range(i0, i1):
+                    out[i] = ped[i] if up[i] < (c_u_multiple if burden[i] == 2
+                                                else c_u_exam) else -1
+        i0 = i1
     return burden, onset, district, gyn, ped, cpid
 
 
@@ -648,31 +676,32 @@ def _notices(r, hj, nH, vc, code, pm, skill, mfa, slack):  # pragma: no cover - 
 
 
 @_jit
-def sort_contacts(run, fid, slot, pid, rnd, codes, vis, R, cap):  # pragma: no cover - compiled
+def sort_contacts(rec, R, cap):  # pragma: no cover - compiled
     """The week's candidate contacts in processing order (see contacts_week).
 
-    The order of ``np.lexsort((fid, run, rnd))``: round, then run, then family id (each
-    family has at most one contact per round, so the keys are distinct).  A counting sort
-    by round and run, then the contacts of each (round, run) by family id.
+    ``rec`` holds their records (:data:`CANDIDATE_FIELDS`).  The order of
+    ``np.lexsort((fid, run, rnd))``: round, then run, then family id (each family has at
+    most one contact per round, so the keys are distinct).  A counting sort by round and
+    run, then the contacts of each (round, run) by family id.
 
     Returns:
         run, position in the ring buffer (``fid % cap``), slot, professional, round,
-        (3, m) codes and visibility class of every contact, as int64 (codes and
-        visibility keep their types), in that order.
+        (3, m) uint16 codes and int8 visibility class of every contact (the others
+        int64), in that order.
     """
-    m = len(run)
+    m = rec.shape[0]
     n_rnd = 0
     for j in range(m):
-        n_rnd = max(n_rnd, np.int64(rnd[j]) + 1)
+        n_rnd = max(n_rnd, np.int64((rec[j, C_SLOT] >> 8) & 255) + 1)
     start = np.zeros(n_rnd * R + 1, np.int64)
     for j in range(m):
-        start[np.int64(rnd[j]) * R + run[j] + 1] += 1
+        start[np.int64((rec[j, C_SLOT] >> 8) & 255) * R + rec[j, C_RUN] + 1] += 1
     for k in range(1, len(start)):
         start[k] += start[k - 1]
     beg = start.copy()
     o = np.empty(m, np.int64)
     for j in range(m):
-        b = np.int64(rnd[j]) * R + run[j]
+        b = np.int64((rec[j, C_SLOT] >> 8) & 255) * R + rec[j, C_RUN]
         o[start[b]] = j
         start[b] += 1
     # each bucket by family id: a few contacts by insertion, more by a merge sort (a
@@ -684,15 +713,15 @@ def sort_contacts(run, fid, slot, pid, rnd, codes, vis, R, cap):  # pragma: no c
             seg = o[lo:hi].copy()
             keys = np.empty(hi - lo, np.int64)
             for k in range(hi - lo):
-                keys[k] = fid[seg[k]]
+                keys[k] = rec[seg[k], C_FID]
             perm = np.argsort(keys, kind="mergesort")
             for k in range(hi - lo):
                 o[lo + k] = seg[perm[k]]
         else:
             for k in range(lo + 1, hi):
                 j = o[k]
-                f = fid[j]
-                while k > lo and fid[o[k - 1]] > f:
+                f = rec[j, C_FID]
+                while k > lo and rec[o[k - 1], C_FID] > f:
                     o[k] = o[k - 1]
                     k -= 1
                 o[k] = j
@@ -701,19 +730,20 @@ def sort_contacts(run, fid, slot, pid, rnd, codes, vis, R, cap):  # pragma: no c
     slot_o = np.empty(m, np.int64)
     pid_o = np.empty(m, np.int64)
     rnd_o = np.empty(m, np.int64)
-    codes_o = np.empty((3, m), codes.dtype)
-    vis_o = np.empty(m, vis.dtype)
+    codes_o = np.empty((3, m), np.uint16)
+    vis_o = np.empty(m, np.int8)
     for k in range(m):
         j = o[k]
-        r_o[k] = run[j]
-        pos_o[k] = np.int64(fid[j]) % cap
-        slot_o[k] = slot[j]
-        pid_o[k] = pid[j]
-        rnd_o[k] = rnd[j]
-        codes_o[0, k] = codes[0, j]
-        codes_o[1, k] = codes[1, j]
-        codes_o[2, k] = codes[2, j]
-        vis_o[k] = vis[j]
+        r_o[k] = rec[j, C_RUN]
+        pos_o[k] = np.int64(rec[j, C_FID]) % cap
+        srv = rec[j, C_SLOT]
+        slot_o[k] = srv & 255
+        rnd_o[k] = (srv >> 8) & 255
+        vis_o[k] = srv >> 16
+        pid_o[k] = rec[j, C_PID]
+        codes_o[0, k] = rec[j, C_NOTICE]
+        codes_o[1, k] = rec[j, C_REFER]
+        codes_o[2, k] = rec[j, C_ACCEPT]
     return r_o, pos_o, slot_o, pid_o, rnd_o, codes_o, vis_o
 
 

@@ -245,11 +245,11 @@ class _Block:
     def index_weeks(self, weeks: int) -> None:
         """Where each week's contacts and onsets start (both arrays are sorted by week)."""
         w = np.arange(weeks + 1)
-        self.c_at = np.searchsorted(self.c_week, w).tolist()
+        self.c_at = np.searchsorted(self.cand[:, kernels.C_WEEK], w).tolist()
         self.o_at = np.searchsorted(self.o_week, w).tolist()
 
     def contacts(self, t: int) -> slice:
-        """Candidate contacts of week t (indices into the c_* arrays)."""
+        """Candidate contacts of week t (rows of ``cand``, kernels.CANDIDATE_FIELDS)."""
         return slice(self.c_at[t], self.c_at[t + 1])
 
     def onsets(self, t: int) -> slice:
@@ -643,6 +643,19 @@ class VectorEngine:
         ii, r_ = self._members(run)
         return (r_.astype(run.dtype), *(c[..., ii] for c in cols))
 
+    def _group_records(self, rec: np.ndarray) -> np.ndarray:
+        """Candidate records (kernels.CANDIDATE_FIELDS) of representatives for every run.
+
+        Each record is repeated for every run of its representative's group, with that
+        run; without shared groups the records as given.
+        """
+        if not self._shared:
+            return rec
+        ii, r_ = self._members(rec[:, kernels.C_RUN])
+        out = rec[ii]
+        out[:, kernels.C_RUN] = r_
+        return out
+
     def _init_families(self) -> None:
         R, cap = self.R, self.cap
         # a family's 32-bit integer fields in one row of fi, its 64-bit ones (_WIDE_FIELDS)
@@ -787,8 +800,7 @@ class VectorEngine:
             STAY_WEEKS_AFTER_BIRTH, T, NEVER_WEEK)
         # one compiled pass over the families and their contact slots (kernels.py)
         S = N_CONTACTS
-        (b.cb_exit, b.cb_end, b.y1, b.first_noticeable, b.c_run, b.c_fid, b.c_slot,
-         b.c_week, b.c_rnd, b.c_pid, b.c_codes, b.c_vis) = kernels.contact_schedule(
+        b.cb_exit, b.cb_end, b.y1, b.first_noticeable, b.cand = kernels.contact_schedule(
             run, fid, bw, fb.burden, fb.onset_week,
             fb.contact_pid, fb.u[draws.NOTICE0:draws.NOTICE0 + S],
             fb.u[draws.REFER0:draws.REFER0 + S], fb.u[draws.ACCEPT0:draws.ACCEPT0 + S],
@@ -797,7 +809,7 @@ class VectorEngine:
             fi["false_pos"], fi["boost"], fi["lots"], T, self.n_cont)
         fb.u = fb.u[:N_FAMILY_KEEP].copy()  # the buffers are reused
         fb.contact_pid = None
-        cw = b.c_week
+        cw = b.cand[:, kernels.C_WEEK]
         b.max_week = max(int(cw.max()) if len(cw) else -1,
                          int(b.o_week.max()) if len(b.o_week) else -1)
         b.index_weeks(T)
@@ -1466,18 +1478,14 @@ class VectorEngine:
         for b in self.blocks:
             sl = b.contacts(t)
             if sl.stop > sl.start:  # the representatives' contacts, in every run of the group
-                parts.append(self._group_items(b.c_run[sl], b.c_fid[sl], b.c_slot[sl],
-                                               b.c_pid[sl], b.c_rnd[sl], b.c_codes[:, sl],
-                                               b.c_vis[sl]))
+                parts.append(self._group_records(b.cand[sl]))
         if not parts:
             return
         # one compiled pass over the contacts (kernels.contacts_week): a family has at
         # most two contacts a week, all first contacts (in run and family order) come
         # before all second contacts (kernels.sort_contacts)
         run, pos, slot, h, rnd, codes, vis = kernels.sort_contacts(
-            *(np.concatenate([x[i] for x in parts]) for i in range(5)),
-            np.concatenate([x[5] for x in parts], axis=1),
-            np.concatenate([x[6] for x in parts]), R, self.cap)
+            parts[0] if len(parts) == 1 else np.concatenate(parts), R, self.cap)
         # minutes per contact and free time (contact counts are kept for the
         # representatives: the same in their group)
         share, slack = kernels.contact_shares(t % 52, self.bank, self.cap_m, self._n_week,

@@ -97,6 +97,27 @@ def test_threshold_table_is_the_threshold_of_every_code():
     assert draws.code_thresholds(codes).dtype == np.int64
 
 
+def test_codes_below_counts_the_codes_whose_uniform_is_below():
+    """``as_uniform(c) < p`` exactly when ``c < codes_below(p)``, in Python and compiled,
+    for probabilities on and next to the uniforms of the codes and outside [0, 1]."""
+    from numba import njit
+
+    compiled = njit(lambda p: draws.codes_below(p))
+    codes = np.arange(draws.UNIFORM_CODES)
+    u = as_uniform(codes)
+    rng = np.random.default_rng(11)
+    k = rng.integers(0, draws.UNIFORM_CODES, 300)
+    grid = np.concatenate([(k + 0.5) / draws.UNIFORM_CODES, k / draws.UNIFORM_CODES])
+    ps = np.concatenate([grid, np.nextafter(grid, 0.0), np.nextafter(grid, 1.0),
+                         rng.random(300), [0.0, 1.0, -0.5, 1.5, -np.inf, np.inf, np.nan,
+                                           0.5 / draws.UNIFORM_CODES, u[-1], 5e-324]])
+    for p in ps.tolist():
+        below = u < p
+        n = draws.codes_below(p)
+        assert compiled(p) == n, p
+        assert np.array_equal(below, codes < n), p
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_sort_contacts_is_the_lexsort_of_round_run_and_family(seed):
     """The week's contacts in processing order: np.lexsort((fid, run, rnd)), also for
@@ -123,11 +144,18 @@ def test_sort_contacts_is_the_lexsort_of_round_run_and_family(seed):
     codes = rng.integers(0, draws.UNIFORM_CODES, (3, m)).astype(np.uint16)
     vis = rng.integers(0, 3, m).astype(np.int8)
     o = np.lexsort((fid, run, rnd))
-    got = kernels.sort_contacts(run, fid, slot, pid, rnd, codes, vis, R, cap)
+    rec = np.zeros((m, len(kernels.CANDIDATE_FIELDS)), dtype=np.int32)
+    rec[:, kernels.C_RUN], rec[:, kernels.C_FID], rec[:, kernels.C_PID] = run, fid, pid
+    rec[:, kernels.C_WEEK] = 7
+    rec[:, kernels.C_SLOT] = slot | (rnd.astype(np.int32) << 8) | (vis.astype(np.int32) << 16)
+    rec[:, kernels.C_NOTICE], rec[:, kernels.C_REFER], rec[:, kernels.C_ACCEPT] = codes
+    got = kernels.sort_contacts(rec, R, cap)
     want = (run[o], fid[o].astype(np.int64) % cap, slot[o], pid[o], rnd[o], codes[:, o],
             vis[o])
-    for g, w in zip(got, want, strict=True):
+    dtypes = [np.int64] * 5 + [np.uint16, np.int8]
+    for g, w, dt in zip(got, want, dtypes, strict=True):
         np.testing.assert_array_equal(g, w)
+        assert g.dtype == dt
 
 
 def _resolved(p: dict) -> dict:
@@ -154,6 +182,8 @@ def test_family_attributes_kernel_matches_the_array_code(seed):
     uu[:, 50:100] = draws.UNIFORM_CODES - 1
     bw = rng.integers(-160, 600, n)
     run = rng.integers(0, 3, n)
+    if seed % 2:  # run after run, as the engine draws them: tiles of one run
+        run = np.sort(run)
     got = draws.family_attributes_runs(uu, bw, run, layout, sizes, params)
     ref = reference_attributes(uu, bw, run, layout, sizes, params)
     for k, v in ref.items():
