@@ -317,13 +317,17 @@ def insert_families(fi, fh, ff, fu, run, fid, idx, cap, fi_new, fh_new, ff_new, 
         i = idx[j]
         f = fid[i]
         p = f % cap
-        fi[r, p, :] = fi_new
+        # element by element: cheaper than assigning slices of the rows
+        for c in range(len(fi_new)):
+            fi[r, p, c] = fi_new[c]
         for c in range(len(cols)):
             fi[r, p, cols[c]] = vals[c][i]
-        fh[r, p, :] = fh_new
+        for c in range(len(fh_new)):
+            fh[r, p, c] = fh_new[c]
         for c in range(len(hcols)):
             fh[r, p, hcols[c]] = hvals[c][i]
-        ff[r, p, :] = ff_new
+        for c in range(len(ff_new)):
+            ff[r, p, c] = ff_new[c]
         for c in range(nk):
             fu[r, p, c] = u[c, i]
         if crisis_at[i] < bw[i] + stay_weeks:
