@@ -104,6 +104,18 @@ C_RUN, C_FID, C_PID, C_WEEK, C_SLOT, C_NOTICE, C_REFER, C_ACCEPT = range(len(CAN
 
 
 @_jit
+def _slot_field(slot, rnd, vis):  # pragma: no cover - compiled
+    """A candidate's packed slot, round and visibility (field ``C_SLOT``)."""
+    return slot | (rnd << 8) | (vis << 16)
+
+
+@_jit
+def _round_of(field):  # pragma: no cover - compiled
+    """The round of a packed ``C_SLOT`` field (see :func:`_slot_field`)."""
+    return np.int64((field >> 8) & 255)
+
+
+@_jit
 def _vis_class(burden, onset, t):  # pragma: no cover - compiled
     """How visible a family's burden is in week ``t``.
 
@@ -261,7 +273,7 @@ def contact_schedule(run, fid, bw, burden, onset, contact_pid, u_notice, u_refer
         rec[k, C_FID] = fid[i]
         rec[k, C_PID] = contact_pid[s, i]
         rec[k, C_WEEK] = wk
-        rec[k, C_SLOT] = s | (rnd << 8) | (_vis_class(burden[i], onset[i], wk) << 16)
+        rec[k, C_SLOT] = _slot_field(s, rnd, _vis_class(burden[i], onset[i], wk))
         rec[k, C_NOTICE] = u_notice[s, i]
         rec[k, C_REFER] = u_refer[s, i]
         rec[k, C_ACCEPT] = u_accept[s, i]
@@ -696,16 +708,16 @@ def sort_contacts(rec, R, cap):  # pragma: no cover - compiled
     m = rec.shape[0]
     n_rnd = 0
     for j in range(m):
-        n_rnd = max(n_rnd, np.int64((rec[j, C_SLOT] >> 8) & 255) + 1)
+        n_rnd = max(n_rnd, _round_of(rec[j, C_SLOT]) + 1)
     start = np.zeros(n_rnd * R + 1, np.int64)
     for j in range(m):
-        start[np.int64((rec[j, C_SLOT] >> 8) & 255) * R + rec[j, C_RUN] + 1] += 1
+        start[_round_of(rec[j, C_SLOT]) * R + rec[j, C_RUN] + 1] += 1
     for k in range(1, len(start)):
         start[k] += start[k - 1]
     beg = start.copy()
     o = np.empty(m, np.int64)
     for j in range(m):
-        b = np.int64((rec[j, C_SLOT] >> 8) & 255) * R + rec[j, C_RUN]
+        b = _round_of(rec[j, C_SLOT]) * R + rec[j, C_RUN]
         o[start[b]] = j
         start[b] += 1
     # each bucket by family id: a few contacts by insertion, more by a merge sort (a
@@ -742,7 +754,7 @@ def sort_contacts(rec, R, cap):  # pragma: no cover - compiled
         pos_o[k] = np.int64(rec[j, C_FID]) % cap
         srv = rec[j, C_SLOT]
         slot_o[k] = srv & 255
-        rnd_o[k] = (srv >> 8) & 255
+        rnd_o[k] = _round_of(srv)
         vis_o[k] = srv >> 16
         pid_o[k] = rec[j, C_PID]
         codes_o[0, k] = rec[j, C_NOTICE]
@@ -1537,6 +1549,12 @@ def _first_crossing(t_upd, h0, h, e, never_week):  # pragma: no cover - compiled
 
 
 @_jit
+def _later_onset(burden, onset, entry, exit_week, weeks):  # pragma: no cover - compiled
+    """Whether a burden's onset falls after entry, before the exit and inside the horizon."""
+    return burden > 0 and entry < onset < exit_week and onset < weeks
+
+
+@_jit
 def entry_hazards(run, fid, bw, burden, onset, e_crisis, units, prenatal_weeks, stay_weeks,
                   weeks, never_week):  # pragma: no cover - compiled
     """Entry week, crisis hazard from entry and its first crossing of a block of families.
@@ -1563,7 +1581,7 @@ def entry_hazards(run, fid, bw, burden, onset, e_crisis, units, prenatal_weeks, 
         on = onset[i]
         te[i] = t0
         cls = _vis_class(b, on, t0)
-        if b > 0 and on > t0 and on < bw[i] + stay_weeks and on < weeks:
+        if _later_onset(b, on, t0, bw[i] + stay_weeks, weeks):
             cnt[on + 1] += 1  # a later onset changes the hazard
         h = units[run[i], cls]
         h0[i] = h
@@ -1576,7 +1594,7 @@ def entry_hazards(run, fid, bw, burden, onset, e_crisis, units, prenatal_weeks, 
     o_fid = np.empty(m, np.int64)
     for i in range(n):
         on = onset[i]
-        if burden[i] > 0 and on > te[i] and on < bw[i] + stay_weeks and on < weeks:
+        if _later_onset(burden[i], on, te[i], bw[i] + stay_weeks, weeks):
             k = cnt[on]
             cnt[on] += 1
             o_week[k] = on
