@@ -430,10 +430,39 @@ def family_params(params: list[dict[str, Any]]) -> np.ndarray:
     return np.array([[q[name] for name in FAMILY_PARAMS] for q in params], dtype=np.float64)
 
 
+def family_tables(layout: Layout, sizes: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The practices and their choice weights that :func:`family_attributes_runs` reads.
+
+    For ``sizes`` (runs, n_health), the practice size weights of each run: the
+    gynecology, pediatric and midwife slots of every district (padded) with their counts,
+    each run's cumulative choice weights of the gynecology and pediatric practices of a
+    district, the clinics and each run's cumulative weights of them.  They depend on the
+    layout and the sizes only, so a batch computes them once.
+    """
+    D = layout.n_districts
+    runs = len(sizes)
+    groups = [[layout.pids_of(kind, d) for d in range(D)]
+              for kind in ("gynecology", "pediatric", "midwife")]
+    m = max(1, max(len(g) for gs in groups for g in gs))
+    pids = np.zeros((3, D, m), dtype=np.int64)
+    cums = np.ones((2, D, runs, m))
+    n_of = np.zeros((3, D), dtype=np.int64)
+    for k, gs in enumerate(groups):
+        for d, g in enumerate(gs):
+            pids[k, d, :len(g)] = g
+            n_of[k, d] = len(g)
+            if k < 2 and len(g):
+                cums[k, d, :, :len(g)] = _cumulative(sizes[:, g])
+    clinics = layout.pids_of("clinic")
+    clinic_cum = np.ascontiguousarray((_cumulative(sizes[:, clinics]) if len(clinics)
+                  else np.ones((runs, 1)))[None])
+    return pids, cums, n_of, clinics.astype(np.int64), clinic_cum
+
+
 def family_attributes_runs(
     uu: np.ndarray, birth_week: np.ndarray, run: np.ndarray, layout: Layout,
     sizes: np.ndarray, params: list[dict[str, Any]] | np.ndarray,
-    cpid: np.ndarray | None = None,
+    cpid: np.ndarray | None = None, tables: tuple[np.ndarray, ...] | None = None,
 ) -> FamilyBlock:
     """Turn blocks of uniforms of several runs into family attributes and contacts.
 
@@ -446,6 +475,7 @@ def family_attributes_runs(
         params: parameters of each run, or their rows of :func:`family_params`.
         cpid: an (N_CONTACTS, n) int32 array to fill with the contacts (a reused buffer);
             a new one if None.
+        tables: :func:`family_tables` of ``layout`` and ``sizes``, where already computed.
 
     Every operation is elementwise over families, so a run's families get the same
     attributes whether they are handled alone or together with other runs.
@@ -454,28 +484,17 @@ def family_attributes_runs(
     pv = (np.ascontiguousarray(params, dtype=np.float64) if isinstance(params, np.ndarray)
           else family_params(params))
     D = layout.n_districts
-    groups = [[layout.pids_of(kind, d) for d in range(D)]
-              for kind in ("gynecology", "pediatric", "midwife")]
-    m = max(1, max(len(g) for gs in groups for g in gs))
-    pids = np.zeros((3, D, m), dtype=np.int64)
-    cums = np.ones((2, D, len(pv), m))
-    n_of = np.zeros((3, D), dtype=np.int64)
-    for k, gs in enumerate(groups):
-        for d, g in enumerate(gs):
-            pids[k, d, :len(g)] = g
-            n_of[k, d] = len(g)
-            if k < 2 and len(g):
-                cums[k, d, :, :len(g)] = _cumulative(sizes[:, g])
-    clinics = layout.pids_of("clinic")
-    clinic_cum = np.ascontiguousarray((_cumulative(sizes[:, clinics]) if len(clinics)
-                  else np.ones((len(pv), 1)))[None])
+    if len(sizes) != len(pv):
+        raise ValueError(f"family_attributes_runs: {len(sizes)} rows of practice sizes for "
+                         f"{len(pv)} runs")
+    pids, cums, n_of, clinics, clinic_cum = (family_tables(layout, sizes) if tables is None
+                                             else tables)
     cols = np.array([FAMILY_U[c] for c in ("burden", "onset_kind", "onset_week", "district",
                                            "gyn", "clinic_birth", "clinic", "midwife_has",
                                            "midwife", "ped")], dtype=np.int64)
     burden, onset, district, gyn, ped, contact_pid = kernels.family_contacts(
         uu, np.asarray(birth_week, dtype=np.int64), run, cols, pv, D, PRENATAL_WEEKS, NEVER,
-        pids[0], cums[0], pids[1], cums[1], pids[2], n_of, clinics.astype(np.int64),
-        clinic_cum, SLOT_KIND, _PART0,
+        pids[0], cums[0], pids[1], cums[1], pids[2], n_of, clinics, clinic_cum, SLOT_KIND, _PART0,
         np.empty((len(SLOT_KIND), len(birth_week)), dtype=np.int32) if cpid is None
         else cpid)  # int32: half the memory
     return FamilyBlock(
@@ -588,7 +607,7 @@ def code_thresholds(codes: np.ndarray) -> np.ndarray:
     """
     if not _THRESHOLDS:
         _THRESHOLDS.append(threshold_units(as_uniform(np.arange(UNIFORM_CODES))))
-    return _THRESHOLDS[0][codes]
+    return _THRESHOLDS[0].take(codes)
 
 
 def _initial_counts(rng: np.random.Generator, p: dict[str, Any]) -> np.ndarray:
@@ -773,6 +792,6 @@ def meeting_occurrence(t: int, interval: int, fmt: int) -> int:
 
 __all__ += ["prepare_generators", "year_streams", "START_STREAMS"]
 __all__ += ["as_uniform", "UNIFORM_CODES", "meeting_occurrence", "draw_year_entries",
-            "initial_birth_weeks", "family_attributes_runs", "family_params",
+            "initial_birth_weeks", "family_attributes_runs", "family_params", "family_tables",
             "year_family_uniforms", "initial_family_uniforms", "NEVER", "KEEP_INDEX",
             "NOTICE0", "REFER0", "ACCEPT0", "BIRTH_SLOT", "family_attributes"]

@@ -48,7 +48,7 @@ COMPILED_IN = ("rules.py", "draws.py", "layout.py")
 #: changes of ``kernels.py`` only, so a change of one of them must come with a new value
 #: here (``tests/test_kernels.py`` checks it); until then the kernels are compiled afresh
 #: in every process instead of being read from a cache that may hold the old code.
-SOURCES_SHA256 = "19e8d1e1a3abf30fbe3f6781fc4765d551b17fc794c16a79aafac78c05ec3a19"
+SOURCES_SHA256 = "f0b75673ec20da0c14437a6fcf0f95b96116a07e6c3b68bfbb6530d13774361a"
 
 
 def _sources_sha256() -> str | None:
@@ -90,7 +90,7 @@ __all__ = ["accounts_week", "birthdays_and_exits", "calendar_add", "calendar_pop
            "family_flags", "fill_slots", "insert_families", "intake_week", "meeting_pairs",
            "pool_capacity", "present_flags", "progress_week", "record_week", "rehazard",
            "reset_pairs", "route_table", "sort_contacts", "spell_dropouts", "spend",
-           "staff_week", "take_pool", "visits_week"]
+           "staff_week", "take_pool", "visits_week", "week_order"]
 
 
 #: Fields of a candidate contact's record (columns of the int32 array of
@@ -278,6 +278,34 @@ def contact_schedule(run, fid, bw, burden, onset, contact_pid, u_notice, u_refer
         rec[k, C_REFER] = u_refer[s, i]
         rec[k, C_ACCEPT] = u_accept[s, i]
     return cb_exit, cb_end, y1, first, rec
+
+
+@_jit
+def week_order(week, sub, n_sub):  # pragma: no cover - compiled
+    """The stable order of items by week, then ``sub`` (in ``[0, n_sub)``): a counting sort.
+
+    Items already in order within consecutive parts (each part sorted by week and
+    ``sub``) come out as if one pass had sorted them all: the candidate contacts and
+    onsets of a block's tiles (see :func:`contact_schedule`, :func:`entry_hazards`).
+
+    Returns:
+        (m,) int64 positions of the items in that order.
+    """
+    m = len(week)
+    out = np.empty(m, np.int64)
+    if m == 0:
+        return out
+    lo = week.min()
+    cnt = np.zeros((week.max() - lo + 1) * n_sub + 1, np.int64)
+    for k in range(m):
+        cnt[(week[k] - lo) * n_sub + sub[k] + 1] += 1
+    for k in range(1, len(cnt)):
+        cnt[k] += cnt[k - 1]
+    for k in range(m):
+        key = (week[k] - lo) * n_sub + sub[k]
+        out[cnt[key]] = k
+        cnt[key] += 1
+    return out
 
 
 @_jit

@@ -125,10 +125,14 @@ _FAMILY_FIELDS = (
 _WIDE_FIELDS = ("e_crisis", "e_drop", "H0", "t_upd", "h_cur", "crisis_at", "drop_at")
 #: Decision uniforms kept with each family (the first columns of the family block).
 N_FAMILY_KEEP = len(draws._U_KEEP)
-#: New families drawn and prepared together at most (a run's families stay together): a
-#: chunk's codes (200 bytes a family) and contact slots stay in buffers reused from chunk
-#: to chunk, rather than a whole block's in fresh memory (see VectorEngine._family_buffers).
+#: New families in one block at most (a run's families stay together): the calendars of
+#: their candidate contacts and onsets (see _Block).
 FAMILY_CHUNK = 1 << 17
+#: New families drawn, prepared and written into the ring buffers together at most (a
+#: run's families stay together): a tile's codes (200 bytes a family), contact slots and
+#: attributes stay in the processor's cache from one step to the next, in buffers reused
+#: from tile to tile (see VectorEngine._family_buffers).
+FAMILY_TILE = 1 << 12
 NEVER_WEEK = np.iinfo(np.int64).max // 4
 #: Contact slots for the compiled schedule (kernels.contact_schedule): kind code of each
 #: slot (the U2's is decided per family), whether it is the U2, whether it is in year 1.
@@ -231,16 +235,22 @@ class _Calendar:
 
 
 class _Block:
-    """Families that entered together, with their static schedule data.
+    """The calendars of families that entered together: their candidate contacts and onsets.
 
     A block holds the families of every run that draws its own (the representatives of
-    ``VectorEngine._family_groups``).
+    ``VectorEngine._family_groups``): ``cand`` their candidate contacts
+    (kernels.CANDIDATE_FIELDS) by week, slot and family, ``o_week``, ``o_run`` and ``o_fid``
+    the onsets of a burden after entry by week and family.
     """
 
-    def __init__(self, fb: draws.FamilyBlock, run: np.ndarray, fid: np.ndarray):
-        self.fb = fb
-        self.run = run
-        self.fid = fid
+    def __init__(self, cand: np.ndarray, o_week: np.ndarray, o_run: np.ndarray,
+                 o_fid: np.ndarray, weeks: int):
+        self.cand = cand
+        self.o_week, self.o_run, self.o_fid = o_week, o_run, o_fid
+        cw = cand[:, kernels.C_WEEK]
+        self.max_week = max(int(cw.max()) if len(cw) else -1,
+                            int(o_week.max()) if len(o_week) else -1)
+        self.index_weeks(weeks)
 
     def index_weeks(self, weeks: int) -> None:
         """Where each week's contacts and onsets start (both arrays are sorted by week)."""
@@ -700,7 +710,7 @@ class VectorEngine:
         self.wait_fid = np.zeros(0, dtype=np.int64)
         self.in_help_n = np.zeros(R, dtype=np.int64)
         self.waiting_n = np.zeros(R, dtype=np.int64)
-        self._pending: list[_Block] = []  # this year's entries, until its first exits
+        self._fam_tables = draws.family_tables(self.lay, self._fam_in["size"])
         self._uu_buf: np.ndarray | None = None  # see _family_buffers
         self._year_bufs: dict[Any, Any] = {}  # a year's per-seed draws (_year_boundary)
         self._cp_buf = np.zeros(0, dtype=np.int32)
@@ -708,38 +718,43 @@ class VectorEngine:
         self._changed_pos = np.zeros(0, dtype=np.int64)
         # the families present at the start, all runs at once (the representatives' only)
         n = self._init_counts[self._reps].sum(axis=1)
-        for blk in self._new_blocks(n, np.zeros(len(n), dtype=np.int64), lambda r: (
-                draws.initial_family_uniforms(self.seeds[r], self.params[r]))):
-            self._insert(blk)
+        self._new_families(n, np.zeros(len(n), dtype=np.int64), lambda r: (
+            draws.initial_family_uniforms(self.seeds[r], self.params[r])))
         self.tail = self.bw_start[:, PRENATAL_WEEKS - self.bw0].copy()  # entered before week 0
 
-    def _new_blocks(self, n: np.ndarray, first: np.ndarray,
-                    draw: Callable[[int], tuple[np.ndarray, np.ndarray]]) -> list[_Block]:
-        """Draw and prepare new families of every representative, in chunks of them.
+    def _new_families(self, n: np.ndarray, first: np.ndarray,
+                      draw: Callable[[int], tuple[np.ndarray, np.ndarray]]) -> None:
+        """Draw, prepare and write new families of every representative into the buffers.
 
         ``n[j]`` families of the j-th representative (``_reps``), with family ids from
-        ``first[j]``; ``draw`` as for :meth:`_family_codes`.
+        ``first[j]``; ``draw`` as for :meth:`_family_codes`.  Tiles of representatives
+        (FAMILY_TILE families at most) go through every step together; the calendars of
+        chunks of them (FAMILY_CHUNK families at most) form a block.
         """
-        blocks = []
         for j0, j1 in self._family_chunks(n):
-            rj, nj = self._reps[j0:j1], n[j0:j1]
-            uu, cp = self._family_buffers(int(nj.sum()))
-            bw = self._family_codes(rj, nj, uu, draw)
-            run = np.repeat(rj, nj)
-            fid = np.arange(len(run)) + np.repeat(first[j0:j1] - (np.cumsum(nj) - nj), nj)
-            blocks.append(self._prepare_block(uu, cp, bw, run, fid))
-        return blocks
+            parts = []
+            for k0, k1 in self._family_chunks(n[j0:j1], FAMILY_TILE):
+                a, b = j0 + k0, j0 + k1
+                rj, nj = self._reps[a:b], n[a:b]
+                uu, cp = self._family_buffers(int(nj.sum()))
+                bw = self._family_codes(rj, nj, uu, draw)
+                run = np.repeat(rj, nj)
+                fid = np.arange(len(run)) + np.repeat(first[a:b] - (np.cumsum(nj) - nj), nj)
+                parts.append(self._prepare_tile(uu, cp, bw, run, fid))
+            self.blocks.append(self._block(parts))
 
-    def _family_chunks(self, n: np.ndarray) -> list[tuple[int, int]]:
-        """Consecutive representatives ``[j0, j1)`` with at most FAMILY_CHUNK new families.
+    def _family_chunks(self, n: np.ndarray, limit: int | None = None
+                       ) -> list[tuple[int, int]]:
+        """Consecutive representatives ``[j0, j1)`` with at most ``limit`` new families.
 
         ``n[j]`` is the count of the j-th representative; a representative with more
-        families than FAMILY_CHUNK forms a chunk of its own.
+        families than ``limit`` (default FAMILY_CHUNK) forms a chunk of its own.
         """
+        limit = FAMILY_CHUNK if limit is None else limit
         out: list[tuple[int, int]] = []
         j0, acc = 0, 0
         for j, k in enumerate(n.tolist()):
-            if j > j0 and acc + k > FAMILY_CHUNK:
+            if j > j0 and acc + k > limit:
                 out.append((j0, j))
                 j0, acc = j, 0
             acc += k
@@ -748,12 +763,12 @@ class VectorEngine:
         return out
 
     def _family_buffers(self, tot: int) -> tuple[np.ndarray, np.ndarray]:
-        """(N_FAMILY_U, tot) codes and (N_CONTACTS, tot) contact buffers of a chunk.
+        """(N_FAMILY_U, tot) codes and (N_CONTACTS, tot) contact buffers of a tile.
 
-        Views of two buffers kept for the whole batch (grown when a chunk needs more):
-        every chunk of new families is drawn and prepared in the same memory, whose pages
-        are touched once rather than for every block.  What a block keeps is copied out
-        of them in :meth:`_prepare_block`.
+        Views of two buffers kept for the whole batch (grown when a tile needs more):
+        every tile of new families is drawn and prepared in the same memory, which stays
+        in the cache.  Nothing of them is kept after the tile is written into the ring
+        buffers.
         """
         if self._uu_buf is None or len(self._cp_buf) < N_CONTACTS * tot:
             self._uu_buf = np.empty(draws.N_FAMILY_U * tot, dtype=np.uint16)
@@ -781,63 +796,81 @@ class VectorEngine:
             o += len(b)
         return bw
 
-    def _prepare_block(self, uu, cp, bw, run, fid) -> _Block:
-        """Attributes, static schedule data and calendars of a block of new families.
+    def _prepare_tile(self, uu, cp, bw, run, fid) -> tuple[np.ndarray, ...]:
+        """A tile of new families: attributes and static schedule data, into the buffers.
 
-        ``uu`` and ``cp`` are the chunk's buffers (:meth:`_family_buffers`): the block
-        keeps a copy of the codes it needs later and nothing of the contacts.
+        ``uu`` and ``cp`` are the tile's buffers (:meth:`_family_buffers`); the families
+        are written into the ring buffers of every run of their group.
+
+        Returns:
+            the candidate contacts (kernels.CANDIDATE_FIELDS) by week, slot and family,
+            and the weeks, runs and family ids of the onsets after entry by week.
         """
         T, fi = self.weeks, self._fam_in
         fb = draws.family_attributes_runs(uu, bw, run, self.lay, fi["size"],
-                                          fi["family_params"], cpid=cp)
-        b = _Block(fb, run, fid)
+                                          fi["family_params"], cpid=cp,
+                                          tables=self._fam_tables)
         # entry week (families present at the start enter the simulation at week 0), the
         # crisis hazard from entry (in hazard units: one value per run and burden class,
         # outside help) and its first crossing, and the onsets of a burden after entry,
         # which change the hazard (kernels.entry_hazards)
-        b.te, b.h0, b.crisis_at, b.o_week, b.o_run, b.o_fid = kernels.entry_hazards(
+        te, h0, crisis_at, o_week, o_run, o_fid = kernels.entry_hazards(
             run, fid, bw, fb.burden, fb.onset_week, fb.e_crisis, fi["units"], PRENATAL_WEEKS,
             STAY_WEEKS_AFTER_BIRTH, T, NEVER_WEEK)
         # one compiled pass over the families and their contact slots (kernels.py)
         S = N_CONTACTS
-        b.cb_exit, b.cb_end, b.y1, b.first_noticeable, b.cand = kernels.contact_schedule(
+        cb_exit, cb_end, y1, first_noticeable, cand = kernels.contact_schedule(
             run, fid, bw, fb.burden, fb.onset_week,
             fb.contact_pid, fb.u[draws.NOTICE0:draws.NOTICE0 + S],
             fb.u[draws.REFER0:draws.REFER0 + S], fb.u[draws.ACCEPT0:draws.ACCEPT0 + S],
             self.kind, _SLOT_CODE, _SLOT_U2, CONTACT_OFFSETS.astype(np.int64), _SLOT_Y1,
             BIRTH_SLOT, KIND_BIT_OF, fi["skill"], fi["vis_multiple"], fi["vis_medium"],
             fi["false_pos"], fi["boost"], fi["lots"], T, self.n_cont)
-        fb.u = fb.u[:N_FAMILY_KEEP].copy()  # the buffers are reused
-        fb.contact_pid = None
-        cw = b.cand[:, kernels.C_WEEK]
-        b.max_week = max(int(cw.max()) if len(cw) else -1,
-                         int(b.o_week.max()) if len(b.o_week) else -1)
-        b.index_weeks(T)
-        self.blocks.append(b)
-        return b
-
-    def _insert(self, b: _Block) -> None:
-        """Put the families of block ``b`` into the ring buffers of their runs."""
-        if len(b.run) == 0:
-            return
-        fb = b.fb
-        # the block holds the representatives' families: each goes into every run of its group
-        idx, run = self._members(b.run)
+        # the tile's families go into every run of their representative's group
+        idx, members = self._members(run)
         src = dict(zip(_INSERT_COLS, (
-            b.fid, fb.birth_week, fb.burden, fb.onset_week, fb.district, fb.gyn, fb.ped,
-            fb.e_crisis, fb.e_drop, b.cb_exit, b.cb_end, b.y1, b.first_noticeable, b.te, b.h0,
-            b.crisis_at), strict=True))
+            fid, bw, fb.burden, fb.onset_week, fb.district, fb.gyn, fb.ped, fb.e_crisis,
+            fb.e_drop, cb_exit, cb_end, y1, first_noticeable, te, h0, crisis_at), strict=True))
         narrow, wide, cols, hcols = self._insert_cols
         vals = tuple(np.ascontiguousarray(src[n], dtype=np.int64) for n in narrow)
         hvals = tuple(np.ascontiguousarray(src[n], dtype=np.int64) for n in wide)
         # (with the families' first crises that fall before their exit)
         self.cal_crisis.add(*kernels.insert_families(
-            self.fi, self.fh, self.ff, self.F["u"], run, b.fid, idx, self.cap, self.fi_new,
-            self.fh_new, self.ff_new, cols, vals, hcols, hvals, fb.u, b.crisis_at,
-            fb.birth_week, STAY_WEEKS_AFTER_BIRTH))
-        b.fb = None  # only the calendars of the block are needed from now on
+            self.fi, self.fh, self.ff, self.F["u"], members, fid, idx, self.cap, self.fi_new,
+            self.fh_new, self.ff_new, cols, vals, hcols, hvals, uu[:N_FAMILY_KEEP], crisis_at,
+            bw, STAY_WEEKS_AFTER_BIRTH))
+        return cand, o_week, o_run, o_fid
 
+    def _block(self, parts: list[tuple[np.ndarray, ...]]) -> _Block:
+        """The block of the calendars of consecutive tiles (:meth:`_prepare_tile`).
 
+        The tiles' candidates and onsets, each sorted, are merged in a stable order: the
+        order one pass over all of the block's families gives.
+        """
+        if len(parts) == 1:
+            return _Block(*parts[0], self.weeks)
+        cand = np.concatenate([p[0] for p in parts])
+        o_week, o_run, o_fid = (np.concatenate([p[k] for p in parts]) for k in (1, 2, 3))
+        cand = cand[kernels.week_order(
+            cand[:, kernels.C_WEEK].astype(np.int64),
+            (cand[:, kernels.C_SLOT] & 255).astype(np.int64), N_CONTACTS)]
+        o = kernels.week_order(o_week, np.zeros(len(o_week), dtype=np.int64), 1)
+        return _Block(cand, o_week[o], o_run[o], o_fid[o], self.weeks)
+
+    def _year_entries(self, year: int) -> None:
+        """The families entering in ``year``, all runs at once, into the ring buffers.
+
+        The representatives' only (see _family_groups), drawn from the streams prepared
+        at the year boundary; then the year's contact counts are final.
+        """
+        reps = self._reps
+        self._new_families(
+            self._entries[reps, year * 52:(year + 1) * 52].sum(axis=1),
+            self.bw_start[reps, year * 52 + PRENATAL_WEEKS - self.bw0],
+            lambda r: draws.year_family_uniforms(self.seeds[r], year, self.params[r]))
+        # the year's contact counts, week-major
+        self._n_week = np.ascontiguousarray(
+            self.n_cont[:, year * 52:(year + 1) * 52, :].transpose(1, 0, 2))
 
     def _births_range(self, b: int) -> tuple[np.ndarray, np.ndarray]:
         """Family ids of birth week ``b`` in every run: [lo, hi)."""
@@ -975,11 +1008,10 @@ class VectorEngine:
             self.head = np.maximum(self.head, hi_x)
         lo, hi = self._births_range(t)
         w["births"] = hi - lo
-        # the whole year's entries are written at its start, after the exits; the families
-        # of this week's entries are now present
-        for b in self._pending:
-            self._insert(b)
-        self._pending = []
+        # the whole year's entries are drawn, prepared and written at its start, after the
+        # exits; the families of this week's entries are now present
+        if wk == 0:
+            self._year_entries(year)
         self.tail = self.bw_start[:, t + PRENATAL_WEEKS - self.bw0 + 1].copy()
         # vacancies, trained MFA, the liaison's routine contacts and the time accounts
         # (kernels.accounts_week)
@@ -1067,17 +1099,7 @@ class VectorEngine:
                     a[~on] = 0.0  # runs whose format does not meet draw nothing
                 arrays.append(a)
             self.meet[fi] = tuple(arrays)
-        # the families entering this year, all runs at once (the representatives' only;
-        # written into the ring buffers after this week's exits)
-        reps = self._reps
-        self._pending = self._new_blocks(
-            self._entries[reps, year * 52:(year + 1) * 52].sum(axis=1),
-            self.bw_start[reps, year * 52 + PRENATAL_WEEKS - self.bw0],
-            lambda r: draws.year_family_uniforms(self.seeds[r], year, self.params[r]))
         self.blocks = [b for b in self.blocks if b.max_week >= t]
-        # the year's contact counts (final now that its entries are prepared), week-major
-        self._n_week = np.ascontiguousarray(
-            self.n_cont[:, year * 52:(year + 1) * 52, :].transpose(1, 0, 2))
         nC = self.nC
         cj = slice(self.cpid0, self.cpid0 + nC)
         fte = np.zeros((R, nC))

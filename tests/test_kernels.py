@@ -118,6 +118,27 @@ def test_codes_below_counts_the_codes_whose_uniform_is_below():
         assert np.array_equal(below, codes < n), p
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_week_order_is_the_stable_lexsort_of_week_and_sub(seed):
+    """kernels.week_order: the stable order by week, then sub, of items with many ties
+    (np.lexsort is stable), also for sorted parts concatenated, one item and none."""
+    from kooperationssim import kernels
+
+    rng = np.random.default_rng(seed)
+    for m, n_sub in ((5000, 20), (3000, 1), (1, 3), (0, 4)):
+        week = rng.integers(-3, 60, m).astype(np.int64)
+        sub = rng.integers(0, n_sub, m).astype(np.int64)
+        got = kernels.week_order(week, sub, n_sub)
+        assert got.dtype == np.int64
+        assert np.array_equal(got, np.lexsort((sub, week)))
+        # parts each sorted by (week, sub), as a block's tiles
+        cut = m // 3
+        parts = [np.lexsort((sub[:cut], week[:cut])), cut + np.lexsort((sub[cut:], week[cut:]))]
+        o = np.concatenate(parts)
+        w2, s2 = week[o], sub[o]
+        assert np.array_equal(o[kernels.week_order(w2, s2, n_sub)], np.lexsort((sub, week)))
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_sort_contacts_is_the_lexsort_of_round_run_and_family(seed):
     """The week's contacts in processing order: np.lexsort((fid, run, rnd)), also for

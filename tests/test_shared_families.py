@@ -74,6 +74,38 @@ def test_families_drawn_in_chunks_match_one_block(monkeypatch):
         assert _same(res_whole, i, res_split, i), f"run {i} differs"
 
 
+def test_tiles_give_the_blocks_and_results_of_one_pass(monkeypatch):
+    """New families go through drawing, preparation and insertion in tiles (FAMILY_TILE
+    families at most), whose candidate contacts and onsets are merged into the block's
+    calendars: tiles of a single representative give the calendars, buffers, contact
+    counts and results of one tile for the whole batch, over two year boundaries."""
+    import numpy as np
+
+    import kooperationssim.vector_engine as ve
+
+    base = load_scenario("kleinstadt", extra={"weeks": 110}).params
+    params = [base, dict(base, coordinator_fte=0.75), base, dict(base, help_effect=0.5)]
+    seeds = [3, 3, 4, 5]
+    monkeypatch.setattr(ve, "FAMILY_TILE", 1 << 40)
+    one = VectorEngine(params, seeds)
+    monkeypatch.setattr(ve, "FAMILY_TILE", 1)
+    tiled = VectorEngine(params, seeds)
+    n = tiled._init_counts[tiled._reps].sum(axis=1)
+    assert len(tiled._family_chunks(n, ve.FAMILY_TILE)) == len(tiled._reps) == 3
+    assert len(one.blocks) == len(tiled.blocks) == 1
+    a, b = one.blocks[0], tiled.blocks[0]
+    assert len(a.cand) and len(a.o_week)
+    for k in ("cand", "o_week", "o_run", "o_fid"):
+        assert np.array_equal(getattr(a, k), getattr(b, k)), k
+    assert a.c_at == b.c_at and a.o_at == b.o_at and a.max_week == b.max_week
+    for x, y in ((one.fi, tiled.fi), (one.fh, tiled.fh), (one.ff, tiled.ff),
+                 (one.F["u"], tiled.F["u"]), (one.n_cont, tiled.n_cont)):
+        assert np.array_equal(x, y)
+    res_one, res_tiled = one.run(), tiled.run()
+    for i in range(len(params)):
+        assert _same(res_one, i, res_tiled, i), f"run {i} differs"
+
+
 def test_runs_with_other_births_per_year_do_not_share():
     """Equal family counts from different Poisson means can leave the initial families'
     stream at different places (NumPy's rejection sampler for larger means): seed 1775
