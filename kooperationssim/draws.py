@@ -416,6 +416,10 @@ def _cumulative(weights: np.ndarray) -> np.ndarray:
     return cum / cum[:, -1:]
 
 
+#: The columns of ``uu`` that kernels.family_contacts reads, in its order.
+_ATTR_COLS = np.array([FAMILY_U[c] for c in (
+    "burden", "onset_kind", "onset_week", "district", "gyn", "clinic_birth", "clinic",
+    "midwife_has", "midwife", "ped")], dtype=np.int64)
 #: Per-run parameters of :func:`family_attributes_runs`, in the kernel's column order.
 FAMILY_PARAMS = (
     "burden_share_multiple", "burden_share_medium", "burden_onset_postpartum_share",
@@ -489,11 +493,8 @@ def family_attributes_runs(
                          f"{len(pv)} runs")
     pids, cums, n_of, clinics, clinic_cum = (family_tables(layout, sizes) if tables is None
                                              else tables)
-    cols = np.array([FAMILY_U[c] for c in ("burden", "onset_kind", "onset_week", "district",
-                                           "gyn", "clinic_birth", "clinic", "midwife_has",
-                                           "midwife", "ped")], dtype=np.int64)
     burden, onset, district, gyn, ped, contact_pid = kernels.family_contacts(
-        uu, np.asarray(birth_week, dtype=np.int64), run, cols, pv, D, PRENATAL_WEEKS, NEVER,
+        uu, np.asarray(birth_week, dtype=np.int64), run, _ATTR_COLS, pv, D, PRENATAL_WEEKS, NEVER,
         pids[0], cums[0], pids[1], cums[1], pids[2], n_of, clinics, clinic_cum, SLOT_KIND, _PART0,
         np.empty((len(SLOT_KIND), len(birth_week)), dtype=np.int32) if cpid is None
         else cpid)  # int32: half the memory

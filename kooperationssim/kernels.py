@@ -48,7 +48,7 @@ COMPILED_IN = ("rules.py", "draws.py", "layout.py")
 #: changes of ``kernels.py`` only, so a change of one of them must come with a new value
 #: here (``tests/test_kernels.py`` checks it); until then the kernels are compiled afresh
 #: in every process instead of being read from a cache that may hold the old code.
-SOURCES_SHA256 = "f0b75673ec20da0c14437a6fcf0f95b96116a07e6c3b68bfbb6530d13774361a"
+SOURCES_SHA256 = "68dfba09efa8f210e52094d3db55db8347cad90e90d86f9af96d3a472857621b"
 
 
 def _sources_sha256() -> str | None:
@@ -86,11 +86,12 @@ def _jit(fn):
 
 __all__ = ["accounts_week", "birthdays_and_exits", "calendar_add", "calendar_pop",
            "case_interactions", "commit_week", "contact_schedule", "contact_shares",
-           "contacts_week", "crises_week", "door_week", "entry_hazards", "family_contacts",
-           "family_flags", "fill_slots", "insert_families", "intake_week", "meeting_pairs",
-           "pool_capacity", "present_flags", "progress_week", "record_week", "rehazard",
-           "reset_pairs", "route_table", "sort_contacts", "spell_dropouts", "spend",
-           "staff_week", "take_pool", "visits_week", "week_order"]
+           "contacts_week", "crises_week", "door_week", "entry_hazards",
+           "family_contacts", "family_flags", "family_ids", "fill_slots", "insert_families",
+           "intake_week", "meeting_pairs", "merge_calendars", "pool_capacity",
+           "present_flags", "progress_week", "record_week", "rehazard", "reset_pairs",
+           "route_table", "sort_contacts", "spell_dropouts", "spend", "staff_week",
+           "take_pool", "visits_week"]
 
 
 #: Fields of a candidate contact's record (columns of the int32 array of
@@ -281,31 +282,89 @@ def contact_schedule(run, fid, bw, burden, onset, contact_pid, u_notice, u_refer
 
 
 @_jit
-def week_order(week, sub, n_sub):  # pragma: no cover - compiled
-    """The stable order of items by week, then ``sub`` (in ``[0, n_sub)``): a counting sort.
+def _week_counts(week, sub, n_sub):  # pragma: no cover - compiled
+    """Start of every (week, sub) key in the stable counting sort of the items; lowest week.
 
-    Items already in order within consecutive parts (each part sorted by week and
-    ``sub``) come out as if one pass had sorted them all: the candidate contacts and
-    onsets of a block's tiles (see :func:`contact_schedule`, :func:`entry_hazards`).
-
-    Returns:
-        (m,) int64 positions of the items in that order.
+    ``sub`` in ``[0, n_sub)``; the start of key ``(w - lo) * n_sub + s`` is at that index.
     """
     m = len(week)
-    out = np.empty(m, np.int64)
-    if m == 0:
-        return out
-    lo = week.min()
-    cnt = np.zeros((week.max() - lo + 1) * n_sub + 1, np.int64)
+    lo = 0
+    hi = -1
+    for k in range(m):
+        w = week[k]
+        if k == 0 or w < lo:
+            lo = w
+        if k == 0 or w > hi:
+            hi = w
+    cnt = np.zeros((hi - lo + 1) * n_sub + 1, np.int64)
     for k in range(m):
         cnt[(week[k] - lo) * n_sub + sub[k] + 1] += 1
     for k in range(1, len(cnt)):
         cnt[k] += cnt[k - 1]
+    return cnt, lo
+
+
+@_jit
+def family_ids(reps, n, first):  # pragma: no cover - compiled
+    """Run and family id of the new families of representatives ``reps``, run after run.
+
+    ``n[j]`` families of representative ``reps[j]``, with consecutive ids from
+    ``first[j]``.
+    """
+    tot = 0
+    for j in range(len(n)):
+        tot += n[j]
+    run = np.empty(tot, np.int64)
+    fid = np.empty(tot, np.int64)
+    k = 0
+    for j in range(len(n)):
+        for i in range(n[j]):
+            run[k] = reps[j]
+            fid[k] = first[j] + i
+            k += 1
+    return run, fid
+
+
+@_jit
+def merge_calendars(rec, o_week, o_run, o_fid, n_slots):  # pragma: no cover - compiled
+    """The calendars of a block's tiles, merged: candidates by week and slot, onsets by week.
+
+    ``rec`` holds the candidate records (:data:`CANDIDATE_FIELDS`) of consecutive tiles,
+    each tile's sorted by week and slot (see :func:`contact_schedule`), ``o_week``,
+    ``o_run`` and ``o_fid`` their onsets, each tile's sorted by week (see
+    :func:`entry_hazards`).  A stable counting sort keeps the tiles' order within a key:
+    the order one pass over all of the block's families gives.
+
+    Returns:
+        the sorted records, and the sorted weeks, runs and family ids of the onsets.
+    """
+    m = rec.shape[0]
+    week = np.empty(m, np.int64)
+    slot = np.empty(m, np.int64)
     for k in range(m):
-        key = (week[k] - lo) * n_sub + sub[k]
-        out[cnt[key]] = k
+        week[k] = rec[k, C_WEEK]
+        slot[k] = rec[k, C_SLOT] & 255
+    cnt, lo = _week_counts(week, slot, n_slots)
+    out = np.empty_like(rec)
+    for k in range(m):
+        key = (week[k] - lo) * n_slots + slot[k]
+        j = cnt[key]
         cnt[key] += 1
-    return out
+        for c in range(rec.shape[1]):
+            out[j, c] = rec[k, c]
+    n = len(o_week)
+    cnt, lo = _week_counts(o_week, np.zeros(n, np.int64), 1)
+    ow = np.empty(n, np.int64)
+    orun = np.empty(n, np.int64)
+    ofid = np.empty(n, np.int64)
+    for k in range(n):
+        key = o_week[k] - lo
+        j = cnt[key]
+        cnt[key] += 1
+        ow[j] = o_week[k]
+        orun[j] = o_run[k]
+        ofid[j] = o_fid[k]
+    return out, ow, orun, ofid
 
 
 @_jit

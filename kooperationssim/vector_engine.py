@@ -139,6 +139,7 @@ NEVER_WEEK = np.iinfo(np.int64).max // 4
 _SLOT_CODE = np.array([KIND_CODES.get(kind, PED) for _n, kind, _o in draws.CONTACTS],
                       dtype=np.int64)
 _SLOT_U2 = np.array([kind == "u2" for _n, kind, _o in draws.CONTACTS])
+_SLOT_OFF = CONTACT_OFFSETS.astype(np.int64)
 _SLOT_Y1 = np.array([s in YEAR1_SLOTS for s in range(N_CONTACTS)])
 #: Integer fields of a new family set from its block (kernels.insert_families).
 _INSERT_COLS = ("fid", "bw", "burden", "onset", "fdist", "gyn", "ped", "e_crisis", "e_drop",
@@ -636,11 +637,17 @@ class VectorEngine:
         """
         run = np.asarray(run, dtype=np.int64)
         if not self._shared:
-            return np.arange(len(run)), run
+            return self._iota(len(run)), run
         cnt = self._gsize[run]
         ii = np.repeat(np.arange(len(run)), cnt)
         start = np.repeat(self._gstart[run] - (np.cumsum(cnt) - cnt), cnt)
         return ii, self._gmembers[start + np.arange(len(ii))]
+
+    def _iota(self, n: int) -> np.ndarray:
+        """``np.arange(n)``, a view of one array kept for the batch (grown when needed)."""
+        if len(self._iota_buf) < n:
+            self._iota_buf = np.arange(max(n, 2 * len(self._iota_buf)))
+        return self._iota_buf[:n]
 
     def _group_items(self, run: np.ndarray, *cols: np.ndarray) -> tuple[np.ndarray, ...]:
         """Items of representative runs ``run`` for every run of their group.
@@ -711,6 +718,7 @@ class VectorEngine:
         self.in_help_n = np.zeros(R, dtype=np.int64)
         self.waiting_n = np.zeros(R, dtype=np.int64)
         self._fam_tables = draws.family_tables(self.lay, self._fam_in["size"])
+        self._iota_buf = np.arange(0)
         self._uu_buf: np.ndarray | None = None  # see _family_buffers
         self._year_bufs: dict[Any, Any] = {}  # a year's per-seed draws (_year_boundary)
         self._cp_buf = np.zeros(0, dtype=np.int32)
@@ -738,8 +746,7 @@ class VectorEngine:
                 rj, nj = self._reps[a:b], n[a:b]
                 uu, cp = self._family_buffers(int(nj.sum()))
                 bw = self._family_codes(rj, nj, uu, draw)
-                run = np.repeat(rj, nj)
-                fid = np.arange(len(run)) + np.repeat(first[a:b] - (np.cumsum(nj) - nj), nj)
+                run, fid = kernels.family_ids(rj, nj, first[a:b])
                 parts.append(self._prepare_tile(uu, cp, bw, run, fid))
             self.blocks.append(self._block(parts))
 
@@ -823,17 +830,16 @@ class VectorEngine:
             run, fid, bw, fb.burden, fb.onset_week,
             fb.contact_pid, fb.u[draws.NOTICE0:draws.NOTICE0 + S],
             fb.u[draws.REFER0:draws.REFER0 + S], fb.u[draws.ACCEPT0:draws.ACCEPT0 + S],
-            self.kind, _SLOT_CODE, _SLOT_U2, CONTACT_OFFSETS.astype(np.int64), _SLOT_Y1,
+            self.kind, _SLOT_CODE, _SLOT_U2, _SLOT_OFF, _SLOT_Y1,
             BIRTH_SLOT, KIND_BIT_OF, fi["skill"], fi["vis_multiple"], fi["vis_medium"],
             fi["false_pos"], fi["boost"], fi["lots"], T, self.n_cont)
         # the tile's families go into every run of their representative's group
         idx, members = self._members(run)
-        src = dict(zip(_INSERT_COLS, (
-            fid, bw, fb.burden, fb.onset_week, fb.district, fb.gyn, fb.ped, fb.e_crisis,
-            fb.e_drop, cb_exit, cb_end, y1, first_noticeable, te, h0, crisis_at), strict=True))
+        src = (fid, bw, fb.burden, fb.onset_week, fb.district, fb.gyn, fb.ped, fb.e_crisis,
+               fb.e_drop, cb_exit, cb_end, y1, first_noticeable, te, h0, crisis_at)
         narrow, wide, cols, hcols = self._insert_cols
-        vals = tuple(np.ascontiguousarray(src[n], dtype=np.int64) for n in narrow)
-        hvals = tuple(np.ascontiguousarray(src[n], dtype=np.int64) for n in wide)
+        vals = tuple([np.ascontiguousarray(src[k], dtype=np.int64) for k in narrow])
+        hvals = tuple([np.ascontiguousarray(src[k], dtype=np.int64) for k in wide])
         # (with the families' first crises that fall before their exit)
         self.cal_crisis.add(*kernels.insert_families(
             self.fi, self.fh, self.ff, self.F["u"], members, fid, idx, self.cap, self.fi_new,
@@ -849,13 +855,9 @@ class VectorEngine:
         """
         if len(parts) == 1:
             return _Block(*parts[0], self.weeks)
-        cand = np.concatenate([p[0] for p in parts])
-        o_week, o_run, o_fid = (np.concatenate([p[k] for p in parts]) for k in (1, 2, 3))
-        cand = cand[kernels.week_order(
-            cand[:, kernels.C_WEEK].astype(np.int64),
-            (cand[:, kernels.C_SLOT] & 255).astype(np.int64), N_CONTACTS)]
-        o = kernels.week_order(o_week, np.zeros(len(o_week), dtype=np.int64), 1)
-        return _Block(cand, o_week[o], o_run[o], o_fid[o], self.weeks)
+        merged = kernels.merge_calendars(*(np.concatenate([p[k] for p in parts])
+                                           for k in range(4)), N_CONTACTS)
+        return _Block(*merged, self.weeks)
 
     def _year_entries(self, year: int) -> None:
         """The families entering in ``year``, all runs at once, into the ring buffers.
@@ -1435,12 +1437,16 @@ class VectorEngine:
                                                   "cb_exit", "nbits")], dtype=np.int64)
 
     @cached_property
-    def _insert_cols(self) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
-        """The fields set at insertion held in fi and in fh, and their columns there."""
-        narrow = [n for n in _INSERT_COLS if n not in _WIDE_FIELDS]
-        wide = [n for n in _INSERT_COLS if n in _WIDE_FIELDS]
-        return (narrow, wide, np.array([self.fi_col[n] for n in narrow], dtype=np.int64),
-                np.array([self.fh_col[n] for n in wide], dtype=np.int64))
+    def _insert_cols(self) -> tuple[list[int], list[int], np.ndarray, np.ndarray]:
+        """Fields set at insertion held in fi and in fh: their positions, their columns.
+
+        The positions are those in _INSERT_COLS, the columns those in fi and fh.
+        """
+        narrow = [k for k, n in enumerate(_INSERT_COLS) if n not in _WIDE_FIELDS]
+        wide = [k for k, n in enumerate(_INSERT_COLS) if n in _WIDE_FIELDS]
+        return (narrow, wide,
+                np.array([self.fi_col[_INSERT_COLS[k]] for k in narrow], dtype=np.int64),
+                np.array([self.fh_col[_INSERT_COLS[k]] for k in wide], dtype=np.int64))
 
     @cached_property
     def _hazard_cols(self) -> np.ndarray:

@@ -119,24 +119,37 @@ def test_codes_below_counts_the_codes_whose_uniform_is_below():
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_week_order_is_the_stable_lexsort_of_week_and_sub(seed):
-    """kernels.week_order: the stable order by week, then sub, of items with many ties
-    (np.lexsort is stable), also for sorted parts concatenated, one item and none."""
+def test_merge_calendars_is_the_stable_lexsort_of_the_tiles(seed):
+    """kernels.merge_calendars: the records of consecutive tiles, each sorted by week and
+    slot, in the stable order by week and slot (np.lexsort is stable), and the onsets in
+    the stable order by week; also for one item and none."""
     from kooperationssim import kernels
 
     rng = np.random.default_rng(seed)
-    for m, n_sub in ((5000, 20), (3000, 1), (1, 3), (0, 4)):
-        week = rng.integers(-3, 60, m).astype(np.int64)
-        sub = rng.integers(0, n_sub, m).astype(np.int64)
-        got = kernels.week_order(week, sub, n_sub)
-        assert got.dtype == np.int64
-        assert np.array_equal(got, np.lexsort((sub, week)))
-        # parts each sorted by (week, sub), as a block's tiles
-        cut = m // 3
-        parts = [np.lexsort((sub[:cut], week[:cut])), cut + np.lexsort((sub[cut:], week[cut:]))]
-        o = np.concatenate(parts)
-        w2, s2 = week[o], sub[o]
-        assert np.array_equal(o[kernels.week_order(w2, s2, n_sub)], np.lexsort((sub, week)))
+    S = N_CONTACTS
+    for m, n in ((6000, 900), (1, 1), (0, 0), (3, 0)):
+        rec = rng.integers(0, 1 << 20, (m, len(kernels.CANDIDATE_FIELDS))).astype(np.int32)
+        rec[:, kernels.C_WEEK] = rng.integers(-3, 60, m)
+        rec[:, kernels.C_SLOT] = (rng.integers(0, S, m) | (rng.integers(0, 3, m) << 8)
+                                  | (rng.integers(0, 3, m) << 16))
+        week = rng.integers(0, 520, n).astype(np.int64)
+        run = rng.integers(0, 9, n).astype(np.int64)
+        fid = rng.integers(0, 1 << 30, n).astype(np.int64)
+        # three tiles, each sorted as contact_schedule and entry_hazards sort them
+        cuts, o_cuts = [0, m // 3, m // 2, m], [0, n // 4, n // 2, n]
+        tiles = [np.arange(a, b)[np.lexsort((rec[a:b, kernels.C_SLOT] & 255,
+                                             rec[a:b, kernels.C_WEEK]))]
+                 for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+        o_tiles = [np.arange(a, b)[np.argsort(week[a:b], kind="stable")]
+                   for a, b in zip(o_cuts[:-1], o_cuts[1:], strict=True)]
+        t_rec = rec[np.concatenate(tiles)]
+        o = np.concatenate(o_tiles)
+        got, ow, orun, ofid = kernels.merge_calendars(t_rec, week[o], run[o], fid[o], S)
+        want = t_rec[np.lexsort((t_rec[:, kernels.C_SLOT] & 255, t_rec[:, kernels.C_WEEK]))]
+        assert got.dtype == np.int32 and np.array_equal(got, want)
+        ow_want = np.argsort(week[o], kind="stable")
+        assert np.array_equal(ow, week[o][ow_want])
+        assert np.array_equal(orun, run[o][ow_want]) and np.array_equal(ofid, fid[o][ow_want])
 
 
 @pytest.mark.parametrize("seed", range(4))
