@@ -644,7 +644,11 @@ class VectorEngine:
         return ii, self._gmembers[start + np.arange(len(ii))]
 
     def _iota(self, n: int) -> np.ndarray:
-        """``np.arange(n)``, a view of one array kept for the batch (grown when needed)."""
+        """``np.arange(n)``: a view of one array kept for the batch (grown when needed).
+
+        Callers only read it (the kernels get the same array type as from a shared group
+        in :meth:`_members`, so no second compilation).
+        """
         if len(self._iota_buf) < n:
             self._iota_buf = np.arange(max(n, 2 * len(self._iota_buf)))
         return self._iota_buf[:n]
@@ -717,6 +721,7 @@ class VectorEngine:
         self.wait_fid = np.zeros(0, dtype=np.int64)
         self.in_help_n = np.zeros(R, dtype=np.int64)
         self.waiting_n = np.zeros(R, dtype=np.int64)
+        # (the practice sizes are fixed for the batch: the tables are computed once)
         self._fam_tables = draws.family_tables(self.lay, self._fam_in["size"])
         self._iota_buf = np.arange(0)
         self._uu_buf: np.ndarray | None = None  # see _family_buffers
