@@ -128,6 +128,29 @@ def _vis_class(burden, onset, t):  # pragma: no cover - compiled
 
 
 @_jit
+def _week_counts(week, sub, n_sub):  # pragma: no cover - compiled
+    """Start of every (week, sub) key in the stable counting sort of the items; lowest week.
+
+    ``sub`` in ``[0, n_sub)``; the start of key ``(w - lo) * n_sub + s`` is at that index.
+    """
+    m = len(week)
+    lo = 0
+    hi = -1
+    for k in range(m):
+        w = week[k]
+        if k == 0 or w < lo:
+            lo = w
+        if k == 0 or w > hi:
+            hi = w
+    cnt = np.zeros((hi - lo + 1) * n_sub + 1, np.int64)
+    for k in range(m):
+        cnt[(week[k] - lo) * n_sub + sub[k] + 1] += 1
+    for k in range(1, len(cnt)):
+        cnt[k] += cnt[k - 1]
+    return cnt, lo
+
+
+@_jit
 def contact_schedule(run, fid, bw, burden, onset, contact_pid, u_notice, u_refer, u_accept,
                      kind_of_pid, slot_code, slot_u2, slot_off, slot_y1, birth_slot, kind_bit,
                      skill, vis_multiple, vis_medium, false_pos, boost, lots,
@@ -200,8 +223,6 @@ def contact_schedule(run, fid, bw, burden, onset, contact_pid, u_notice, u_refer
         sh += 1
     found = np.empty(S * n, np.int64)  # candidates (i << sh | s) in the order found
     n_cand = 0
-    w_lo = never
-    w_hi = -never
     for i in range(n):  # family by family: its fields stay in registers across the slots
         r = run[i]
         bwi = bw[i]
@@ -238,8 +259,6 @@ def contact_schedule(run, fid, bw, burden, onset, contact_pid, u_notice, u_refer
                     s == birth_slot and lr):
                 found[n_cand] = (i << sh) | s
                 n_cand += 1
-                w_lo = min(w_lo, wk)
-                w_hi = max(w_hi, wk)
         cb_exit[i] = ex
         cb_end[i] = en
         y1[i] = yy
@@ -249,19 +268,18 @@ def contact_schedule(run, fid, bw, burden, onset, contact_pid, u_notice, u_refer
             first[i] = -1
     # counting sort by (week, slot), stable in the order found (families in increasing
     # order within a slot): candidates by week, within a week by slot, then family
-    nxt = np.zeros(max(w_hi - w_lo + 1, 0) * S + 1, np.int64)
+    c_week = np.empty(n_cand, np.int64)
+    c_slot = np.empty(n_cand, np.int64)
     for k in range(n_cand):
-        s = found[k] & ((1 << sh) - 1)
-        i = found[k] >> sh
-        nxt[(bw[i] + slot_off[s] - w_lo) * S + s + 1] += 1
-    for k in range(1, len(nxt)):
-        nxt[k] += nxt[k - 1]
+        c_slot[k] = found[k] & ((1 << sh) - 1)
+        c_week[k] = bw[found[k] >> sh] + slot_off[c_slot[k]]
+    nxt, w_lo = _week_counts(c_week, c_slot, S)
     # one record per candidate (CANDIDATE_FIELDS), written whole: one stream of writes
     rec = np.empty((n_cand, len(CANDIDATE_FIELDS)), np.int32)
     for j in range(n_cand):
-        s = found[j] & ((1 << sh) - 1)
+        s = c_slot[j]
         i = found[j] >> sh
-        wk = bw[i] + slot_off[s]
+        wk = c_week[j]
         key = (wk - w_lo) * S + s
         k = nxt[key]
         nxt[key] += 1
@@ -279,29 +297,6 @@ def contact_schedule(run, fid, bw, burden, onset, contact_pid, u_notice, u_refer
         rec[k, C_REFER] = u_refer[s, i]
         rec[k, C_ACCEPT] = u_accept[s, i]
     return cb_exit, cb_end, y1, first, rec
-
-
-@_jit
-def _week_counts(week, sub, n_sub):  # pragma: no cover - compiled
-    """Start of every (week, sub) key in the stable counting sort of the items; lowest week.
-
-    ``sub`` in ``[0, n_sub)``; the start of key ``(w - lo) * n_sub + s`` is at that index.
-    """
-    m = len(week)
-    lo = 0
-    hi = -1
-    for k in range(m):
-        w = week[k]
-        if k == 0 or w < lo:
-            lo = w
-        if k == 0 or w > hi:
-            hi = w
-    cnt = np.zeros((hi - lo + 1) * n_sub + 1, np.int64)
-    for k in range(m):
-        cnt[(week[k] - lo) * n_sub + sub[k] + 1] += 1
-    for k in range(1, len(cnt)):
-        cnt[k] += cnt[k - 1]
-    return cnt, lo
 
 
 @_jit

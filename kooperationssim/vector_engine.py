@@ -637,21 +637,11 @@ class VectorEngine:
         """
         run = np.asarray(run, dtype=np.int64)
         if not self._shared:
-            return self._iota(len(run)), run
+            return np.arange(len(run)), run
         cnt = self._gsize[run]
         ii = np.repeat(np.arange(len(run)), cnt)
         start = np.repeat(self._gstart[run] - (np.cumsum(cnt) - cnt), cnt)
         return ii, self._gmembers[start + np.arange(len(ii))]
-
-    def _iota(self, n: int) -> np.ndarray:
-        """``np.arange(n)``: a view of one array kept for the batch (grown when needed).
-
-        Callers only read it (the kernels get the same array type as from a shared group
-        in :meth:`_members`, so no second compilation).
-        """
-        if len(self._iota_buf) < n:
-            self._iota_buf = np.arange(max(n, 2 * len(self._iota_buf)))
-        return self._iota_buf[:n]
 
     def _group_items(self, run: np.ndarray, *cols: np.ndarray) -> tuple[np.ndarray, ...]:
         """Items of representative runs ``run`` for every run of their group.
@@ -723,7 +713,6 @@ class VectorEngine:
         self.waiting_n = np.zeros(R, dtype=np.int64)
         # (the practice sizes are fixed for the batch: the tables are computed once)
         self._fam_tables = draws.family_tables(self.lay, self._fam_in["size"])
-        self._iota_buf = np.arange(0)
         self._uu_buf: np.ndarray | None = None  # see _family_buffers
         self._year_bufs: dict[Any, Any] = {}  # a year's per-seed draws (_year_boundary)
         self._cp_buf = np.zeros(0, dtype=np.int32)
